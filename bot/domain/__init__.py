@@ -1,0 +1,1 @@
+"""Pure domain rules: no chat, storage, document or scheduler imports (checked in CI)."""

@@ -1,0 +1,585 @@
+"""The domain model of 支援会議 and 重層的支援会議.
+
+Entities are plain dataclasses with string IDs made here (opaque, safe to carry in chat form
+metadata). Chat users are referred to by their chat user ID only (``user_id``); the chat
+platform is not named here so that a Teams adapter can sit beside Slack.
+
+Rules that involve one entity live on it (consent gate, lead agency, input states); rules
+that need the database (uniqueness of codes, acknowledgements, inputs) are enforced by
+storage as well, so that a retried request can never create a duplicate.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from enum import StrEnum
+
+from bot.domain.calendar import HolidayPolicy, format_case_code, parse_case_code
+from bot.domain.errors import ConsentRequired, DomainError, InvalidValue
+
+
+def new_id() -> str:
+    """An opaque identifier: carries no meaning and no personal data."""
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --------------------------------------------------------------------------- enumerations
+
+
+class MeetingKind(StrEnum):
+    SUPPORT = "support"  # 支援会議 (社会福祉法第106条の6): no consent needed
+    MULTILAYER = "multilayer"  # 重層的支援会議: consent required
+
+    @property
+    def label(self) -> str:
+        return {"support": "支援会議", "multilayer": "重層的支援会議"}[self.value]
+
+
+class MeetingState(StrEnum):
+    SCHEDULED = "scheduled"  # 予定
+    COLLECTING = "collecting"  # 情報収集中
+    HELD = "held"  # 開催済み
+    CANCELLED = "cancelled"  # 中止
+
+    @property
+    def label(self) -> str:
+        return {
+            "scheduled": "予定",
+            "collecting": "情報収集中",
+            "held": "開催済み",
+            "cancelled": "中止",
+        }[self.value]
+
+
+class Occasion(StrEnum):
+    """The four occasions of a 重層的支援会議 (seed 001, あわら市)."""
+
+    PLAN = "plan"
+    REPLAN = "replan"
+    CLOSURE = "closure"
+    SUSPENSION = "suspension"
+
+    @property
+    def label(self) -> str:
+        return {
+            "plan": "プラン策定時",
+            "replan": "再プラン策定時",
+            "closure": "支援終結の判断時",
+            "suspension": "支援中断の決定時",
+        }[self.value]
+
+
+class Outcome(StrEnum):
+    CONTINUE = "continue"
+    CLOSE = "close"
+    SUSPEND = "suspend"
+    TO_MULTILAYER = "to_multilayer"
+
+    @property
+    def label(self) -> str:
+        return {
+            "continue": "継続",
+            "close": "終結",
+            "suspend": "中断",
+            "to_multilayer": "重層的支援会議へ移行",
+        }[self.value]
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"  # 終結
+    SUSPENDED = "suspended"  # 中断
+
+
+class InputSource(StrEnum):
+    THREAD = "thread"  # a reply in the case's thread
+    FORM = "form"  # the 入力する form
+
+
+class InputState(StrEnum):
+    RECORDED = "recorded"  # counts as the agency's input
+    HELD = "held"  # posted before its author confirmed the secrecy notice; counts once they do
+    WITHDRAWN = "withdrawn"  # the message was deleted
+
+
+# --------------------------------------------------------------------------- value objects
+
+_AGENCY_KEY = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
+_USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
+
+
+def validate_agency_key(key: str) -> str:
+    """Agency keys are typed in commands: short lowercase ASCII (``houkatsu``, ``csw``)."""
+    normalised = unicodedata.normalize("NFKC", key).strip().lower()
+    if not _AGENCY_KEY.match(normalised):
+        raise InvalidValue(
+            f"機関キー「{key}」は使えません。半角英小文字で始まる2〜32文字の英数字・_・-で"
+            "指定してください（例: houkatsu）。"
+        )
+    return normalised
+
+
+def validate_user_id(user_id: str) -> str:
+    """A chat user ID (Slack ``U0123ABC``); never a person's name."""
+    if not _USER_ID.match(user_id):
+        raise InvalidValue(f"チャットのユーザーID「{user_id}」の形式が正しくありません。")
+    return user_id
+
+
+@dataclass(frozen=True, order=True)
+class CaseCode:
+    """事例番号: numbered per 年度 (April–March), e.g. ``R8-001`` is the first of 令和8年度."""
+
+    fiscal_year: int
+    seq: int
+
+    def __post_init__(self) -> None:
+        if self.seq < 1 or self.seq > 999_999:
+            raise InvalidValue("事例番号の連番は1以上で指定してください。")
+
+    def __str__(self) -> str:
+        return format_case_code(self.fiscal_year, self.seq)
+
+    @classmethod
+    def parse(cls, text: str) -> CaseCode:
+        fiscal_year, seq = parse_case_code(text)
+        return cls(fiscal_year, seq)
+
+
+@dataclass(frozen=True)
+class Consent:
+    """本人同意: when it was given, who recorded it, and whether it was withdrawn."""
+
+    given_on: date
+    recorded_by: str
+    recorded_at: datetime
+    withdrawn_on: date | None = None
+    withdrawn_by: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_on is None
+
+
+# --------------------------------------------------------------------------- people
+
+
+@dataclass
+class Agency:
+    """関係機関. ``key`` is what people type in commands (``houkatsu``)."""
+
+    key: str
+    name: str
+    kind: str = ""  # 高齢・介護, 障害, 子ども・子育て, 生活困窮, 社協, ...
+    id: str = field(default_factory=new_id)
+    created_at: datetime = field(default_factory=utcnow)
+
+    def __post_init__(self) -> None:
+        self.key = validate_agency_key(self.key)
+        self.name = self.name.strip()
+        if not self.name:
+            raise InvalidValue("機関の名称を入力してください。")
+        if len(self.name) > 100:
+            raise InvalidValue("機関の名称は100文字以内で入力してください。")
+
+
+@dataclass
+class AgencyMembership:
+    """A chat user who answers for an agency (構成員). Removal ends access at once."""
+
+    agency_id: str
+    user_id: str
+    added_by: str
+    added_at: datetime = field(default_factory=utcnow)
+    removed_at: datetime | None = None
+    removed_by: str | None = None
+
+    def __post_init__(self) -> None:
+        validate_user_id(self.user_id)
+
+    @property
+    def active(self) -> bool:
+        return self.removed_at is None
+
+    def remove(self, by: str, at: datetime | None = None) -> None:
+        if self.removed_at is None:
+            self.removed_at = at or utcnow()
+            self.removed_by = by
+
+    def restore(self, by: str, at: datetime | None = None) -> None:
+        self.removed_at = None
+        self.removed_by = None
+        self.added_by = by
+        self.added_at = at or utcnow()
+
+
+@dataclass
+class Coordinator:
+    """事務局・コーディネーター: registers cases, convenes agencies, runs the meeting."""
+
+    user_id: str
+    added_by: str
+    added_at: datetime = field(default_factory=utcnow)
+    removed_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        validate_user_id(self.user_id)
+
+    @property
+    def active(self) -> bool:
+        return self.removed_at is None
+
+
+# --------------------------------------------------------------------------- meetings
+
+
+@dataclass
+class MeetingSeries:
+    """A channel's regular meeting, e.g. 毎月第2火曜 14:00 (``ordinal=2, weekday=1``).
+
+    ``ordinal`` is 1–5 for the n-th weekday of the month, or -1 for the last one.
+    ``weekday`` follows Python: Monday is 0.
+    """
+
+    channel_id: str
+    kind: MeetingKind
+    ordinal: int
+    weekday: int
+    start_time: time
+    holiday_policy: HolidayPolicy
+    created_by: str
+    id: str = field(default_factory=new_id)
+    created_at: datetime = field(default_factory=utcnow)
+    active: bool = True
+
+    def __post_init__(self) -> None:
+        if self.ordinal not in (1, 2, 3, 4, 5, -1):
+            raise InvalidValue("第何週かは1〜5、または最終（last）で指定してください。")
+        if not 0 <= self.weekday <= 6:
+            raise InvalidValue("曜日は月〜日のいずれかで指定してください。")
+
+
+@dataclass
+class Meeting:
+    """One 支援会議 or 重層的支援会議, named in chat by its date within a channel."""
+
+    channel_id: str
+    kind: MeetingKind
+    date: date
+    start_time: time
+    created_by: str
+    series_id: str | None = None
+    place: str = ""  # 場所・方法 (e.g. 市役所第3会議室 / オンライン)
+    state: MeetingState = MeetingState.SCHEDULED
+    id: str = field(default_factory=new_id)
+    created_at: datetime = field(default_factory=utcnow)
+    minutes_final_at: datetime | None = None
+    minutes_sha256: str | None = None
+
+    @property
+    def adhoc(self) -> bool:
+        """随時(臨時) meetings belong to no monthly series."""
+        return self.series_id is None
+
+    def starts_at(self, tz: tzinfo) -> datetime:
+        return datetime.combine(self.date, self.start_time, tzinfo=tz)
+
+    @property
+    def minutes_final(self) -> bool:
+        return self.minutes_final_at is not None
+
+    def open_collection(self) -> None:
+        if self.state is MeetingState.CANCELLED:
+            raise DomainError("この会議は中止されています。情報収集は開始できません。")
+        if self.state is MeetingState.SCHEDULED:
+            self.state = MeetingState.COLLECTING
+
+    def cancel(self) -> None:
+        if self.state is MeetingState.HELD:
+            raise DomainError("開催済みの会議は中止できません。")
+        self.state = MeetingState.CANCELLED
+
+    def finalise_minutes(self, sha256: str, at: datetime | None = None) -> None:
+        if self.minutes_final:
+            raise DomainError("この会議の議事録は確定済みです。")
+        self.minutes_final_at = at or utcnow()
+        self.minutes_sha256 = sha256
+
+
+# --------------------------------------------------------------------------- cases
+
+
+@dataclass
+class Case:
+    """事例. In chat only ``code`` is ever shown; ``summary`` lives in the database and minutes.
+
+    ``asked_agency_ids`` are the agencies convened for this case (chosen case by case by the
+    coordinator); only their confirmed members see it.
+    """
+
+    code: CaseCode
+    kind: MeetingKind
+    created_by: str
+    asked_agency_ids: list[str] = field(default_factory=list)
+    urgent: bool = False
+    summary: str = ""  # 状況と問題点 (case content: never logged, never in chat)
+    status: CaseStatus = CaseStatus.OPEN
+    consent: Consent | None = None
+    id: str = field(default_factory=new_id)
+    created_at: datetime = field(default_factory=utcnow)
+
+    def __post_init__(self) -> None:
+        # An ordered set: asking the same agency twice is one request.
+        self.asked_agency_ids = list(dict.fromkeys(self.asked_agency_ids))
+        if self.kind is MeetingKind.MULTILAYER and not self.has_consent:
+            raise ConsentRequired(
+                f"{self.code} は重層的支援会議の事例です。本人同意の日付を記録してください"
+                "（例: 同意:2026-11-20）。同意がない場合は支援会議として登録できます。"
+            )
+
+    @property
+    def has_consent(self) -> bool:
+        return self.consent is not None and self.consent.active
+
+    def record_consent(self, given_on: date, by: str, at: datetime | None = None) -> None:
+        self.consent = Consent(given_on=given_on, recorded_by=by, recorded_at=at or utcnow())
+
+    def withdraw_consent(self, on: date, by: str) -> None:
+        """撤回: the case may no longer go on a 重層 agenda; it may still go to a 支援会議."""
+        if not self.has_consent:
+            raise DomainError(f"{self.code} には有効な本人同意の記録がありません。")
+        assert self.consent is not None
+        self.consent = replace(self.consent, withdrawn_on=on, withdrawn_by=by)
+        if self.kind is MeetingKind.MULTILAYER:
+            self.kind = MeetingKind.SUPPORT
+
+    def ask(self, agency_id: str) -> None:
+        if agency_id not in self.asked_agency_ids:
+            self.asked_agency_ids.append(agency_id)
+
+    def check_may_be_discussed_at(self, meeting_kind: MeetingKind) -> None:
+        """The consent gate: a 重層的支援会議 may discuss only cases with recorded consent."""
+        if self.status is not CaseStatus.OPEN:
+            raise DomainError(f"{self.code} は終結または中断しています。")
+        if meeting_kind is MeetingKind.MULTILAYER and not self.has_consent:
+            raise ConsentRequired(
+                f"{self.code} には本人同意の記録がないため、重層的支援会議では扱えません。"
+                "同意を記録するか、支援会議の議題にしてください。"
+            )
+
+
+@dataclass
+class AgendaItem:
+    """A case on a meeting's agenda. For 重層 the occasion (プラン策定時 …) is required."""
+
+    meeting_id: str
+    case_id: str
+    added_by: str
+    position: int = 0
+    occasion: Occasion | None = None
+    purpose: str = ""  # 検討の目的 (free text, optional)
+    thread_ref: str | None = None  # the chat message that heads the case's thread
+    id: str = field(default_factory=new_id)
+    added_at: datetime = field(default_factory=utcnow)
+
+    @classmethod
+    def place(
+        cls,
+        meeting: Meeting,
+        case: Case,
+        *,
+        added_by: str,
+        position: int,
+        occasion: Occasion | None = None,
+    ) -> AgendaItem:
+        """Put ``case`` on ``meeting``'s agenda, enforcing the consent gate and occasions."""
+        if meeting.state is MeetingState.CANCELLED:
+            raise DomainError("中止された会議には議題を追加できません。")
+        case.check_may_be_discussed_at(meeting.kind)
+        if meeting.kind is MeetingKind.MULTILAYER:
+            occasion = occasion or Occasion.PLAN
+        elif occasion is not None:
+            raise InvalidValue("検討の場面（プラン策定時など）は重層的支援会議でのみ指定できます。")
+        return cls(
+            meeting_id=meeting.id,
+            case_id=case.id,
+            added_by=added_by,
+            position=position,
+            occasion=occasion,
+        )
+
+
+@dataclass
+class AgencyInput:
+    """各機関からの情報: one agency's input on one case for one meeting.
+
+    ``source_ref`` identifies the chat message (or form submission) it came from; storage
+    keeps one input per source, so a retried event updates instead of duplicating.
+    """
+
+    meeting_id: str
+    case_id: str
+    agency_id: str
+    author_user_id: str
+    text: str
+    source: InputSource
+    source_ref: str
+    state: InputState = InputState.RECORDED
+    id: str = field(default_factory=new_id)
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime | None = None
+
+    @property
+    def counts(self) -> bool:
+        return self.state is InputState.RECORDED
+
+    def edit(self, text: str, at: datetime | None = None) -> None:
+        if self.state is InputState.WITHDRAWN:
+            return
+        self.text = text
+        self.updated_at = at or utcnow()
+
+    def withdraw(self, at: datetime | None = None) -> None:
+        self.state = InputState.WITHDRAWN
+        self.updated_at = at or utcnow()
+
+    def release(self, at: datetime | None = None) -> None:
+        """The author confirmed the secrecy notice: a held input now counts."""
+        if self.state is InputState.HELD:
+            self.state = InputState.RECORDED
+            self.updated_at = at or utcnow()
+
+
+@dataclass(frozen=True)
+class ConfidentialityAcknowledgement:
+    """守秘義務の確認: ``user_id`` confirmed ``notice_version`` for ``meeting_id``."""
+
+    meeting_id: str
+    user_id: str
+    notice_version: str
+    acknowledged_at: datetime = field(default_factory=utcnow)
+    via: str = "command"  # command | button
+
+
+@dataclass
+class RoleAssignment:
+    """役割分担: what one agency does for a case, by when. One lead agency (主担当) per case."""
+
+    case_id: str
+    agency_id: str
+    task: str
+    created_by: str
+    meeting_id: str | None = None
+    assignee: str = ""  # 担当者 (the agency's staff member, as the agency names them)
+    due_on: date | None = None
+    lead: bool = False
+    id: str = field(default_factory=new_id)
+    created_at: datetime = field(default_factory=utcnow)
+
+    def __post_init__(self) -> None:
+        self.task = self.task.strip()
+        if not self.task:
+            raise InvalidValue("役割・支援内容を入力してください。")
+
+
+def designate_lead(assignments: list[RoleAssignment], lead: RoleAssignment) -> None:
+    """Make ``lead``'s agency the case's 主担当機関; every other assignment loses the mark."""
+    for assignment in assignments:
+        if assignment.case_id == lead.case_id:
+            assignment.lead = assignment.agency_id == lead.agency_id
+    lead.lead = True
+
+
+@dataclass
+class Decision:
+    """What the meeting decided for a case: 支援方針, 次回モニタリング, 結果, 決定事項."""
+
+    meeting_id: str
+    case_id: str
+    decided_by: str
+    support_policy: str = ""
+    next_monitoring_on: date | None = None
+    outcome: Outcome = Outcome.CONTINUE
+    notes: str = ""  # 決定事項
+    decided_at: datetime = field(default_factory=utcnow)
+
+    def check_against(self, meeting: Meeting) -> None:
+        if self.next_monitoring_on is not None and self.next_monitoring_on <= meeting.date:
+            raise InvalidValue(
+                "次回モニタリングの日付は会議の日より後の日付を指定してください"
+                f"（例: {(meeting.date + timedelta(days=42)).isoformat()}）。"
+            )
+
+    def apply_to(self, case: Case) -> None:
+        """The outcome changes the case: 終結 and 中断 end it; 重層へ移行 needs consent."""
+        if self.outcome is Outcome.CLOSE:
+            case.status = CaseStatus.CLOSED
+        elif self.outcome is Outcome.SUSPEND:
+            case.status = CaseStatus.SUSPENDED
+        elif self.outcome is Outcome.TO_MULTILAYER:
+            if not case.has_consent:
+                raise ConsentRequired(
+                    f"{case.code} を重層的支援会議へ移行するには、先に本人同意を記録してください。"
+                )
+            case.kind = MeetingKind.MULTILAYER
+        else:
+            case.status = CaseStatus.OPEN
+
+
+# --------------------------------------------------------------------------- audit
+
+
+class AuditAction(StrEnum):
+    """What an audit event records. Stored as text, so new actions need no migration."""
+
+    COORDINATOR_ADDED = "coordinator.added"
+    AGENCY_REGISTERED = "agency.registered"
+    MEMBER_ADDED = "member.added"
+    MEMBER_REMOVED = "member.removed"
+    CHANNEL_SETUP = "channel.setup"
+    SERIES_SET = "series.set"
+    MEETING_CREATED = "meeting.created"
+    MEETING_CANCELLED = "meeting.cancelled"
+    MEETING_MOVED = "meeting.moved"
+    CASE_CREATED = "case.created"
+    CASE_VIEWED = "case.viewed"
+    CONSENT_RECORDED = "consent.recorded"
+    CONSENT_WITHDRAWN = "consent.withdrawn"
+    AGENDA_ADDED = "agenda.added"
+    COLLECTION_OPENED = "collection.opened"
+    NOTICE_ACKNOWLEDGED = "notice.acknowledged"
+    INPUT_RECORDED = "input.recorded"
+    INPUT_HELD = "input.held"
+    INPUT_EDITED = "input.edited"
+    INPUT_WITHDRAWN = "input.withdrawn"
+    INPUT_REJECTED = "input.rejected"
+    ROLE_ASSIGNED = "role.assigned"
+    DECISION_RECORDED = "decision.recorded"
+    DOCUMENT_DOWNLOADED = "document.downloaded"
+    MINUTES_FINALISED = "minutes.finalised"
+    ACCESS_DENIED = "access.denied"
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One line of the append-only audit trail: who did what to which object, and whether it
+    was allowed. Never case content: ``target_id`` is an opaque ID or a case code and
+    ``detail`` holds short codes such as ``notice=2026.1`` or ``reason=not_member``.
+    """
+
+    actor: str
+    action: AuditAction
+    target_type: str
+    target_id: str
+    allowed: bool = True
+    detail: str = ""
+    at: datetime = field(default_factory=utcnow)
+    id: str = field(default_factory=new_id)
