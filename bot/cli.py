@@ -1,0 +1,162 @@
+"""The ``shienbot`` command line: the composition root that picks concrete adapters.
+
+Exit codes: 0 success, 1 a check found problems or an operation failed, 2 a setting or an
+argument is missing or malformed (one line naming it, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from bot import __version__
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("shienbot")
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """Log levels and formats only: no handler in this project logs request bodies or case
+    content, and third-party loggers that could (HTTP clients, SQL echo) stay at WARNING."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("slack_bolt", "slack_sdk", "sqlalchemy", "urllib3", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _database(settings: Settings):  # type: ignore[no-untyped-def]
+    # Imported here so that `shienbot --help` stays fast and works without a database driver.
+    from storage import Database
+
+    return Database(settings.resolved_database_url)
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    """Bring the database schema up to date (safe to run repeatedly)."""
+    database = _database(settings)
+    try:
+        before = database.current_revision()
+        database.upgrade()
+        after = database.current_revision()
+    except Exception as exc:  # report, never dump a traceback with connection details
+        print(f"移行に失敗しました: {_describe_db_error(exc)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    finally:
+        database.dispose()
+    if before == after:
+        print(f"データベースは最新です（リビジョン {after}）: {settings.safe_database_url()}")
+    else:
+        print(
+            f"データベースを更新しました（{before or '空'} → {after}）: "
+            f"{settings.safe_database_url()}"
+        )
+    return EXIT_OK
+
+
+def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Validate the settings and the database connection; say what is wrong and what to do."""
+    problems: list[str] = []
+    print(f"タイムゾーン: {settings.timezone}")
+    print(f"Slack API: {settings.slack_api_url}")
+    print(f"コーディネーター（初期設定）: {len(settings.coordinators)}人")
+    print(f"データベース: {settings.safe_database_url()}")
+
+    database = _database(settings)
+    try:
+        database.ping()
+        current, head = database.current_revision(), database.head_revision()
+        if current == head:
+            print(f"  接続: OK / スキーマ: 最新（{head}）")
+        else:
+            problems.append(
+                f"データベースのスキーマが古いか未作成です（現在 {current or 'なし'}、最新 {head}）。"
+                "`shienbot migrate` を実行してください。"
+            )
+    except Exception as exc:
+        problems.append(f"データベースに接続できません: {_describe_db_error(exc)}")
+    finally:
+        database.dispose()
+
+    if settings.slack_bot_token is None:
+        problems.append("SLACK_BOT_TOKEN が未設定です（ボットの実行に必要です）。")
+    if settings.slack_app_token is None and settings.slack_signing_secret is None:
+        problems.append(
+            "SLACK_APP_TOKEN（ソケットモード）か SLACK_SIGNING_SECRET（HTTPモード）の"
+            "どちらかを設定してください。"
+        )
+    if not settings.coordinators:
+        problems.append(
+            "SHIEN_COORDINATORS が空です。最初のコーディネーターのユーザーIDを設定してください。"
+        )
+
+    if problems:
+        print("\n問題が見つかりました:")
+        for problem in problems:
+            print(f"  - {problem}")
+        return EXIT_PROBLEMS
+    print("\n問題はありません。")
+    return EXIT_OK
+
+
+def _describe_db_error(exc: Exception) -> str:
+    """One line about a database failure: its kind and the driver's first line, no params."""
+    original = getattr(exc, "orig", None) or exc
+    first_line = (str(original).strip().splitlines() or [""])[0]
+    return f"{type(original).__name__}: {first_line}"[:300]
+
+
+Command = Callable[[Settings, argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="shienbot",
+        description=(
+            "支援会議ボット — 重層的支援体制整備事業の支援会議・重層的支援会議を"
+            "チャットで運営します。設定は環境変数で行います（README参照）。"
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"shienbot {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="詳細なログを出力します")
+    commands = parser.add_subparsers(dest="command", metavar="<command>")
+
+    migrate = commands.add_parser(
+        "migrate", help="データベースのスキーマを最新にします（何度実行しても安全です）"
+    )
+    migrate.set_defaults(handler=cmd_migrate)
+
+    check = commands.add_parser(
+        "check", help="設定とデータベース接続を確認し、問題があれば内容を表示します"
+    )
+    check.set_defaults(handler=cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    configure_logging(args.verbose)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    handler: Command = args.handler
+    return handler(settings, args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

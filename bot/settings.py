@@ -1,0 +1,202 @@
+"""Settings from environment variables (and an optional ``.env`` file).
+
+Secrets are ``SecretStr``: they never appear in ``repr``, logs or error messages. A missing or
+malformed setting is reported as one Japanese line naming the variable (see ``SettingsError``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+_USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
+# Variables whose values must never be echoed, even when malformed.
+SECRET_VARIABLES = frozenset({"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"})
+
+
+def default_data_dir() -> Path:
+    """Where the embedded SQLite database lives unless ``SHIEN_DATA_DIR`` says otherwise."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "shienbot"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed. ``variable`` names it; ``message`` is Japanese."""
+
+    def __init__(self, variable: str, message: str) -> None:
+        super().__init__(f"{variable}: {message}")
+        self.variable = variable
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"設定エラー: {self.variable} — {self.message}"
+
+
+class Settings(BaseSettings):
+    """The bot's configuration. Field names map to the environment variables in the README."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        hide_input_in_errors=True,
+    )
+
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_SIGNING_SECRET"
+    )
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(
+        default="https://slack.com/api/", validation_alias="SLACK_API_URL"
+    )
+    data_dir: Path = Field(
+        default_factory=default_data_dir, validation_alias="SHIEN_DATA_DIR"
+    )
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "SHIEN_DATABASE_URL")
+    )
+    timezone: str = Field(default="Asia/Tokyo", validation_alias="SHIEN_TIMEZONE")
+    coordinators: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), validation_alias="SHIEN_COORDINATORS"
+    )
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_form(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("ボットトークンは xoxb- で始まる値を指定してください。")
+        return _none_if_blank(value)
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_form(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("アプリレベルトークンは xapp- で始まる値を指定してください。")
+        return _none_if_blank(value)
+
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _secret_present(cls, value: SecretStr | None) -> SecretStr | None:
+        return _none_if_blank(value)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_form(cls, value: str) -> str:
+        value = value.strip()
+        if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+            raise ValueError(
+                "http:// または https:// で始まるURLを指定してください"
+                "（例: https://slack.com/api/）。"
+            )
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_form(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            url = make_url(value.strip())
+        except ArgumentError:
+            raise ValueError(
+                "データベースURLの形式が正しくありません"
+                "（例: sqlite:////var/lib/shienbot/shienbot.sqlite3 または "
+                "postgresql+psycopg://user@host:5432/dbname）。"
+            ) from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError("対応しているデータベースは SQLite と PostgreSQL です。")
+        return value.strip()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"不明なタイムゾーン「{value}」です（例: Asia/Tokyo）。"
+            ) from None
+        return value
+
+    @field_validator("coordinators", mode="before")
+    @classmethod
+    def _split_coordinators(cls, value: Any) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        items = value.split(",") if isinstance(value, str) else list(value)
+        ids = tuple(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
+        for user_id in ids:
+            if not _USER_ID.match(user_id):
+                raise ValueError(
+                    f"「{user_id}」はチャットのユーザーIDの形式ではありません。"
+                    "カンマ区切りのユーザーIDを指定してください（例: U0123ABCD,U0456EFGH）。"
+                )
+        return ids
+
+    @property
+    def resolved_database_url(self) -> str:
+        """``DATABASE_URL``, or the embedded SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'shienbot.sqlite3').resolve()}"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def safe_database_url(self) -> str:
+        """The database URL with any password masked, for messages and ``shienbot check``."""
+        return make_url(self.resolved_database_url).render_as_string(hide_password=True)
+
+
+def _none_if_blank(value: SecretStr | None) -> SecretStr | None:
+    if value is None or not value.get_secret_value().strip():
+        return None
+    return value
+
+
+_FIELD_TO_VARIABLE = {
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    "slack_app_token": "SLACK_APP_TOKEN",
+    "slack_api_url": "SLACK_API_URL",
+    "data_dir": "SHIEN_DATA_DIR",
+    "database_url": "DATABASE_URL",
+    "timezone": "SHIEN_TIMEZONE",
+    "coordinators": "SHIEN_COORDINATORS",
+}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning pydantic's report into one ``SettingsError``.
+
+    The message names the variable and says what form it needs; the value of a secret is
+    never repeated.
+    """
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        location = str(error["loc"][0]) if error["loc"] else ""
+        variable = _FIELD_TO_VARIABLE.get(location.lower(), location.upper())
+        message = str(error.get("msg", "値が正しくありません。"))
+        message = message.removeprefix("Value error, ")
+        if error["type"] != "value_error":
+            message = "値の形式が正しくありません。"
+        raise SettingsError(variable, message) from None
