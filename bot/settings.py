@@ -62,12 +62,8 @@ class Settings(BaseSettings):
         default=None, validation_alias="SLACK_SIGNING_SECRET"
     )
     slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
-    slack_api_url: str = Field(
-        default="https://slack.com/api/", validation_alias="SLACK_API_URL"
-    )
-    data_dir: Path = Field(
-        default_factory=default_data_dir, validation_alias="SHIEN_DATA_DIR"
-    )
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+    data_dir: Path = Field(default_factory=default_data_dir, validation_alias="SHIEN_DATA_DIR")
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "SHIEN_DATABASE_URL")
     )
@@ -129,9 +125,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"不明なタイムゾーン「{value}」です（例: Asia/Tokyo）。"
-            ) from None
+            raise ValueError(f"不明なタイムゾーン「{value}」です（例: Asia/Tokyo）。") from None
         return value
 
     @field_validator("coordinators", mode="before")

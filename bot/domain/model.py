@@ -15,7 +15,7 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from bot.domain.calendar import HolidayPolicy, format_case_code, parse_case_code
@@ -28,7 +28,7 @@ def new_id() -> str:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # --------------------------------------------------------------------------- enumerations
@@ -239,6 +239,41 @@ class Coordinator:
 
 
 # --------------------------------------------------------------------------- meetings
+
+
+@dataclass(frozen=True)
+class ChannelFacts:
+    """What the chat platform says about a channel, as far as confidentiality cares."""
+
+    is_private: bool
+    is_shared_externally: bool  # Slack Connect and the like
+    member_ids: frozenset[str] = frozenset()
+
+
+@dataclass
+class MeetingChannel:
+    """A private channel set up (``/shien setup``) to hold one team's meetings.
+
+    Its name is the platform's business and must stay opaque (no personal data).
+    """
+
+    channel_id: str
+    created_by: str
+    created_at: datetime = field(default_factory=utcnow)
+
+    @staticmethod
+    def check_suitable(facts: ChannelFacts) -> None:
+        """Case content may only ever be posted in private, unshared channels."""
+        if not facts.is_private:
+            raise DomainError(
+                "このチャンネルは公開チャンネルです。支援会議の内容は非公開のため、"
+                "プライベートチャンネルを作成してから /shien setup を実行してください。"
+            )
+        if facts.is_shared_externally:
+            raise DomainError(
+                "このチャンネルは外部の組織と共有されています（Slack コネクト）。"
+                "組織内だけのプライベートチャンネルで実行してください。"
+            )
 
 
 @dataclass
@@ -545,6 +580,7 @@ class AuditAction(StrEnum):
     MEMBER_ADDED = "member.added"
     MEMBER_REMOVED = "member.removed"
     CHANNEL_SETUP = "channel.setup"
+    CHANNEL_OUTSIDER = "channel.outsider"
     SERIES_SET = "series.set"
     MEETING_CREATED = "meeting.created"
     MEETING_CANCELLED = "meeting.cancelled"

@@ -126,9 +126,9 @@ def test_withdrawing_absent_consent_is_refused() -> None:
 
 def test_closed_case_is_not_put_on_an_agenda() -> None:
     case = _case()
-    Decision(meeting_id="m", case_id=case.id, decided_by=COORDINATOR, outcome=Outcome.CLOSE).apply_to(
-        case
-    )
+    Decision(
+        meeting_id="m", case_id=case.id, decided_by=COORDINATOR, outcome=Outcome.CLOSE
+    ).apply_to(case)
     assert case.status is CaseStatus.CLOSED
     with pytest.raises(DomainError):
         AgendaItem.place(_meeting(), case, added_by=COORDINATOR, position=1)
@@ -162,9 +162,19 @@ def test_monitoring_date_must_follow_the_meeting() -> None:
 
 
 def test_one_lead_agency_per_case() -> None:
-    a = RoleAssignment(case_id="c1", agency_id="houkatsu", task="母の介護保険サービス導入", created_by=COORDINATOR, lead=True)
-    b = RoleAssignment(case_id="c1", agency_id="csw", task="長男への手紙による働きかけ", created_by=COORDINATOR)
-    other_case = RoleAssignment(case_id="c2", agency_id="gakko", task="面談", created_by=COORDINATOR, lead=True)
+    a = RoleAssignment(
+        case_id="c1",
+        agency_id="houkatsu",
+        task="母の介護保険サービス導入",
+        created_by=COORDINATOR,
+        lead=True,
+    )
+    b = RoleAssignment(
+        case_id="c1", agency_id="csw", task="長男への手紙による働きかけ", created_by=COORDINATOR
+    )
+    other_case = RoleAssignment(
+        case_id="c2", agency_id="gakko", task="面談", created_by=COORDINATOR, lead=True
+    )
     designate_lead([a, b, other_case], b)
     assert (a.lead, b.lead, other_case.lead) == (False, True, True)
 
@@ -208,7 +218,12 @@ def test_meeting_lifecycle() -> None:
 
 @pytest.mark.parametrize(
     ("typed", "key"),
-    [("houkatsu", "houkatsu"), ("ＣＳＷ", "csw"), (" konkyu ", "konkyu"), ("Kosodate-2", "kosodate-2")],
+    [
+        ("houkatsu", "houkatsu"),
+        ("ＣＳＷ", "csw"),
+        (" konkyu ", "konkyu"),
+        ("Kosodate-2", "kosodate-2"),
+    ],
 )
 def test_agency_keys_normalise(typed: str, key: str) -> None:
     assert validate_agency_key(typed) == key
