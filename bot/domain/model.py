@@ -316,6 +316,7 @@ class Meeting:
     state: MeetingState = MeetingState.SCHEDULED
     id: str = field(default_factory=new_id)
     created_at: datetime = field(default_factory=utcnow)
+    notice_ref: str | None = None  # the chat message carrying the secrecy notice
     minutes_final_at: datetime | None = None
     minutes_sha256: str | None = None
 

@@ -1,0 +1,102 @@
+"""Registering cases (事例) and their consent (本人同意)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.domain.calendar import fiscal_year
+from bot.domain.errors import ConsentRequired, InvalidValue, NotFound
+from bot.domain.model import (
+    AuditAction,
+    Case,
+    CaseCode,
+    MeetingKind,
+)
+from bot.services.access import Actor, require_coordinator
+from bot.services.admin import resolve_agencies
+from bot.services.audit import audit
+from bot.services.context import ServiceContext
+from bot.services.ports import UnitOfWork
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """What a coordinator asks for in ``/shien case new`` or its form."""
+
+    agency_keys: list[str]
+    kind: MeetingKind = MeetingKind.SUPPORT
+    consent_on: date | None = None
+    urgent: bool = False
+    summary: str = ""
+
+
+def create_case(ctx: ServiceContext, actor: Actor, request: NewCase) -> CaseCode:
+    """Coordinators only. Allocates the next code of the 年度 and records the case.
+
+    Audited as ``case.created`` (and ``consent.recorded`` when a consent date is given).
+    """
+    if not request.agency_keys:
+        raise InvalidValue(
+            "依頼する関係機関のキーを1つ以上指定してください（例: /shien case new houkatsu csw）。"
+        )
+    today = ctx.today()
+    if request.consent_on is not None and request.consent_on > today:
+        raise InvalidValue(
+            "本人同意の日付に未来の日付は指定できません。同意を得た日を入力してください。"
+        )
+    if request.kind is MeetingKind.MULTILAYER and request.consent_on is None:
+        raise ConsentRequired(
+            "重層的支援会議の事例には本人同意の記録が必要です。"
+            "同意を得た日を添えてください（例: 同意:2026-11-20）。"
+            "同意がない場合は支援会議の事例として登録できます。"
+        )
+    with ctx.uow() as uow:
+        require_coordinator(ctx, uow, actor, "case.new")
+        agencies = resolve_agencies(uow, request.agency_keys)
+        code = uow.cases.next_code(fiscal_year(today))
+        case = Case(
+            code=code,
+            kind=MeetingKind.SUPPORT,
+            created_by=actor.user_id,
+            asked_agency_ids=[a.id for a in agencies],
+            urgent=request.urgent,
+            summary=request.summary,
+            created_at=ctx.clock(),
+        )
+        if request.consent_on is not None:
+            case.record_consent(request.consent_on, by=actor.user_id, at=ctx.clock())
+        case.kind = request.kind
+        uow.cases.add(case)
+        audit(
+            ctx, uow, actor, AuditAction.CASE_CREATED, "case", str(code), f"kind={case.kind.value}"
+        )
+        if request.consent_on is not None:
+            audit(ctx, uow, actor, AuditAction.CONSENT_RECORDED, "case", str(code))
+        uow.commit()
+    return code
+
+
+def find_case(uow: UnitOfWork, text: str) -> Case:
+    """The case named by a code as typed; unknown codes get the valid ones of this 年度."""
+    code = CaseCode.parse(text)
+    case = uow.cases.by_code(code)
+    if case is None:
+        known = [str(c.code) for c in uow.cases.list(fiscal_year=code.fiscal_year)]
+        hint = "、".join(known[-10:]) if known else "（この年度の事例はまだありません）"
+        raise NotFound(f"事例番号 {code} は登録されていません。登録済みの事例番号: {hint}")
+    return case
+
+
+def record_consent(ctx: ServiceContext, actor: Actor, code_text: str, given_on: date) -> str:
+    """Coordinators only. Audited as ``consent.recorded``."""
+    if given_on > ctx.today():
+        raise InvalidValue("本人同意の日付に未来の日付は指定できません。")
+    with ctx.uow() as uow:
+        require_coordinator(ctx, uow, actor, "consent")
+        case = find_case(uow, code_text)
+        case.record_consent(given_on, by=actor.user_id, at=ctx.clock())
+        uow.cases.save(case)
+        audit(ctx, uow, actor, AuditAction.CONSENT_RECORDED, "case", str(case.code))
+        uow.commit()
+        return f"{case.code} の本人同意（{given_on.isoformat()}）を記録しました。"

@@ -1,0 +1,220 @@
+"""What the meeting decides: role assignments (役割分担) and decisions (支援方針 …)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.domain.errors import DomainError, InvalidValue, NotFound
+from bot.domain.model import (
+    AuditAction,
+    Case,
+    Decision,
+    Meeting,
+    MeetingState,
+    Outcome,
+    RoleAssignment,
+    designate_lead,
+)
+from bot.services.access import Actor, require_coordinator
+from bot.services.admin import resolve_agencies
+from bot.services.audit import audit
+from bot.services.cases import find_case
+from bot.services.chat import (
+    Choice,
+    DateInput,
+    Form,
+    FormErrors,
+    FormValues,
+    SelectInput,
+    TextInput,
+    clean_user_text,
+)
+from bot.services.context import ServiceContext
+from bot.services.meetings import require_channel
+from bot.services.messages import meeting_label
+from bot.services.ports import UnitOfWork
+
+DECISION_FORM = "shien_decision_form"
+
+
+def meeting_of_case(ctx: ServiceContext, uow: UnitOfWork, channel_id: str, case: Case) -> Meeting:
+    """The channel's meeting where the case is discussed: the latest one up to today, else the
+    next one."""
+    meetings = [
+        m
+        for m in (uow.meetings.get(i.meeting_id) for i in uow.agenda.for_case(case.id))
+        if m is not None and m.channel_id == channel_id and m.state is not MeetingState.CANCELLED
+    ]
+    if not meetings:
+        raise NotFound(
+            f"{case.code} はこのチャンネルの会議の議題になっていません。"
+            f"先に /shien agenda add {case.code} を実行してください。"
+        )
+    today = ctx.today()
+    past = sorted((m for m in meetings if m.date <= today), key=lambda m: m.date)
+    future = sorted((m for m in meetings if m.date > today), key=lambda m: m.date)
+    return past[-1] if past else future[0]
+
+
+def assign_role(
+    ctx: ServiceContext,
+    actor: Actor,
+    channel_id: str,
+    code_text: str,
+    agency_key: str,
+    task: str,
+    due_on: date | None,
+    lead: bool,
+) -> str:
+    """Coordinators only. Records a role; 主担当 moves the lead mark to this agency. The same
+    task for the same agency and case is recorded once. Audited as ``role.assigned``."""
+    task = clean_user_text(task, max_length=500)
+    if not task:
+        raise InvalidValue(
+            "役割・支援内容を入力してください（例: /shien role R8-001 houkatsu 介護保険サービスの導入 期限:2026-12-25 主担当）。"
+        )
+    if due_on is not None and due_on < ctx.today():
+        raise InvalidValue(
+            f"期限に過去の日付は指定できません（今日は {ctx.today().isoformat()}）。"
+        )
+    with ctx.uow() as uow:
+        require_coordinator(ctx, uow, actor, "role")
+        require_channel(uow, channel_id)
+        case = find_case(uow, code_text)
+        (agency,) = resolve_agencies(uow, [agency_key])
+        meeting = meeting_of_case(ctx, uow, channel_id, case)
+        existing = list(uow.roles.for_case(case.id))
+        same = next((r for r in existing if r.agency_id == agency.id and r.task == task), None)
+        if same is not None:
+            assignment = same
+            assignment.due_on = due_on or same.due_on
+        else:
+            assignment = RoleAssignment(
+                case_id=case.id,
+                agency_id=agency.id,
+                task=task,
+                created_by=actor.user_id,
+                meeting_id=meeting.id,
+                due_on=due_on,
+                created_at=ctx.clock(),
+            )
+            uow.roles.add(assignment)
+            existing.append(assignment)
+        if lead:
+            designate_lead(existing, assignment)
+            for other in existing:
+                uow.roles.save(other)
+        else:
+            uow.roles.save(assignment)
+        if agency.id not in case.asked_agency_ids:
+            case.ask(agency.id)
+            uow.cases.save(case)
+        audit(
+            ctx,
+            uow,
+            actor,
+            AuditAction.ROLE_ASSIGNED,
+            "case",
+            str(case.code),
+            f"agency={agency.key}",
+        )
+        uow.commit()
+    due = f"（期限 {due_on.isoformat()}）" if due_on else ""
+    mark = "【主担当】" if lead else ""
+    again = "（登録済みの役割を更新）" if same is not None else ""
+    return f"{case.code} の役割を記録しました{again}: {mark}{agency.name} — {task}{due}"
+
+
+OUTCOME_CHOICES = tuple(Choice(o.value, o.label) for o in Outcome)
+
+
+def decision_form(ctx: ServiceContext, actor: Actor, channel_id: str, code_text: str) -> Form:
+    """Coordinators only. The 決定事項 form, pre-filled with what was decided before."""
+    with ctx.uow() as uow:
+        require_coordinator(ctx, uow, actor, "decide")
+        case = find_case(uow, code_text)
+        meeting = meeting_of_case(ctx, uow, channel_id, case)
+        previous = uow.decisions.get(meeting.id, case.id)
+    return Form(
+        form_id=DECISION_FORM,
+        title=f"{case.code} 決定事項",
+        submit_label="記録する",
+        metadata=f"{meeting.id}:{case.id}",
+        fields=(
+            TextInput(
+                "policy",
+                "支援方針",
+                multiline=True,
+                optional=True,
+                initial=previous.support_policy if previous else "",
+            ),
+            DateInput(
+                "monitoring",
+                "次回モニタリング",
+                optional=True,
+                initial=previous.next_monitoring_on if previous else None,
+            ),
+            SelectInput(
+                "outcome",
+                "結果",
+                OUTCOME_CHOICES,
+                initial=(previous.outcome if previous else Outcome.CONTINUE).value,
+            ),
+            TextInput(
+                "notes",
+                "決定事項",
+                multiline=True,
+                optional=True,
+                initial=previous.notes if previous else "",
+            ),
+        ),
+    )
+
+
+def submit_decision(ctx: ServiceContext, actor: Actor, metadata: str, values: FormValues) -> str:
+    """Coordinators only (re-checked on submit). A re-submitted form replaces the decision.
+    Audited as ``decision.recorded``."""
+    meeting_id, _, case_id = metadata.partition(":")
+    try:
+        outcome = Outcome(values.choice("outcome") or Outcome.CONTINUE.value)
+    except ValueError:
+        raise FormErrors({"outcome": "結果を選んでください。"}) from None
+    with ctx.uow() as uow:
+        require_coordinator(ctx, uow, actor, "decide")
+        meeting, case = uow.meetings.get(meeting_id), uow.cases.get(case_id)
+        if meeting is None or case is None:
+            raise NotFound(
+                "会議または事例が見つかりません。もう一度 /shien decide を実行してください。"
+            )
+        decision = Decision(
+            meeting_id=meeting.id,
+            case_id=case.id,
+            decided_by=actor.user_id,
+            support_policy=clean_user_text(values.text("policy")),
+            next_monitoring_on=values.dates.get("monitoring"),
+            outcome=outcome,
+            notes=clean_user_text(values.text("notes")),
+            decided_at=ctx.clock(),
+        )
+        try:
+            decision.check_against(meeting)
+        except InvalidValue as error:
+            raise FormErrors({"monitoring": error.message}) from None
+        try:
+            decision.apply_to(case)
+        except DomainError as error:
+            raise FormErrors({"outcome": error.message}) from None
+        uow.decisions.put(decision)
+        uow.cases.save(case)
+        audit(
+            ctx,
+            uow,
+            actor,
+            AuditAction.DECISION_RECORDED,
+            "case",
+            str(case.code),
+            f"outcome={outcome.value}",
+        )
+        uow.commit()
+        label = meeting_label(meeting, ctx.tz)
+    return f"{case.code} の決定事項を記録しました（{label}・結果: {outcome.label}）。"

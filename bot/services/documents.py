@@ -1,0 +1,313 @@
+"""Minutes (議事録) and role-assignment summaries (役割分担表): assembling what each reader may
+see, rendering, and delivering by DM."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from bot.domain.confidentiality import SECRECY_NOTICE
+from bot.domain.model import (
+    Agency,
+    AuditAction,
+    Case,
+    InputState,
+    Meeting,
+    MeetingState,
+)
+from bot.services.access import Actor, require_coordinator
+from bot.services.audit import audit
+from bot.services.chat import FileToSend, Message, Note, Paragraph
+from bot.services.context import ServiceContext
+from bot.services.document_views import (
+    AcknowledgementView,
+    AgencyInputView,
+    AgencyTasksView,
+    AttendeeView,
+    CaseMinutesView,
+    MinutesView,
+    RoleSummaryView,
+    RoleView,
+    TaskView,
+)
+from bot.services.meetings import find_meeting
+from bot.services.messages import meeting_label
+from bot.services.ports import UnitOfWork
+
+
+def minutes_filename(day: date, *, draft: bool) -> str:
+    """No personal data in file names: the meeting date only."""
+    return f"minutes-{day.isoformat()}{'-draft' if draft else ''}.docx"
+
+
+def roles_filename(day: date, agency_key: str | None = None) -> str:
+    return f"roles-{day.isoformat()}{'-' + agency_key if agency_key else ''}.docx"
+
+
+def _meeting_name(ctx: ServiceContext, meeting: Meeting) -> str:
+    cadence = "随時" if meeting.adhoc else "定例"
+    return f"{ctx.municipality}{meeting.kind.label}（{cadence}）"
+
+
+def _cases(uow: UnitOfWork, meeting: Meeting) -> list[tuple[Case, str]]:
+    result = []
+    for item in uow.agenda.for_meeting(meeting.id):
+        case = uow.cases.get(item.case_id)
+        if case is not None:
+            purpose = item.occasion.label if item.occasion else ""
+            if item.purpose:
+                purpose = f"{purpose}　{item.purpose}".strip()
+            result.append((case, purpose))
+    return result
+
+
+def build_minutes_view(
+    ctx: ServiceContext, uow: UnitOfWork, meeting: Meeting, author: str
+) -> MinutesView:
+    agencies = {a.id: a for a in uow.agencies.list()}
+    name = ctx.chat.display_name
+    cases = _cases(uow, meeting)
+    acks = list(uow.acknowledgements.for_meeting(meeting.id))
+    coordinators = {c.user_id for c in uow.coordinators.list(active_only=False)}
+    agency_of_user: dict[str, str] = {}
+    for agency in agencies.values():
+        for membership in uow.memberships.for_agency(agency.id, active_only=False):
+            agency_of_user.setdefault(membership.user_id, agency.name)
+
+    attendees: dict[str, list[str]] = defaultdict(list)
+    for ack in acks:
+        agency_name = (
+            "事務局" if ack.user_id in coordinators else agency_of_user.get(ack.user_id, "")
+        )
+        attendees[agency_name].append(name(ack.user_id))
+
+    case_views = []
+    for case, purpose in cases:
+        inputs = [
+            AgencyInputView(
+                agency_name=agencies[i.agency_id].name if i.agency_id in agencies else "",
+                author=name(i.author_user_id),
+                text=i.text,
+                received_at=i.created_at.astimezone(ctx.tz),
+            )
+            for i in uow.inputs.for_case(meeting.id, case.id)
+            if i.state is InputState.RECORDED
+        ]
+        roles = [r for r in uow.roles.for_case(case.id)]
+        lead = next((r for r in roles if r.lead), None)
+        decision = uow.decisions.get(meeting.id, case.id)
+        case_views.append(
+            CaseMinutesView(
+                code=str(case.code),
+                kind_label=case.kind.label,
+                consent_on=case.consent.given_on if case.consent and case.consent.active else None,
+                purpose=purpose,
+                situation=case.summary,
+                inputs=tuple(inputs),
+                support_policy=decision.support_policy if decision else "",
+                roles=tuple(
+                    RoleView(
+                        agency_name=agencies[r.agency_id].name if r.agency_id in agencies else "",
+                        assignee=r.assignee,
+                        task=r.task,
+                        due_on=r.due_on,
+                        lead=r.lead,
+                    )
+                    for r in roles
+                ),
+                lead_agency_name=agencies[lead.agency_id].name
+                if lead and lead.agency_id in agencies
+                else "",
+                next_monitoring_on=decision.next_monitoring_on if decision else None,
+                outcome_label=decision.outcome.label if decision else "",
+                decisions=decision.notes if decision else "",
+                urgent=case.urgent,
+            )
+        )
+    later = [
+        m for m in uow.meetings.upcoming(meeting.channel_id, meeting.date) if m.date > meeting.date
+    ]
+    return MinutesView(
+        meeting_name=_meeting_name(ctx, meeting),
+        kind_label=meeting.kind.label,
+        starts_at=meeting.starts_at(ctx.tz),
+        place=meeting.place or "（未設定）",
+        attendees=tuple(
+            AttendeeView(agency, tuple(people)) for agency, people in attendees.items()
+        ),
+        acknowledgements=tuple(
+            AcknowledgementView(
+                person=name(a.user_id),
+                agency_name="事務局"
+                if a.user_id in coordinators
+                else agency_of_user.get(a.user_id, ""),
+                acknowledged_at=a.acknowledged_at.astimezone(ctx.tz),
+                notice_version=a.notice_version,
+            )
+            for a in acks
+        ),
+        cases=tuple(case_views),
+        next_meeting_at=later[0].starts_at(ctx.tz) if later else None,
+        author=name(author),
+        created_on=ctx.today(),
+        draft=not meeting.minutes_final,
+        notice=SECRECY_NOTICE,
+    )
+
+
+def build_role_summary_view(
+    ctx: ServiceContext, uow: UnitOfWork, meeting: Meeting, only: Agency | None = None
+) -> RoleSummaryView:
+    """The coordinator's copy (every agency), or ``only``'s extract (its own tasks, nothing else)."""
+    agencies = {a.id: a for a in uow.agencies.list()}
+    per_agency: dict[str, list[TaskView]] = defaultdict(list)
+    for case, _ in _cases(uow, meeting):
+        decision = uow.decisions.get(meeting.id, case.id)
+        for role in uow.roles.for_case(case.id):
+            if only is not None and role.agency_id != only.id:
+                continue
+            per_agency[role.agency_id].append(
+                TaskView(
+                    case_code=str(case.code),
+                    task=role.task,
+                    assignee=role.assignee,
+                    due_on=role.due_on,
+                    lead=role.lead,
+                    next_monitoring_on=decision.next_monitoring_on if decision else None,
+                )
+            )
+    return RoleSummaryView(
+        meeting_name=_meeting_name(ctx, meeting),
+        kind_label=meeting.kind.label,
+        starts_at=meeting.starts_at(ctx.tz),
+        agencies=tuple(
+            AgencyTasksView(agencies[agency_id].name, tuple(tasks))
+            for agency_id, tasks in per_agency.items()
+            if agency_id in agencies
+        ),
+        created_on=ctx.today(),
+        notice=SECRECY_NOTICE,
+    )
+
+
+def deliver_minutes(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None) -> str:
+    """Coordinators only. Renders the minutes and sends them to the requester by DM.
+    Audited as ``document.downloaded``."""
+    with ctx.uow() as uow:
+        require_coordinator(ctx, uow, actor, "minutes")
+        meeting = _meeting_for_documents(ctx, uow, channel_id, day)
+        view = build_minutes_view(ctx, uow, meeting, actor.user_id)
+        filename = minutes_filename(meeting.date, draft=view.draft)
+        audit(
+            ctx,
+            uow,
+            actor,
+            AuditAction.DOCUMENT_DOWNLOADED,
+            "meeting",
+            meeting.id,
+            f"file={filename}",
+        )
+        uow.commit()
+        label = meeting_label(meeting, ctx.tz)
+    data = ctx.documents.render_minutes(view)
+    ctx.chat.send_file(
+        actor.user_id,
+        FileToSend(filename=filename, data=data, title=f"議事録 {meeting.date.isoformat()}"),
+        comment=f"{label} の議事録{'（案）' if view.draft else ''}です。【取扱注意】転送・印刷の際は守秘義務にご留意ください。",
+    )
+    return f"議事録（{filename}）をDMでお送りしました。"
+
+
+def deliver_role_summaries(
+    ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None
+) -> str:
+    """Coordinators only. The full 役割分担表 to the requester; each agency's active members get
+    a DM with only their agency's tasks. Audited as ``document.downloaded`` per file."""
+    with ctx.uow() as uow:
+        require_coordinator(ctx, uow, actor, "roles")
+        meeting = _meeting_for_documents(ctx, uow, channel_id, day)
+        full = build_role_summary_view(ctx, uow, meeting)
+        extracts = []
+        for agency in uow.agencies.list():
+            view = build_role_summary_view(ctx, uow, meeting, only=agency)
+            if not view.agencies:
+                continue
+            members = [m.user_id for m in uow.memberships.for_agency(agency.id, active_only=True)]
+            extracts.append((agency, view, members))
+        audit(
+            ctx,
+            uow,
+            actor,
+            AuditAction.DOCUMENT_DOWNLOADED,
+            "meeting",
+            meeting.id,
+            f"file={roles_filename(meeting.date)}",
+        )
+        for agency, _, members in extracts:
+            for user_id in members:
+                audit(
+                    ctx,
+                    uow,
+                    actor,
+                    AuditAction.DOCUMENT_DOWNLOADED,
+                    "meeting",
+                    meeting.id,
+                    f"file={roles_filename(meeting.date, agency.key)};to={user_id}",
+                )
+        uow.commit()
+        label = meeting_label(meeting, ctx.tz)
+    ctx.chat.send_file(
+        actor.user_id,
+        FileToSend(
+            roles_filename(meeting.date),
+            ctx.documents.render_role_summary(full),
+            f"役割分担表 {meeting.date.isoformat()}",
+        ),
+        comment=f"{label} の役割分担表（全機関）です。",
+    )
+    sent = 0
+    for agency, view, members in extracts:
+        data = ctx.documents.render_role_summary(view)
+        lines = [
+            f"• {t.case_code}: {'【主担当】' if t.lead else ''}{t.task}"
+            + (f"（期限 {t.due_on.isoformat()}）" if t.due_on else "")
+            for a in view.agencies
+            for t in a.tasks
+        ]
+        for user_id in members:
+            if not ctx.chat.user_is_active(user_id):
+                continue
+            ctx.chat.send_direct(
+                user_id,
+                Message(
+                    f"{agency.name} の役割分担",
+                    (
+                        Paragraph(
+                            f"{label} で決まった {agency.name} の役割です。\n" + "\n".join(lines)
+                        ),
+                        Note(SECRECY_NOTICE.one_line),
+                    ),
+                ),
+            )
+            ctx.chat.send_file(
+                user_id,
+                FileToSend(
+                    roles_filename(meeting.date, agency.key), data, f"役割分担表 {agency.name}"
+                ),
+                comment="貴機関の役割分担表です。",
+            )
+            sent += 1
+    return f"役割分担表（全機関）をDMでお送りし、{len(extracts)}機関の構成員 {sent}人に各機関の役割だけを送りました。"
+
+
+def _meeting_for_documents(
+    ctx: ServiceContext, uow: UnitOfWork, channel_id: str, day: date | None
+) -> Meeting:
+    """With a date, that meeting; without, today's or the most recent one held in the channel."""
+    if day is not None:
+        return find_meeting(ctx, uow, channel_id, day)
+    today = ctx.today()
+    todays = uow.meetings.on_date(channel_id, today)
+    if todays is not None and todays.state is not MeetingState.CANCELLED:
+        return todays
+    return find_meeting(ctx, uow, channel_id, None)

@@ -1,0 +1,288 @@
+"""Agency input (各機関からの情報): replies in a case's thread, and the 入力する form."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.domain.errors import Duplicate, NotFound
+from bot.domain.model import (
+    AgencyInput,
+    AgendaItem,
+    AuditAction,
+    InputSource,
+    InputState,
+    Meeting,
+)
+from bot.services.access import (
+    Actor,
+    PermissionDenied,
+    asked_agencies_of,
+    deny,
+    has_confirmed,
+)
+from bot.services.audit import audit
+from bot.services.chat import (
+    Form,
+    FormErrors,
+    FormValues,
+    Message,
+    MessageRef,
+    Note,
+    Paragraph,
+    TextInput,
+    clean_user_text,
+    mention,
+)
+from bot.services.context import ServiceContext
+from bot.services.meetings import refresh_thread
+from bot.services.messages import RECEIVED_REACTION
+from bot.services.ports import UnitOfWork
+
+INPUT_FORM = "shien_input_form"
+FIELDS = (("situation", "状況"), ("issues", "課題"), ("proposal", "支援内容・提案"))
+
+
+class ReplyOutcome(StrEnum):
+    NOT_A_CASE_THREAD = "not_a_case_thread"
+    RECORDED = "recorded"
+    HELD = "held"  # author has not confirmed the secrecy notice yet
+    REJECTED = "rejected"  # author is not a member of an agency asked for the case
+    ALREADY_RECORDED = "already_recorded"  # a retried event
+
+
+def _thread_item(uow: UnitOfWork, channel_id: str, thread_id: str) -> AgendaItem | None:
+    return uow.agenda.by_thread(MessageRef(channel_id, thread_id).key())
+
+
+def record_reply(
+    ctx: ServiceContext, channel_id: str, thread_id: str, message_id: str, user_id: str, text: str
+) -> ReplyOutcome:
+    """A reply in a case thread becomes the author's agency's input for that case.
+
+    Anyone may post in the channel; only members of an agency asked for the case are
+    recorded. A member who has not confirmed the notice is held until they do. Audited as
+    ``input.recorded`` / ``input.held`` / ``input.rejected`` (denied). Retried events have
+    one effect: the message's ID is the input's unique source.
+    """
+    source_ref = MessageRef(channel_id, message_id).key()
+    actor = Actor(user_id)
+    with ctx.uow() as uow:
+        item = _thread_item(uow, channel_id, thread_id)
+        if item is None:
+            return ReplyOutcome.NOT_A_CASE_THREAD
+        if uow.inputs.by_source(InputSource.THREAD, source_ref) is not None:
+            return ReplyOutcome.ALREADY_RECORDED
+        meeting, case = uow.meetings.get(item.meeting_id), uow.cases.get(item.case_id)
+        assert meeting is not None and case is not None
+        agencies = asked_agencies_of(uow, user_id, case) if ctx.chat.user_is_active(user_id) else []
+        code = str(case.code)
+        if not agencies:
+            audit(
+                ctx,
+                uow,
+                actor,
+                AuditAction.INPUT_REJECTED,
+                "case",
+                code,
+                "reason=not_asked",
+                allowed=False,
+            )
+            uow.commit()
+            coordinator = meeting.created_by
+        else:
+            confirmed = has_confirmed(uow, meeting, user_id)
+            agency_input = AgencyInput(
+                meeting_id=meeting.id,
+                case_id=case.id,
+                agency_id=agencies[0].id,
+                author_user_id=user_id,
+                text=clean_user_text(text, max_length=40_000),
+                source=InputSource.THREAD,
+                source_ref=source_ref,
+                state=InputState.RECORDED if confirmed else InputState.HELD,
+                created_at=ctx.clock(),
+            )
+            try:
+                uow.inputs.add(agency_input)
+            except Duplicate:
+                return ReplyOutcome.ALREADY_RECORDED
+            action = AuditAction.INPUT_RECORDED if confirmed else AuditAction.INPUT_HELD
+            audit(ctx, uow, actor, action, "input", agency_input.id, f"case={code}")
+            uow.commit()
+
+    if not agencies:
+        ctx.chat.post_ephemeral(
+            channel_id,
+            user_id,
+            Message(
+                "この投稿は記録されていません。",
+                (
+                    Paragraph(
+                        f"{code} の依頼先機関の構成員として登録されていないため、この投稿は入力として記録されていません。"
+                        "事務局に連絡済みです。内容に個人情報が含まれる場合は投稿を削除してください。"
+                    ),
+                ),
+            ),
+        )
+        ctx.chat.send_direct(
+            coordinator,
+            Message(
+                f"{code} のスレッドに依頼先以外の投稿がありました。",
+                (
+                    Paragraph(
+                        f"{code} のスレッドに、依頼先機関の構成員ではない {mention(user_id)} さんが投稿しました。"
+                        "入力として記録していません。構成員に追加する場合は /shien agency add、"
+                        "そうでない場合は投稿の削除を依頼してください。"
+                    ),
+                ),
+            ),
+        )
+        return ReplyOutcome.REJECTED
+    if not confirmed:
+        ctx.chat.post_ephemeral(
+            channel_id,
+            user_id,
+            Message(
+                "守秘義務の確認をお願いします。",
+                (
+                    Paragraph(
+                        "守秘義務の確認がまだのため、この投稿は保留中です（削除はされていません）。"
+                        "/shien ack または通知のボタンで確認すると、入力として記録されます。"
+                    ),
+                ),
+            ),
+        )
+        return ReplyOutcome.HELD
+    ctx.chat.add_reaction(MessageRef(channel_id, message_id), RECEIVED_REACTION)
+    refresh_thread(ctx, item.meeting_id, item.case_id)
+    return ReplyOutcome.RECORDED
+
+
+def edit_reply(ctx: ServiceContext, channel_id: str, message_id: str, text: str) -> bool:
+    """An edited reply updates the input it became. Audited as ``input.edited``."""
+    with ctx.uow() as uow:
+        agency_input = uow.inputs.by_source(
+            InputSource.THREAD, MessageRef(channel_id, message_id).key()
+        )
+        if agency_input is None or agency_input.state is InputState.WITHDRAWN:
+            return False
+        agency_input.edit(clean_user_text(text, max_length=40_000), at=ctx.clock())
+        uow.inputs.save(agency_input)
+        audit(
+            ctx,
+            uow,
+            Actor(agency_input.author_user_id),
+            AuditAction.INPUT_EDITED,
+            "input",
+            agency_input.id,
+        )
+        uow.commit()
+    return True
+
+
+def withdraw_reply(ctx: ServiceContext, channel_id: str, message_id: str) -> bool:
+    """A deleted reply withdraws its input. Audited as ``input.withdrawn``."""
+    with ctx.uow() as uow:
+        agency_input = uow.inputs.by_source(
+            InputSource.THREAD, MessageRef(channel_id, message_id).key()
+        )
+        if agency_input is None or agency_input.state is InputState.WITHDRAWN:
+            return False
+        agency_input.withdraw(at=ctx.clock())
+        uow.inputs.save(agency_input)
+        audit(
+            ctx,
+            uow,
+            Actor(agency_input.author_user_id),
+            AuditAction.INPUT_WITHDRAWN,
+            "input",
+            agency_input.id,
+        )
+        uow.commit()
+        meeting_id, case_id = agency_input.meeting_id, agency_input.case_id
+    refresh_thread(ctx, meeting_id, case_id)
+    return True
+
+
+def _checked_item(
+    ctx: ServiceContext, uow: UnitOfWork, actor: Actor, item_id: str
+) -> tuple[AgendaItem, Meeting, str]:
+    """The agenda item behind a button or form, re-checked for this actor (deny by default)."""
+    item = uow.agenda.by_id(item_id)
+    if item is None:
+        raise NotFound("この事例は議題から外れたか、見つかりません。")
+    meeting, case = uow.meetings.get(item.meeting_id), uow.cases.get(item.case_id)
+    assert meeting is not None and case is not None
+    if not asked_agencies_of(uow, actor.user_id, case) or not ctx.chat.user_is_active(
+        actor.user_id
+    ):
+        deny(ctx, actor, "case", str(case.code), "not_asked")
+        raise PermissionDenied(
+            f"{case.code} の依頼先機関の構成員として登録されていないため、入力できません。"
+        )
+    if not has_confirmed(uow, meeting, actor.user_id):
+        raise PermissionDenied(
+            "先に守秘義務の確認をお願いします（通知のボタンまたは /shien ack）。"
+        )
+    return item, meeting, str(case.code)
+
+
+def open_input_form(ctx: ServiceContext, actor: Actor, item_id: str, interaction_ref: str) -> None:
+    """Members of an asked agency who confirmed the notice get the 入力する form."""
+    with ctx.uow() as uow:
+        item, _, code = _checked_item(ctx, uow, actor, item_id)
+    ctx.chat.open_form(
+        interaction_ref,
+        Form(
+            form_id=INPUT_FORM,
+            title=f"{code} 情報提供",
+            submit_label="送信",
+            metadata=item.id,
+            intro=(Note("氏名・住所・電話番号などは書かないでください。"),),
+            fields=tuple(
+                TextInput(fid, label, multiline=True, optional=True) for fid, label in FIELDS
+            ),
+        ),
+    )
+
+
+def submit_input_form(
+    ctx: ServiceContext, actor: Actor, item_id: str, values: FormValues, submission_id: str
+) -> str:
+    """Re-checks access, then records the form as the member's agency's input. A form
+    submitted twice (same ``submission_id``) is recorded once."""
+    parts = [(label, clean_user_text(values.text(fid))) for fid, label in FIELDS]
+    if not any(text for _, text in parts):
+        raise FormErrors({"situation": "いずれかの欄に入力してください。"})
+    text = "\n".join(f"【{label}】{body}" for label, body in parts if body)
+    with ctx.uow() as uow:
+        item, meeting, code = _checked_item(ctx, uow, actor, item_id)
+        case = uow.cases.get(item.case_id)
+        assert case is not None
+        agency = asked_agencies_of(uow, actor.user_id, case)[0]
+        agency_input = AgencyInput(
+            meeting_id=meeting.id,
+            case_id=case.id,
+            agency_id=agency.id,
+            author_user_id=actor.user_id,
+            text=text,
+            source=InputSource.FORM,
+            source_ref=submission_id,
+            created_at=ctx.clock(),
+        )
+        try:
+            uow.inputs.add(agency_input)
+        except Duplicate:
+            return f"{code} への入力はすでに受け付けています。"
+        audit(
+            ctx,
+            uow,
+            actor,
+            AuditAction.INPUT_RECORDED,
+            "input",
+            agency_input.id,
+            f"case={code};form",
+        )
+        uow.commit()
+    refresh_thread(ctx, item.meeting_id, item.case_id)
+    return f"{code} への入力（{agency.name}）を記録しました。"

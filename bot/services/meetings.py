@@ -1,0 +1,476 @@
+"""Meetings: ad-hoc scheduling, the agenda, opening input collection, the secrecy
+confirmation, status and reminders."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, time
+
+from bot.domain.calendar import WEEKDAY_JA
+from bot.domain.confidentiality import SECRECY_NOTICE
+from bot.domain.errors import DomainError, Duplicate, InvalidValue, NotFound
+from bot.domain.model import (
+    AgendaItem,
+    AuditAction,
+    Case,
+    ConfidentialityAcknowledgement,
+    InputState,
+    Meeting,
+    MeetingChannel,
+    MeetingKind,
+    MeetingState,
+    Occasion,
+)
+from bot.services.access import (
+    Actor,
+    PermissionDenied,
+    asked_agencies_of,
+    deny,
+    has_confirmed,
+    is_coordinator,
+    require_coordinator,
+    roster,
+)
+from bot.services.audit import audit
+from bot.services.cases import find_case
+from bot.services.chat import MessageRef, mention
+from bot.services.context import ServiceContext
+from bot.services.messages import (
+    AgencyStatus,
+    case_thread_message,
+    meeting_label,
+    notice_message,
+    prompt_dm,
+)
+from bot.services.ports import UnitOfWork
+
+
+def _day(d: date) -> str:
+    return f"{d.isoformat()}({WEEKDAY_JA[d.weekday()]})"
+
+
+def require_channel(uow: UnitOfWork, channel_id: str) -> None:
+    if uow.channels.get(channel_id) is None:
+        raise DomainError(
+            "このチャンネルは会議チャンネルとして設定されていません。"
+            "事務局がプライベートチャンネルで /shien setup を実行してください。"
+        )
+
+
+def find_meeting(
+    ctx: ServiceContext, uow: UnitOfWork, channel_id: str, day: date | None
+) -> Meeting:
+    """The channel's meeting on ``day``, or its next one; unknown dates list the valid ones."""
+    upcoming = list(uow.meetings.upcoming(channel_id, ctx.today()))
+    if day is None:
+        if upcoming:
+            return upcoming[0]
+        raise NotFound(
+            "このチャンネルには今後の会議が登録されていません。"
+            "/shien adhoc 2026-12-08 14:00 のように登録するか、日付を指定してください。"
+        )
+    meeting = uow.meetings.on_date(channel_id, day)
+    if meeting is None or meeting.state is MeetingState.CANCELLED:
+        dates = "、".join(_day(m.date) for m in upcoming[:6]) or "なし"
+        raise NotFound(f"{_day(day)} の会議はこのチャンネルにありません。今後の会議: {dates}")
+    return meeting
+
+
+def schedule_adhoc(
+    ctx: ServiceContext, actor: Actor, channel_id: str, day: date, start: time, kind: MeetingKind
+) -> str:
+    """Coordinators only. An ad-hoc (随時) meeting on a working day in the future.
+
+    Audited as ``meeting.created``.
+    """
+    now = ctx.now()
+    if day < now.date() or (day == now.date() and start <= now.time().replace(tzinfo=None)):
+        suggestion = ctx.calendar.next_working_day(now.date(), inclusive=False)
+        raise InvalidValue(
+            f"過去の日時は指定できません（現在 {now:%Y-%m-%d %H:%M}）。"
+            f"例: /shien adhoc {suggestion.isoformat()} 14:00"
+        )
+    reason = ctx.calendar.closed_reason(day)
+    if reason is not None:
+        nxt = ctx.calendar.next_working_day(day)
+        raise InvalidValue(
+            f"{_day(day)} は{reason}のため会議日にできません。直近の開庁日は {_day(nxt)} です。"
+        )
+    with ctx.uow() as uow:
+        require_coordinator(ctx, uow, actor, "adhoc")
+        require_channel(uow, channel_id)
+        existing = uow.meetings.on_date(channel_id, day)
+        if existing is not None and existing.state is not MeetingState.CANCELLED:
+            raise Duplicate(
+                f"{_day(day)} の会議はすでに登録されています（{meeting_label(existing, ctx.tz)}）。"
+            )
+        if existing is not None:  # a cancelled meeting on that day comes back
+            existing.kind, existing.start_time, existing.state = kind, start, MeetingState.SCHEDULED
+            uow.meetings.save(existing)
+            meeting = existing
+        else:
+            meeting = Meeting(
+                channel_id=channel_id,
+                kind=kind,
+                date=day,
+                start_time=start,
+                created_by=actor.user_id,
+                created_at=ctx.clock(),
+            )
+            uow.meetings.add(meeting)
+        audit(ctx, uow, actor, AuditAction.MEETING_CREATED, "meeting", meeting.id, f"date={day}")
+        uow.commit()
+        label = meeting_label(meeting, ctx.tz)
+    return (
+        f"会議を登録しました: {label}\n"
+        f"次は議題を追加してください（/shien agenda add R8-001 {day.isoformat()}）。"
+    )
+
+
+def add_to_agenda(
+    ctx: ServiceContext,
+    actor: Actor,
+    channel_id: str,
+    code_text: str,
+    day: date | None,
+    occasion: Occasion | None = None,
+) -> str:
+    """Coordinators only. Enforces the consent gate. Audited as ``agenda.added``.
+
+    If collection is already open, the case's thread is posted at once.
+    """
+    with ctx.uow() as uow:
+        require_coordinator(ctx, uow, actor, "agenda.add")
+        require_channel(uow, channel_id)
+        meeting = find_meeting(ctx, uow, channel_id, day)
+        case = find_case(uow, code_text)
+        if uow.agenda.get(meeting.id, case.id) is not None:
+            return f"{case.code} はすでに {meeting_label(meeting, ctx.tz)} の議題です。"
+        position = len(uow.agenda.for_meeting(meeting.id)) + 1
+        item = AgendaItem.place(
+            meeting, case, added_by=actor.user_id, position=position, occasion=occasion
+        )
+        item.added_at = ctx.clock()
+        uow.agenda.add(item)
+        audit(
+            ctx,
+            uow,
+            actor,
+            AuditAction.AGENDA_ADDED,
+            "case",
+            str(case.code),
+            f"meeting={meeting.id}",
+        )
+        uow.commit()
+        label = meeting_label(meeting, ctx.tz)
+        collecting = meeting.state is MeetingState.COLLECTING
+    if collecting:
+        _open_threads(ctx, meeting.id)
+        return f"{case.code} を {label} の議題に追加し、スレッドを作成しました。"
+    return f"{case.code} を {label} の議題に追加しました（{position}件目）。"
+
+
+def open_collection(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None) -> str:
+    """Coordinators (or the scheduler). Posts the secrecy notice, one thread per agenda case,
+    and a DM to each member asked. Safe to repeat: what was already posted is not posted
+    again, so a crash mid-way is mended by running it once more.
+
+    Before anything about cases is posted, the channel must be private, unshared, and hold
+    no one outside the meeting's roster. Audited as ``collection.opened`` (or
+    ``channel.outsider``, denied).
+    """
+    with ctx.uow() as uow:
+        require_coordinator(ctx, uow, actor, "open")
+        require_channel(uow, channel_id)
+        meeting = find_meeting(ctx, uow, channel_id, day)
+        items = list(uow.agenda.for_meeting(meeting.id))
+        if not items:
+            raise DomainError(
+                f"{meeting_label(meeting, ctx.tz)} には議題がありません。"
+                "先に /shien agenda add R8-001 のように事例を追加してください。"
+            )
+        cases = [_case(uow, item.case_id) for item in items]
+        facts = ctx.chat.channel_facts(channel_id)
+        MeetingChannel.check_suitable(facts)
+        outsiders = sorted(facts.member_ids - roster(uow, cases))
+        if outsiders:
+            audit(
+                ctx,
+                uow,
+                actor,
+                AuditAction.CHANNEL_OUTSIDER,
+                "meeting",
+                meeting.id,
+                f"outsiders={len(outsiders)}",
+                allowed=False,
+            )
+            uow.commit()
+            people = "、".join(mention(u) for u in outsiders)
+            raise PermissionDenied(
+                f"このチャンネルに、この会議の構成員ではない人がいます: {people}\n"
+                "事例の内容は投稿していません。チャンネルから外すか、依頼先機関の構成員として登録してから、"
+                "もう一度 /shien open を実行してください。"
+            )
+        meeting.open_collection()
+        uow.meetings.save(meeting)
+        audit(ctx, uow, actor, AuditAction.COLLECTION_OPENED, "meeting", meeting.id)
+        uow.commit()
+        meeting_id, label = meeting.id, meeting_label(meeting, ctx.tz)
+
+    posted = _open_threads(ctx, meeting_id)
+    prompted = _prompt_members(ctx, meeting_id)
+    return (
+        f"{label} の情報収集を開始しました。守秘義務の通知と、事例ごとのスレッド（{len(items)}件）を"
+        f"投稿しました（新規 {posted}件）。依頼のDMを {prompted}人に送りました。"
+    )
+
+
+def _case(uow: UnitOfWork, case_id: str) -> Case:
+    case = uow.cases.get(case_id)
+    if case is None:  # pragma: no cover - foreign keys make this impossible
+        raise NotFound("事例が見つかりません。")
+    return case
+
+
+def _open_threads(ctx: ServiceContext, meeting_id: str) -> int:
+    """Post the notice and the missing case threads; record each ref as soon as it exists."""
+    posted = 0
+    with ctx.uow() as uow:
+        meeting = uow.meetings.get(meeting_id)
+        assert meeting is not None
+        items = list(uow.agenda.for_meeting(meeting_id))
+        if meeting.notice_ref is None:
+            ref = ctx.chat.post(
+                meeting.channel_id,
+                notice_message(meeting, meeting_label(meeting, ctx.tz), len(items)),
+            )
+            meeting.notice_ref = ref.key()
+            uow.meetings.save(meeting)
+            uow.commit()
+    for item in items:
+        if item.thread_ref is not None:
+            continue
+        with ctx.uow() as uow:
+            case = _case(uow, item.case_id)
+            message = case_thread_message(
+                case, item.occasion, _statuses(uow, meeting_id, case), item.id
+            )
+            ref = ctx.chat.post(meeting.channel_id, message)
+            item.thread_ref = ref.key()
+            uow.agenda.save(item)
+            uow.commit()
+            posted += 1
+    return posted
+
+
+def _statuses(uow: UnitOfWork, meeting_id: str, case: Case) -> list[AgencyStatus]:
+    counts: dict[str, int] = defaultdict(int)
+    for agency_input in uow.inputs.for_case(meeting_id, case.id):
+        if agency_input.counts:
+            counts[agency_input.agency_id] += 1
+    statuses = []
+    for agency_id in case.asked_agency_ids:
+        agency = uow.agencies.get(agency_id)
+        if agency is not None:
+            statuses.append(AgencyStatus(agency.name, counts[agency_id]))
+    return statuses
+
+
+def refresh_thread(ctx: ServiceContext, meeting_id: str, case_id: str) -> None:
+    """Keep the case's thread head showing who has answered."""
+    with ctx.uow() as uow:
+        item = uow.agenda.get(meeting_id, case_id)
+        if item is None or item.thread_ref is None:
+            return
+        case = _case(uow, case_id)
+        message = case_thread_message(
+            case, item.occasion, _statuses(uow, meeting_id, case), item.id
+        )
+    ctx.chat.update(parse_ref(item.thread_ref), message)
+
+
+def parse_ref(key: str) -> MessageRef:
+    channel_id, _, message_id = key.partition(":")
+    return MessageRef(channel_id, message_id)
+
+
+def _asked_members(uow: UnitOfWork, cases: list[Case]) -> dict[str, list[Case]]:
+    """Each active member of an asked agency, with the cases their agency is asked for."""
+    per_user: dict[str, list[Case]] = defaultdict(list)
+    for case in cases:
+        for agency_id in case.asked_agency_ids:
+            for membership in uow.memberships.for_agency(agency_id, active_only=True):
+                if case not in per_user[membership.user_id]:
+                    per_user[membership.user_id].append(case)
+    return per_user
+
+
+def _prompt_members(ctx: ServiceContext, meeting_id: str) -> int:
+    """One prompt DM per member and meeting, ever (an idempotency key guards re-runs)."""
+    with ctx.uow() as uow:
+        meeting = uow.meetings.get(meeting_id)
+        assert meeting is not None
+        cases = [_case(uow, i.case_id) for i in uow.agenda.for_meeting(meeting_id)]
+        per_user = _asked_members(uow, cases)
+        label = meeting_label(meeting, ctx.tz)
+    sent = 0
+    for user_id, user_cases in per_user.items():
+        with ctx.uow() as uow:
+            if not uow.processed.claim(f"prompt:{meeting_id}:{user_id}"):
+                continue
+            uow.commit()
+        if not ctx.chat.user_is_active(user_id):
+            continue
+        ctx.chat.send_direct(user_id, prompt_dm([str(c.code) for c in user_cases], label))
+        sent += 1
+    return sent
+
+
+def acknowledge(
+    ctx: ServiceContext,
+    actor: Actor,
+    *,
+    channel_id: str | None = None,
+    day: date | None = None,
+    meeting_id: str | None = None,
+    via: str = "command",
+) -> str:
+    """Coordinators and members of agencies asked for the meeting. Records the confirmation
+    of the current notice version once; held replies of the member then count.
+
+    Audited as ``notice.acknowledged`` (and ``input.recorded`` per released reply).
+    """
+    with ctx.uow() as uow:
+        if meeting_id is not None:
+            meeting = uow.meetings.get(meeting_id)
+            if meeting is None:
+                raise NotFound("会議が見つかりません。/shien ack で確認してください。")
+        else:
+            assert channel_id is not None
+            meeting = find_meeting(ctx, uow, channel_id, day)
+        cases = [_case(uow, i.case_id) for i in uow.agenda.for_meeting(meeting.id)]
+        eligible = is_coordinator(uow, actor) or any(
+            asked_agencies_of(uow, actor.user_id, c) for c in cases
+        )
+        if not eligible or not ctx.chat.user_is_active(actor.user_id):
+            uow.rollback()
+            deny(ctx, actor, "meeting", meeting.id, "not_member")
+            raise PermissionDenied(
+                "この会議の依頼先機関の構成員として登録されていないため、確認できません。事務局にお問い合わせください。"
+            )
+        label = meeting_label(meeting, ctx.tz)
+        existing = uow.acknowledgements.get(meeting.id, actor.user_id, SECRECY_NOTICE.version)
+        if existing is not None:
+            at = existing.acknowledged_at.astimezone(ctx.tz)
+            return f"{label} の守秘義務はすでに確認済みです（{at:%Y-%m-%d %H:%M}）。"
+        try:
+            uow.acknowledgements.add(
+                ConfidentialityAcknowledgement(
+                    meeting_id=meeting.id,
+                    user_id=actor.user_id,
+                    notice_version=SECRECY_NOTICE.version,
+                    acknowledged_at=ctx.clock(),
+                    via=via,
+                )
+            )
+        except Duplicate:  # a double click raced us: the first one recorded it
+            return f"{label} の守秘義務はすでに確認済みです。"
+        audit(
+            ctx,
+            uow,
+            actor,
+            AuditAction.NOTICE_ACKNOWLEDGED,
+            "meeting",
+            meeting.id,
+            f"notice={SECRECY_NOTICE.version}",
+        )
+        released_cases: set[str] = set()
+        for agency_input in uow.inputs.for_meeting(meeting.id):
+            if (
+                agency_input.author_user_id == actor.user_id
+                and agency_input.state is InputState.HELD
+            ):
+                agency_input.release(at=ctx.clock())
+                uow.inputs.save(agency_input)
+                released_cases.add(agency_input.case_id)
+                audit(
+                    ctx,
+                    uow,
+                    actor,
+                    AuditAction.INPUT_RECORDED,
+                    "input",
+                    agency_input.id,
+                    "released",
+                )
+        uow.commit()
+        meeting_id = meeting.id
+    for case_id in released_cases:
+        refresh_thread(ctx, meeting_id, case_id)
+    now = ctx.now()
+    extra = (
+        f"保留中だった入力 {len(released_cases)}事例分を記録しました。" if released_cases else ""
+    )
+    return f"{label} の守秘義務の確認を記録しました（{now:%Y-%m-%d %H:%M}）。{extra}"
+
+
+def status(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None) -> str:
+    """Coordinators see every case; a confirmed member sees the cases their agency is asked
+    for; others see nothing about cases."""
+    with ctx.uow() as uow:
+        meeting = find_meeting(ctx, uow, channel_id, day)
+        coordinator = is_coordinator(uow, actor)
+        items = list(uow.agenda.for_meeting(meeting.id))
+        cases = [_case(uow, i.case_id) for i in items]
+        if not coordinator:
+            if not has_confirmed(uow, meeting, actor.user_id):
+                raise PermissionDenied(
+                    "先に守秘義務の確認をお願いします（/shien ack）。確認後に状況を表示できます。"
+                )
+            cases = [c for c in cases if asked_agencies_of(uow, actor.user_id, c)]
+        lines = [f"{meeting_label(meeting, ctx.tz)} — {meeting.state.label}"]
+        if coordinator:
+            acks = {a.user_id: a for a in uow.acknowledgements.for_meeting(meeting.id)}
+            people = sorted(roster(uow, cases) - {c.user_id for c in uow.coordinators.list()})
+            confirmed = [mention(u) for u in people if u in acks]
+            waiting = [mention(u) for u in people if u not in acks]
+            lines.append(f"守秘義務の確認: 済 {len(confirmed)}人 {' '.join(confirmed)}")
+            lines.append(f"守秘義務の確認: 未 {len(waiting)}人 {' '.join(waiting)}")
+        for case in cases:
+            parts = [
+                f"{s.agency_name} {'回答済み(' + str(s.answered) + ')' if s.answered else '未回答'}"
+                for s in _statuses(uow, meeting.id, case)
+            ]
+            lines.append(f"• {case.code}: " + " / ".join(parts))
+        if not cases:
+            lines.append("（表示できる事例はありません）")
+    return "\n".join(lines)
+
+
+def remind(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None) -> str:
+    """Coordinators only. DMs each member of an agency that has not answered a case."""
+    with ctx.uow() as uow:
+        require_coordinator(ctx, uow, actor, "remind")
+        meeting = find_meeting(ctx, uow, channel_id, day)
+        if meeting.state is not MeetingState.COLLECTING:
+            raise DomainError(
+                "この会議の情報収集はまだ始まっていません。先に /shien open を実行してください。"
+            )
+        cases = [_case(uow, i.case_id) for i in uow.agenda.for_meeting(meeting.id)]
+        per_user: dict[str, list[str]] = defaultdict(list)
+        for case in cases:
+            answered = {i.agency_id for i in uow.inputs.for_case(meeting.id, case.id) if i.counts}
+            for agency_id in case.asked_agency_ids:
+                if agency_id in answered:
+                    continue
+                for membership in uow.memberships.for_agency(agency_id, active_only=True):
+                    if str(case.code) not in per_user[membership.user_id]:
+                        per_user[membership.user_id].append(str(case.code))
+        label = meeting_label(meeting, ctx.tz)
+    sent = 0
+    for user_id, codes in per_user.items():
+        if ctx.chat.user_is_active(user_id):
+            ctx.chat.send_direct(user_id, prompt_dm(codes, label, reminder=True))
+            sent += 1
+    if not sent:
+        return "未回答の機関はありません。"
+    return f"未回答の機関の構成員 {sent}人にリマインドを送りました。"
