@@ -1,0 +1,1016 @@
+"""SQL repositories implementing the ports of :mod:`bot.services.ports`.
+
+Each repository maps ORM rows to domain dataclasses and back with explicit ``*_to_domain``
+and ``*_from_domain`` functions, so the domain objects handed to services are plain
+dataclasses that SQLAlchemy never instruments. ``save()`` copies a domain object's fields
+onto its row; the change is written at the next flush or commit.
+
+Duplicates: every ``add`` (and every ``save`` that could collide with a unique key) runs its
+write inside a SAVEPOINT. When the database reports a unique violation, only the savepoint
+is rolled back and :class:`~bot.domain.errors.Duplicate` is raised: the unit of work's
+transaction and everything written in it so far stay usable, so a service can answer "already
+done" and still commit its audit event. Duplicate messages name keys, codes and dates only,
+never case content.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.domain.calendar import HolidayPolicy
+from bot.domain.errors import Duplicate, NotFound
+from bot.domain.model import (
+    Agency,
+    AgencyInput,
+    AgencyMembership,
+    AgendaItem,
+    AuditAction,
+    AuditEvent,
+    Case,
+    CaseCode,
+    CaseStatus,
+    ConfidentialityAcknowledgement,
+    Consent,
+    Coordinator,
+    Decision,
+    InputSource,
+    InputState,
+    Meeting,
+    MeetingChannel,
+    MeetingKind,
+    MeetingSeries,
+    MeetingState,
+    Occasion,
+    Outcome,
+    RoleAssignment,
+)
+from bot.domain.model import utcnow as _utcnow
+from storage.orm import (
+    AgencyInputRow,
+    AgencyMembershipRow,
+    AgencyRow,
+    AgendaItemRow,
+    AuditEventRow,
+    CaseAskedAgencyRow,
+    CaseCodeCounterRow,
+    CaseRow,
+    ConfidentialityAcknowledgementRow,
+    CoordinatorRow,
+    DecisionRow,
+    MeetingChannelRow,
+    MeetingRow,
+    MeetingSeriesRow,
+    ProcessedRequestRow,
+    RoleAssignmentRow,
+)
+
+__all__ = [
+    "SqlAcknowledgementRepository",
+    "SqlAgencyInputRepository",
+    "SqlAgencyRepository",
+    "SqlAgendaRepository",
+    "SqlAuditTrail",
+    "SqlCaseRepository",
+    "SqlCoordinatorRepository",
+    "SqlDecisionRepository",
+    "SqlMeetingChannelRepository",
+    "SqlMeetingRepository",
+    "SqlMeetingSeriesRepository",
+    "SqlMembershipRepository",
+    "SqlProcessedRequests",
+    "SqlRoleAssignmentRepository",
+]
+
+_Row = TypeVar("_Row")
+
+# How often next_code retries after losing the race to create a 年度's counter row. One
+# retry always suffices in practice (the winner's row is then visible); the bound only
+# guards against a bug turning into an endless loop.
+_COUNTER_ATTEMPTS = 5
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def is_unique_violation(error: IntegrityError) -> bool:
+    """Whether ``error`` is a unique/primary-key violation (not a foreign key or check)."""
+    orig: Any = error.orig
+    sqlstate = getattr(orig, "sqlstate", None)  # psycopg
+    if sqlstate is not None:
+        return bool(sqlstate == "23505")
+    errorname = getattr(orig, "sqlite_errorname", None)  # sqlite3 (Python 3.11+)
+    if errorname is not None:
+        return errorname in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
+    text = str(orig).lower()
+    return "unique" in text or "duplicate key" in text
+
+
+class _Repository:
+    """Shared plumbing: the unit of work's session and the duplicate-safe write."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    @contextmanager
+    def _unique(self, message: str) -> Iterator[None]:
+        """Run the writes of the block in a SAVEPOINT; a unique violation → ``Duplicate``.
+
+        Pending changes from before the block are flushed first (by ``begin_nested``), so
+        a failure inside the block can only come from the block's own writes.
+        """
+        try:
+            with self._session.begin_nested():
+                yield
+        except IntegrityError as error:
+            if is_unique_violation(error):
+                raise Duplicate(message) from None
+            raise
+
+    def _row(self, row_type: type[_Row], key: Any, what: str) -> _Row:
+        row = self._session.get(row_type, key)
+        if row is None:
+            raise NotFound(f"{what}が見つからないため、更新できません。")
+        return row
+
+
+# --------------------------------------------------------------------------- agencies
+
+
+def agency_to_domain(row: AgencyRow) -> Agency:
+    return Agency(key=row.key, name=row.name, kind=row.kind, id=row.id, created_at=row.created_at)
+
+
+def agency_from_domain(agency: Agency, row: AgencyRow | None = None) -> AgencyRow:
+    row = row or AgencyRow(id=agency.id)
+    row.key = agency.key
+    row.name = agency.name
+    row.kind = agency.kind
+    row.created_at = agency.created_at
+    return row
+
+
+class SqlAgencyRepository(_Repository):
+    """関係機関. ``key`` is unique."""
+
+    def add(self, agency: Agency) -> None:
+        with self._unique(f"機関キー「{agency.key}」はすでに登録されています。"):
+            self._session.add(agency_from_domain(agency))
+
+    def get(self, agency_id: str) -> Agency | None:
+        row = self._session.get(AgencyRow, agency_id)
+        return agency_to_domain(row) if row else None
+
+    def by_key(self, key: str) -> Agency | None:
+        row = self._session.scalars(select(AgencyRow).where(AgencyRow.key == key)).first()
+        return agency_to_domain(row) if row else None
+
+    def list(self) -> Sequence[Agency]:
+        rows = self._session.scalars(select(AgencyRow).order_by(AgencyRow.key))
+        return [agency_to_domain(row) for row in rows]
+
+    def save(self, agency: Agency) -> None:
+        with self._unique(f"機関キー「{agency.key}」はすでに登録されています。"):
+            agency_from_domain(agency, self._row(AgencyRow, agency.id, "機関"))
+
+
+# --------------------------------------------------------------------------- memberships
+
+
+def membership_to_domain(row: AgencyMembershipRow) -> AgencyMembership:
+    return AgencyMembership(
+        agency_id=row.agency_id,
+        user_id=row.user_id,
+        added_by=row.added_by,
+        added_at=row.added_at,
+        removed_at=row.removed_at,
+        removed_by=row.removed_by,
+    )
+
+
+def membership_from_domain(
+    membership: AgencyMembership, row: AgencyMembershipRow | None = None
+) -> AgencyMembershipRow:
+    row = row or AgencyMembershipRow(agency_id=membership.agency_id, user_id=membership.user_id)
+    row.added_by = membership.added_by
+    row.added_at = membership.added_at
+    row.removed_at = membership.removed_at
+    row.removed_by = membership.removed_by
+    return row
+
+
+class SqlMembershipRepository(_Repository):
+    """構成員: one row per (agency, user); removal is a timestamp, not a delete."""
+
+    def add(self, membership: AgencyMembership) -> None:
+        message = f"ユーザー {membership.user_id} はすでにこの機関の構成員として登録されています。"
+        with self._unique(message):
+            self._session.add(membership_from_domain(membership))
+
+    def get(self, agency_id: str, user_id: str) -> AgencyMembership | None:
+        row = self._session.get(AgencyMembershipRow, (agency_id, user_id))
+        return membership_to_domain(row) if row else None
+
+    def for_agency(self, agency_id: str, *, active_only: bool = True) -> Sequence[AgencyMembership]:
+        query = select(AgencyMembershipRow).where(AgencyMembershipRow.agency_id == agency_id)
+        return self._query(query, active_only)
+
+    def for_user(self, user_id: str, *, active_only: bool = True) -> Sequence[AgencyMembership]:
+        query = select(AgencyMembershipRow).where(AgencyMembershipRow.user_id == user_id)
+        return self._query(query, active_only)
+
+    def _query(self, query: Any, active_only: bool) -> builtins.list[AgencyMembership]:
+        if active_only:
+            query = query.where(AgencyMembershipRow.removed_at.is_(None))
+        query = query.order_by(AgencyMembershipRow.added_at, AgencyMembershipRow.user_id)
+        return [membership_to_domain(row) for row in self._session.scalars(query)]
+
+    def save(self, membership: AgencyMembership) -> None:
+        row = self._row(
+            AgencyMembershipRow, (membership.agency_id, membership.user_id), "機関の構成員"
+        )
+        membership_from_domain(membership, row)
+
+
+# --------------------------------------------------------------------------- coordinators
+
+
+def coordinator_to_domain(row: CoordinatorRow) -> Coordinator:
+    return Coordinator(
+        user_id=row.user_id,
+        added_by=row.added_by,
+        added_at=row.added_at,
+        removed_at=row.removed_at,
+    )
+
+
+def coordinator_from_domain(
+    coordinator: Coordinator, row: CoordinatorRow | None = None
+) -> CoordinatorRow:
+    row = row or CoordinatorRow(user_id=coordinator.user_id)
+    row.added_by = coordinator.added_by
+    row.added_at = coordinator.added_at
+    row.removed_at = coordinator.removed_at
+    return row
+
+
+class SqlCoordinatorRepository(_Repository):
+    """事務局・コーディネーター, keyed by chat user ID."""
+
+    def add(self, coordinator: Coordinator) -> None:
+        message = f"ユーザー {coordinator.user_id} はすでにコーディネーターとして登録されています。"
+        with self._unique(message):
+            self._session.add(coordinator_from_domain(coordinator))
+
+    def get(self, user_id: str) -> Coordinator | None:
+        row = self._session.get(CoordinatorRow, user_id)
+        return coordinator_to_domain(row) if row else None
+
+    def list(self, *, active_only: bool = True) -> Sequence[Coordinator]:
+        query = select(CoordinatorRow).order_by(CoordinatorRow.added_at, CoordinatorRow.user_id)
+        if active_only:
+            query = query.where(CoordinatorRow.removed_at.is_(None))
+        return [coordinator_to_domain(row) for row in self._session.scalars(query)]
+
+    def save(self, coordinator: Coordinator) -> None:
+        row = self._row(CoordinatorRow, coordinator.user_id, "コーディネーター")
+        coordinator_from_domain(coordinator, row)
+
+
+# --------------------------------------------------------------------------- meeting channels
+
+
+def channel_to_domain(row: MeetingChannelRow) -> MeetingChannel:
+    return MeetingChannel(
+        channel_id=row.channel_id, created_by=row.created_by, created_at=row.created_at
+    )
+
+
+def channel_from_domain(channel: MeetingChannel) -> MeetingChannelRow:
+    return MeetingChannelRow(
+        channel_id=channel.channel_id, created_by=channel.created_by, created_at=channel.created_at
+    )
+
+
+class SqlMeetingChannelRepository(_Repository):
+    """Channels set up for meetings (``/shien setup``), keyed by chat channel ID."""
+
+    def add(self, channel: MeetingChannel) -> None:
+        with self._unique("このチャンネルはすでに会議チャンネルとして設定されています。"):
+            self._session.add(channel_from_domain(channel))
+
+    def get(self, channel_id: str) -> MeetingChannel | None:
+        row = self._session.get(MeetingChannelRow, channel_id)
+        return channel_to_domain(row) if row else None
+
+    def list(self) -> Sequence[MeetingChannel]:
+        query = select(MeetingChannelRow).order_by(
+            MeetingChannelRow.created_at, MeetingChannelRow.channel_id
+        )
+        return [channel_to_domain(row) for row in self._session.scalars(query)]
+
+
+# --------------------------------------------------------------------------- meeting series
+
+
+def series_to_domain(row: MeetingSeriesRow) -> MeetingSeries:
+    return MeetingSeries(
+        channel_id=row.channel_id,
+        kind=MeetingKind(row.kind),
+        ordinal=row.ordinal,
+        weekday=row.weekday,
+        start_time=row.start_time,
+        holiday_policy=HolidayPolicy(row.holiday_policy),
+        created_by=row.created_by,
+        id=row.id,
+        created_at=row.created_at,
+        active=row.active,
+    )
+
+
+def series_from_domain(
+    series: MeetingSeries, row: MeetingSeriesRow | None = None
+) -> MeetingSeriesRow:
+    row = row or MeetingSeriesRow(id=series.id)
+    row.channel_id = series.channel_id
+    row.kind = series.kind.value
+    row.ordinal = series.ordinal
+    row.weekday = series.weekday
+    row.start_time = series.start_time
+    row.holiday_policy = series.holiday_policy.value
+    row.created_by = series.created_by
+    row.created_at = series.created_at
+    row.active = series.active
+    return row
+
+
+class SqlMeetingSeriesRepository(_Repository):
+    """A channel's regular meetings (毎月第n曜日)."""
+
+    def add(self, series: MeetingSeries) -> None:
+        with self._unique("この定例会議の設定はすでに登録されています。"):
+            self._session.add(series_from_domain(series))
+
+    def get(self, series_id: str) -> MeetingSeries | None:
+        row = self._session.get(MeetingSeriesRow, series_id)
+        return series_to_domain(row) if row else None
+
+    def for_channel(self, channel_id: str, *, active_only: bool = True) -> Sequence[MeetingSeries]:
+        query = select(MeetingSeriesRow).where(MeetingSeriesRow.channel_id == channel_id)
+        if active_only:
+            query = query.where(MeetingSeriesRow.active.is_(True))
+        query = query.order_by(MeetingSeriesRow.created_at, MeetingSeriesRow.id)
+        return [series_to_domain(row) for row in self._session.scalars(query)]
+
+    def save(self, series: MeetingSeries) -> None:
+        series_from_domain(series, self._row(MeetingSeriesRow, series.id, "定例会議の設定"))
+
+
+# --------------------------------------------------------------------------- meetings
+
+
+def meeting_to_domain(row: MeetingRow) -> Meeting:
+    return Meeting(
+        channel_id=row.channel_id,
+        kind=MeetingKind(row.kind),
+        date=row.date,
+        start_time=row.start_time,
+        created_by=row.created_by,
+        series_id=row.series_id,
+        place=row.place,
+        state=MeetingState(row.state),
+        id=row.id,
+        created_at=row.created_at,
+        notice_ref=row.notice_ref,
+        minutes_final_at=row.minutes_final_at,
+        minutes_sha256=row.minutes_sha256,
+    )
+
+
+def meeting_from_domain(meeting: Meeting, row: MeetingRow | None = None) -> MeetingRow:
+    row = row or MeetingRow(id=meeting.id)
+    row.channel_id = meeting.channel_id
+    row.kind = meeting.kind.value
+    row.date = meeting.date
+    row.start_time = meeting.start_time
+    row.created_by = meeting.created_by
+    row.series_id = meeting.series_id
+    row.place = meeting.place
+    row.state = meeting.state.value
+    row.created_at = meeting.created_at
+    row.notice_ref = meeting.notice_ref
+    row.minutes_final_at = meeting.minutes_final_at
+    row.minutes_sha256 = meeting.minutes_sha256
+    return row
+
+
+class SqlMeetingRepository(_Repository):
+    """Meetings; one per channel and date."""
+
+    @staticmethod
+    def _duplicate(meeting: Meeting) -> str:
+        return f"{meeting.date.isoformat()} の会議はこのチャンネルにすでに登録されています。"
+
+    def add(self, meeting: Meeting) -> None:
+        with self._unique(self._duplicate(meeting)):
+            self._session.add(meeting_from_domain(meeting))
+
+    def get(self, meeting_id: str) -> Meeting | None:
+        row = self._session.get(MeetingRow, meeting_id)
+        return meeting_to_domain(row) if row else None
+
+    def on_date(self, channel_id: str, day: date) -> Meeting | None:
+        query = select(MeetingRow).where(
+            MeetingRow.channel_id == channel_id, MeetingRow.date == day
+        )
+        row = self._session.scalars(query).first()
+        return meeting_to_domain(row) if row else None
+
+    def upcoming(self, channel_id: str, from_day: date) -> Sequence[Meeting]:
+        query = (
+            select(MeetingRow)
+            .where(
+                MeetingRow.channel_id == channel_id,
+                MeetingRow.date >= from_day,
+                MeetingRow.state != MeetingState.CANCELLED.value,
+            )
+            .order_by(MeetingRow.date, MeetingRow.start_time)
+        )
+        return [meeting_to_domain(row) for row in self._session.scalars(query)]
+
+    def save(self, meeting: Meeting) -> None:
+        # Moving a meeting to a date the channel already has is a duplicate, too.
+        with self._unique(self._duplicate(meeting)):
+            meeting_from_domain(meeting, self._row(MeetingRow, meeting.id, "会議"))
+
+
+# --------------------------------------------------------------------------- cases
+
+
+def case_to_domain(row: CaseRow) -> Case:
+    consent = None
+    if row.consent_given_on is not None:
+        # The check constraint ck_cases_consent_complete keeps these together.
+        assert row.consent_recorded_by is not None and row.consent_recorded_at is not None
+        consent = Consent(
+            given_on=row.consent_given_on,
+            recorded_by=row.consent_recorded_by,
+            recorded_at=row.consent_recorded_at,
+            withdrawn_on=row.consent_withdrawn_on,
+            withdrawn_by=row.consent_withdrawn_by,
+        )
+    return Case(
+        code=CaseCode(row.fiscal_year, row.seq),
+        kind=MeetingKind(row.kind),
+        created_by=row.created_by,
+        asked_agency_ids=[asked.agency_id for asked in row.asked_agencies],
+        urgent=row.urgent,
+        summary=row.summary,
+        status=CaseStatus(row.status),
+        consent=consent,
+        id=row.id,
+        created_at=row.created_at,
+    )
+
+
+def case_from_domain(case: Case, row: CaseRow | None = None) -> CaseRow:
+    row = row or CaseRow(id=case.id, asked_agencies=[])
+    row.fiscal_year = case.code.fiscal_year
+    row.seq = case.code.seq
+    row.kind = case.kind.value
+    row.created_by = case.created_by
+    row.urgent = case.urgent
+    row.summary = case.summary
+    row.status = case.status.value
+    consent = case.consent
+    row.consent_given_on = consent.given_on if consent else None
+    row.consent_recorded_by = consent.recorded_by if consent else None
+    row.consent_recorded_at = consent.recorded_at if consent else None
+    row.consent_withdrawn_on = consent.withdrawn_on if consent else None
+    row.consent_withdrawn_by = consent.withdrawn_by if consent else None
+    row.created_at = case.created_at
+    # Reuse the row of an agency that stays asked (its primary key is (case, agency)), so
+    # reordering is an UPDATE of positions; agencies no longer asked are deleted as orphans.
+    existing = {asked.agency_id: asked for asked in row.asked_agencies}
+    asked_rows = []
+    for position, agency_id in enumerate(dict.fromkeys(case.asked_agency_ids)):
+        asked = existing.get(agency_id) or CaseAskedAgencyRow(agency_id=agency_id)
+        asked.position = position
+        asked_rows.append(asked)
+    row.asked_agencies = asked_rows
+    return row
+
+
+class SqlCaseRepository(_Repository):
+    """事例. The code (年度 + 連番) is unique; ``next_code`` allocates it safely."""
+
+    @staticmethod
+    def _duplicate(code: CaseCode) -> str:
+        return f"事例番号 {code} はすでに登録されています。"
+
+    def next_code(self, fiscal_year: int) -> CaseCode:
+        """Allocate the next 事例番号 of ``fiscal_year``.
+
+        The counter row is incremented with an UPDATE, which on PostgreSQL locks it until
+        the unit of work ends: a concurrent caller waits, then sees the committed value. If
+        the 年度 has no row yet, it is inserted (in a savepoint); a caller that loses that
+        insert race retries the UPDATE, which now finds the winner's row. On SQLite the
+        whole transaction holds the database's write lock (``BEGIN IMMEDIATE``), which
+        serialises callers the same way. A rolled-back unit of work gives its code back.
+        """
+        counter = CaseCodeCounterRow
+        increment = (
+            update(counter)
+            .where(counter.fiscal_year == fiscal_year)
+            .values(last_seq=counter.last_seq + 1)
+            .returning(counter.last_seq)
+            .execution_options(synchronize_session=False)
+        )
+        for _ in range(_COUNTER_ATTEMPTS):
+            seq = self._session.execute(increment).scalar_one_or_none()
+            if seq is not None:
+                return CaseCode(fiscal_year, seq)
+            try:
+                with self._session.begin_nested():
+                    self._session.execute(
+                        insert(counter).values(fiscal_year=fiscal_year, last_seq=1)
+                    )
+            except IntegrityError as error:
+                if not is_unique_violation(error):
+                    raise
+                continue  # another transaction created the row first: increment it instead
+            return CaseCode(fiscal_year, 1)
+        raise RuntimeError("could not allocate a case code")  # pragma: no cover
+
+    def add(self, case: Case) -> None:
+        with self._unique(self._duplicate(case.code)):
+            self._session.add(case_from_domain(case))
+
+    def get(self, case_id: str) -> Case | None:
+        row = self._session.get(CaseRow, case_id)
+        return case_to_domain(row) if row else None
+
+    def by_code(self, code: CaseCode) -> Case | None:
+        query = select(CaseRow).where(
+            CaseRow.fiscal_year == code.fiscal_year, CaseRow.seq == code.seq
+        )
+        row = self._session.scalars(query).first()
+        return case_to_domain(row) if row else None
+
+    def list(self, *, fiscal_year: int | None = None) -> Sequence[Case]:
+        query = select(CaseRow).order_by(CaseRow.fiscal_year, CaseRow.seq)
+        if fiscal_year is not None:
+            query = query.where(CaseRow.fiscal_year == fiscal_year)
+        return [case_to_domain(row) for row in self._session.scalars(query)]
+
+    def save(self, case: Case) -> None:
+        with self._unique(self._duplicate(case.code)):
+            case_from_domain(case, self._row(CaseRow, case.id, f"事例 {case.code}"))
+
+
+# --------------------------------------------------------------------------- agenda
+
+
+def agenda_item_to_domain(row: AgendaItemRow) -> AgendaItem:
+    return AgendaItem(
+        meeting_id=row.meeting_id,
+        case_id=row.case_id,
+        added_by=row.added_by,
+        position=row.position,
+        occasion=Occasion(row.occasion) if row.occasion is not None else None,
+        purpose=row.purpose,
+        thread_ref=row.thread_ref,
+        id=row.id,
+        added_at=row.added_at,
+    )
+
+
+def agenda_item_from_domain(item: AgendaItem, row: AgendaItemRow | None = None) -> AgendaItemRow:
+    row = row or AgendaItemRow(id=item.id)
+    row.meeting_id = item.meeting_id
+    row.case_id = item.case_id
+    row.added_by = item.added_by
+    row.position = item.position
+    row.occasion = item.occasion.value if item.occasion is not None else None
+    row.purpose = item.purpose
+    row.thread_ref = item.thread_ref
+    row.added_at = item.added_at
+    return row
+
+
+class SqlAgendaRepository(_Repository):
+    """議題: a case appears at most once on a meeting's agenda; a thread heads one item."""
+
+    _DUPLICATE = "この事例はすでにこの会議の議題に登録されています。"
+
+    def by_id(self, item_id: str) -> AgendaItem | None:
+        row = self._session.get(AgendaItemRow, item_id)
+        return agenda_item_to_domain(row) if row else None
+
+    def by_thread(self, thread_ref: str) -> AgendaItem | None:
+        query = select(AgendaItemRow).where(AgendaItemRow.thread_ref == thread_ref)
+        row = self._session.scalars(query).first()
+        return agenda_item_to_domain(row) if row else None
+
+    def add(self, item: AgendaItem) -> None:
+        with self._unique(self._DUPLICATE):
+            self._session.add(agenda_item_from_domain(item))
+
+    def get(self, meeting_id: str, case_id: str) -> AgendaItem | None:
+        query = select(AgendaItemRow).where(
+            AgendaItemRow.meeting_id == meeting_id, AgendaItemRow.case_id == case_id
+        )
+        row = self._session.scalars(query).first()
+        return agenda_item_to_domain(row) if row else None
+
+    def for_meeting(self, meeting_id: str) -> Sequence[AgendaItem]:
+        query = (
+            select(AgendaItemRow)
+            .where(AgendaItemRow.meeting_id == meeting_id)
+            .order_by(AgendaItemRow.position, AgendaItemRow.added_at, AgendaItemRow.id)
+        )
+        return [agenda_item_to_domain(row) for row in self._session.scalars(query)]
+
+    def for_case(self, case_id: str) -> Sequence[AgendaItem]:
+        query = (
+            select(AgendaItemRow)
+            .where(AgendaItemRow.case_id == case_id)
+            .order_by(AgendaItemRow.added_at, AgendaItemRow.id)
+        )
+        return [agenda_item_to_domain(row) for row in self._session.scalars(query)]
+
+    def save(self, item: AgendaItem) -> None:
+        with self._unique(self._DUPLICATE):
+            agenda_item_from_domain(item, self._row(AgendaItemRow, item.id, "議題"))
+
+
+# --------------------------------------------------------------------------- agency inputs
+
+
+def agency_input_to_domain(row: AgencyInputRow) -> AgencyInput:
+    return AgencyInput(
+        meeting_id=row.meeting_id,
+        case_id=row.case_id,
+        agency_id=row.agency_id,
+        author_user_id=row.author_user_id,
+        text=row.text,
+        source=InputSource(row.source),
+        source_ref=row.source_ref,
+        state=InputState(row.state),
+        id=row.id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def agency_input_from_domain(
+    agency_input: AgencyInput, row: AgencyInputRow | None = None
+) -> AgencyInputRow:
+    row = row or AgencyInputRow(id=agency_input.id)
+    row.meeting_id = agency_input.meeting_id
+    row.case_id = agency_input.case_id
+    row.agency_id = agency_input.agency_id
+    row.author_user_id = agency_input.author_user_id
+    row.text = agency_input.text
+    row.source = agency_input.source.value
+    row.source_ref = agency_input.source_ref
+    row.state = agency_input.state.value
+    row.created_at = agency_input.created_at
+    row.updated_at = agency_input.updated_at
+    return row
+
+
+class SqlAgencyInputRepository(_Repository):
+    """各機関からの情報: one input per source message (``source``, ``source_ref``)."""
+
+    _DUPLICATE = "この投稿はすでに記録されています。"
+
+    def add(self, agency_input: AgencyInput) -> None:
+        with self._unique(self._DUPLICATE):
+            self._session.add(agency_input_from_domain(agency_input))
+
+    def by_source(self, source: str, source_ref: str) -> AgencyInput | None:
+        query = select(AgencyInputRow).where(
+            AgencyInputRow.source == str(source), AgencyInputRow.source_ref == source_ref
+        )
+        row = self._session.scalars(query).first()
+        return agency_input_to_domain(row) if row else None
+
+    def for_meeting(self, meeting_id: str) -> Sequence[AgencyInput]:
+        query = (
+            select(AgencyInputRow)
+            .where(AgencyInputRow.meeting_id == meeting_id)
+            .order_by(AgencyInputRow.created_at, AgencyInputRow.id)
+        )
+        return [agency_input_to_domain(row) for row in self._session.scalars(query)]
+
+    def for_case(self, meeting_id: str, case_id: str) -> Sequence[AgencyInput]:
+        query = (
+            select(AgencyInputRow)
+            .where(AgencyInputRow.meeting_id == meeting_id, AgencyInputRow.case_id == case_id)
+            .order_by(AgencyInputRow.created_at, AgencyInputRow.id)
+        )
+        return [agency_input_to_domain(row) for row in self._session.scalars(query)]
+
+    def save(self, agency_input: AgencyInput) -> None:
+        with self._unique(self._DUPLICATE):
+            row = self._row(AgencyInputRow, agency_input.id, "機関からの情報")
+            agency_input_from_domain(agency_input, row)
+
+
+# --------------------------------------------------------------------------- acknowledgements
+
+
+def acknowledgement_to_domain(
+    row: ConfidentialityAcknowledgementRow,
+) -> ConfidentialityAcknowledgement:
+    return ConfidentialityAcknowledgement(
+        meeting_id=row.meeting_id,
+        user_id=row.user_id,
+        notice_version=row.notice_version,
+        acknowledged_at=row.acknowledged_at,
+        via=row.via,
+    )
+
+
+def acknowledgement_from_domain(
+    ack: ConfidentialityAcknowledgement,
+) -> ConfidentialityAcknowledgementRow:
+    return ConfidentialityAcknowledgementRow(
+        meeting_id=ack.meeting_id,
+        user_id=ack.user_id,
+        notice_version=ack.notice_version,
+        acknowledged_at=ack.acknowledged_at,
+        via=ack.via,
+    )
+
+
+class SqlAcknowledgementRepository(_Repository):
+    """守秘義務の確認: immutable; one per (meeting, user, notice version)."""
+
+    def add(self, ack: ConfidentialityAcknowledgement) -> None:
+        with self._unique("守秘義務の確認はすでに記録されています。"):
+            self._session.add(acknowledgement_from_domain(ack))
+
+    def get(
+        self, meeting_id: str, user_id: str, notice_version: str
+    ) -> ConfidentialityAcknowledgement | None:
+        key = (meeting_id, user_id, notice_version)
+        row = self._session.get(ConfidentialityAcknowledgementRow, key)
+        return acknowledgement_to_domain(row) if row else None
+
+    def for_meeting(self, meeting_id: str) -> Sequence[ConfidentialityAcknowledgement]:
+        row_type = ConfidentialityAcknowledgementRow
+        query = (
+            select(row_type)
+            .where(row_type.meeting_id == meeting_id)
+            .order_by(row_type.acknowledged_at, row_type.user_id, row_type.notice_version)
+        )
+        return [acknowledgement_to_domain(row) for row in self._session.scalars(query)]
+
+
+# --------------------------------------------------------------------------- roles
+
+
+def role_to_domain(row: RoleAssignmentRow) -> RoleAssignment:
+    return RoleAssignment(
+        case_id=row.case_id,
+        agency_id=row.agency_id,
+        task=row.task,
+        created_by=row.created_by,
+        meeting_id=row.meeting_id,
+        assignee=row.assignee,
+        due_on=row.due_on,
+        lead=row.lead,
+        id=row.id,
+        created_at=row.created_at,
+    )
+
+
+def role_from_domain(
+    assignment: RoleAssignment, row: RoleAssignmentRow | None = None
+) -> RoleAssignmentRow:
+    row = row or RoleAssignmentRow(id=assignment.id)
+    row.case_id = assignment.case_id
+    row.agency_id = assignment.agency_id
+    row.task = assignment.task
+    row.created_by = assignment.created_by
+    row.meeting_id = assignment.meeting_id
+    row.assignee = assignment.assignee
+    row.due_on = assignment.due_on
+    row.lead = assignment.lead
+    row.created_at = assignment.created_at
+    return row
+
+
+class SqlRoleAssignmentRepository(_Repository):
+    """役割分担."""
+
+    def add(self, assignment: RoleAssignment) -> None:
+        with self._unique("この役割分担はすでに登録されています。"):
+            self._session.add(role_from_domain(assignment))
+
+    def get(self, assignment_id: str) -> RoleAssignment | None:
+        row = self._session.get(RoleAssignmentRow, assignment_id)
+        return role_to_domain(row) if row else None
+
+    def for_case(self, case_id: str) -> Sequence[RoleAssignment]:
+        return self._where(RoleAssignmentRow.case_id == case_id)
+
+    def for_meeting(self, meeting_id: str) -> Sequence[RoleAssignment]:
+        return self._where(RoleAssignmentRow.meeting_id == meeting_id)
+
+    def for_agency(self, agency_id: str) -> Sequence[RoleAssignment]:
+        return self._where(RoleAssignmentRow.agency_id == agency_id)
+
+    def _where(self, condition: Any) -> builtins.list[RoleAssignment]:
+        query = (
+            select(RoleAssignmentRow)
+            .where(condition)
+            .order_by(RoleAssignmentRow.created_at, RoleAssignmentRow.id)
+        )
+        return [role_to_domain(row) for row in self._session.scalars(query)]
+
+    def save(self, assignment: RoleAssignment) -> None:
+        role_from_domain(assignment, self._row(RoleAssignmentRow, assignment.id, "役割分担"))
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def decision_to_domain(row: DecisionRow) -> Decision:
+    return Decision(
+        meeting_id=row.meeting_id,
+        case_id=row.case_id,
+        decided_by=row.decided_by,
+        support_policy=row.support_policy,
+        next_monitoring_on=row.next_monitoring_on,
+        outcome=Outcome(row.outcome),
+        notes=row.notes,
+        decided_at=row.decided_at,
+    )
+
+
+def decision_from_domain(decision: Decision, row: DecisionRow | None = None) -> DecisionRow:
+    row = row or DecisionRow(meeting_id=decision.meeting_id, case_id=decision.case_id)
+    row.decided_by = decision.decided_by
+    row.support_policy = decision.support_policy
+    row.next_monitoring_on = decision.next_monitoring_on
+    row.outcome = decision.outcome.value
+    row.notes = decision.notes
+    row.decided_at = decision.decided_at
+    return row
+
+
+class SqlDecisionRepository(_Repository):
+    """決定事項: one per (meeting, case); ``put`` inserts or replaces."""
+
+    def get(self, meeting_id: str, case_id: str) -> Decision | None:
+        row = self._session.get(DecisionRow, (meeting_id, case_id))
+        return decision_to_domain(row) if row else None
+
+    def for_meeting(self, meeting_id: str) -> Sequence[Decision]:
+        query = (
+            select(DecisionRow)
+            .where(DecisionRow.meeting_id == meeting_id)
+            .order_by(DecisionRow.decided_at, DecisionRow.case_id)
+        )
+        return [decision_to_domain(row) for row in self._session.scalars(query)]
+
+    def put(self, decision: Decision) -> None:
+        key = (decision.meeting_id, decision.case_id)
+        row = self._session.get(DecisionRow, key)
+        if row is None:
+            try:
+                with self._session.begin_nested():
+                    self._session.add(decision_from_domain(decision))
+                return
+            except IntegrityError as error:
+                if not is_unique_violation(error):
+                    raise
+            # A concurrent request inserted it first (and has committed): replace theirs.
+            row = self._session.get(DecisionRow, key, populate_existing=True)
+            assert row is not None
+        decision_from_domain(decision, row)
+
+
+# --------------------------------------------------------------------------- audit
+
+
+def audit_event_to_domain(row: AuditEventRow) -> AuditEvent:
+    return AuditEvent(
+        actor=row.actor,
+        action=AuditAction(row.action),
+        target_type=row.target_type,
+        target_id=row.target_id,
+        allowed=row.allowed,
+        detail=row.detail,
+        at=row.at,
+        id=row.id,
+    )
+
+
+def audit_event_from_domain(event: AuditEvent) -> AuditEventRow:
+    return AuditEventRow(
+        id=event.id,
+        at=event.at,
+        actor=event.actor,
+        action=event.action.value,
+        target_type=event.target_type,
+        target_id=event.target_id,
+        allowed=event.allowed,
+        detail=event.detail,
+    )
+
+
+class SqlAuditTrail(_Repository):
+    """The append-only audit trail: there is no update and no delete.
+
+    Events are written in the unit of work's transaction, so they are committed together
+    with the data they describe, or not at all. The database also refuses UPDATE and DELETE
+    on ``audit_events`` (triggers created by the migrations).
+    """
+
+    def append(self, event: AuditEvent) -> None:
+        self._session.add(audit_event_from_domain(event))
+
+    def list(
+        self,
+        *,
+        target_id: str | None = None,
+        actor: str | None = None,
+        limit: int | None = None,
+    ) -> Sequence[AuditEvent]:
+        """Events oldest first; with ``limit``, the most recent ``limit`` events (oldest first)."""
+        query = select(AuditEventRow)
+        if target_id is not None:
+            query = query.where(AuditEventRow.target_id == target_id)
+        if actor is not None:
+            query = query.where(AuditEventRow.actor == actor)
+        if limit is not None:
+            newest = query.order_by(AuditEventRow.seq.desc()).limit(limit)
+            rows = builtins.list(self._session.scalars(newest))
+            rows.reverse()
+        else:
+            rows = builtins.list(self._session.scalars(query.order_by(AuditEventRow.seq)))
+        return [audit_event_to_domain(row) for row in rows]
+
+
+# --------------------------------------------------------------------------- idempotency
+
+
+class SqlProcessedRequests(_Repository):
+    """Idempotency keys, claimed with ``INSERT ... ON CONFLICT DO NOTHING``.
+
+    On PostgreSQL a claim of a key that a concurrent, uncommitted unit of work has claimed
+    waits for it: if that one commits, this claim returns False; if it rolls back, True.
+    """
+
+    def __init__(self, session: Session, clock: Callable[[], datetime] = _utcnow) -> None:
+        super().__init__(session)
+        self._clock = clock
+
+    def claim(self, key: str) -> bool:
+        values = {"key": key, "created_at": self._clock()}
+        table = ProcessedRequestRow
+        dialect = self._session.get_bind().dialect.name
+        if dialect == "postgresql":
+            statement: Any = postgresql.insert(table).values(values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
+        else:  # any other database: a savepoint keeps the transaction usable
+            try:
+                with self._session.begin_nested():
+                    self._session.execute(insert(table).values(values))
+            except IntegrityError as error:
+                if not is_unique_violation(error):
+                    raise
+                return False
+            return True
+        # RETURNING yields a row only if this statement inserted one (rowcount is not
+        # reliable for ORM-enabled inserts).
+        inserted = self._session.execute(statement.returning(table.key)).first()
+        return inserted is not None
+
+    def is_claimed(self, key: str) -> bool:
+        """Whether ``key`` has been claimed (committed, or earlier in this unit of work)."""
+        query = select(exists().where(ProcessedRequestRow.key == key))
+        return bool(self._session.scalar(query))
+
+    def forget_before(self, cutoff: datetime) -> int:
+        """Delete keys claimed before ``cutoff`` (an aware datetime); returns how many.
+
+        Slack retries within minutes, so keys older than a few days can go.
+        """
+        result: Any = self._session.execute(
+            delete(ProcessedRequestRow).where(ProcessedRequestRow.created_at < cutoff)
+        )
+        return int(result.rowcount)

@@ -1,0 +1,77 @@
+"""Idempotency keys: a retried chat event or a double click has one effect."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from storage_builders import AT
+
+from storage import Database
+from storage.repositories import SqlProcessedRequests
+
+
+def test_claim_twice_in_one_unit_of_work(database: Database) -> None:
+    with database.unit_of_work() as uow:
+        assert uow.processed.claim("event:Ev0001") is True
+        assert uow.processed.claim("event:Ev0001") is False
+        assert uow.processed.claim("event:Ev0002") is True
+        uow.commit()
+
+
+def test_claim_across_units_of_work(database: Database) -> None:
+    with database.unit_of_work() as uow:
+        assert uow.processed.claim("event:Ev0001") is True
+        uow.commit()
+    with database.unit_of_work() as uow:
+        assert uow.processed.claim("event:Ev0001") is False
+        # The transaction is still usable after a refused claim.
+        assert uow.processed.claim("event:Ev0002") is True
+        uow.commit()
+    with database.unit_of_work() as uow:
+        assert SqlProcessedRequests(uow.session).is_claimed("event:Ev0002")
+
+
+def test_claim_is_undone_with_its_unit_of_work(database: Database) -> None:
+    with database.unit_of_work() as uow:
+        assert uow.processed.claim("click:B0001") is True
+        # No commit: the work failed, so a retry must be able to do it.
+    with database.unit_of_work() as uow:
+        assert not SqlProcessedRequests(uow.session).is_claimed("click:B0001")
+        assert uow.processed.claim("click:B0001") is True
+
+
+def test_concurrent_claims_of_one_key_succeed_once(database: Database) -> None:
+    """Two deliveries of one event, handled at the same time: exactly one wins."""
+    barrier = threading.Barrier(4)
+    results: list[bool] = []
+    lock = threading.Lock()
+
+    def deliver() -> None:
+        barrier.wait()
+        with database.unit_of_work() as uow:
+            claimed = uow.processed.claim("event:Ev0RACE")
+            uow.commit()
+        with lock:
+            results.append(claimed)
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == [False, False, False, True]
+
+
+def test_old_keys_can_be_forgotten(database: Database) -> None:
+    with database.unit_of_work() as uow:
+        old = SqlProcessedRequests(uow.session, clock=lambda: AT - timedelta(days=30))
+        new = SqlProcessedRequests(uow.session, clock=lambda: AT)
+        assert old.claim("event:old")
+        assert new.claim("event:new")
+        assert new.forget_before(AT - timedelta(days=7)) == 1
+        uow.commit()
+    with database.unit_of_work() as uow:
+        processed = SqlProcessedRequests(uow.session)
+        assert not processed.is_claimed("event:old")
+        assert processed.is_claimed("event:new")
