@@ -1,0 +1,1 @@
+"""Chat adapters: everything that speaks Slack (and the local stand-in used for tests and demos)."""
