@@ -112,14 +112,14 @@ class InputState(StrEnum):
 
 # --------------------------------------------------------------------------- value objects
 
-_AGENCY_KEY = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
+AGENCY_KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
 
 
 def validate_agency_key(key: str) -> str:
     """Agency keys are typed in commands: short lowercase ASCII (``houkatsu``, ``csw``)."""
     normalised = unicodedata.normalize("NFKC", key).strip().lower()
-    if not _AGENCY_KEY.match(normalised):
+    if not AGENCY_KEY_PATTERN.match(normalised):
         raise InvalidValue(
             f"機関キー「{key}」は使えません。半角英小文字で始まる2〜32文字の英数字・_・-で"
             "指定してください（例: houkatsu）。"

@@ -1,0 +1,194 @@
+"""The variables the Word templates see: display-ready, sanitised strings built from the views.
+
+Templates never receive the view objects themselves, only plain dicts, lists and strings, so
+what a municipality's template can reach is exactly what docs_templates/README.md lists.
+Dates are formatted in 和暦 here (with the Gregorian year where a cell is wide enough).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from bot.documents.text import clean_text
+from bot.domain.calendar import format_wareki, format_wareki_datetime, format_wareki_short
+from bot.domain.confidentiality import SecrecyNotice
+from bot.services.document_views import (
+    AgencyInputView,
+    CaseMinutesView,
+    MinutesView,
+    RoleSummaryView,
+)
+
+Context = dict[str, Any]
+
+NONE = "（なし）"
+NOT_RECORDED = "（記載なし）"
+UNDECIDED = "（未定）"
+NO_DUE = "—"
+LEAD = "（主担当）"
+LEAD_PREFIX = "【主担当】"
+URGENT = "【緊急】"
+DRAFT = "（案）"
+
+
+def _text(value: str, empty: str = NOT_RECORDED) -> str:
+    cleaned = clean_text(value).strip("\n")
+    return cleaned if cleaned.strip() else empty
+
+
+def _day(value: date | None, empty: str = UNDECIDED) -> str:
+    """A date in a wide cell: 令和8年(2026年)12月8日(火)."""
+    return format_wareki(value) if value is not None else empty
+
+
+def _short_day(value: date | None, empty: str = NO_DUE) -> str:
+    """A date in a narrow table column: 令和8年12月8日(火)."""
+    return format_wareki_short(value) if value is not None else empty
+
+
+def _moment(value: datetime | None, empty: str = UNDECIDED) -> str:
+    return format_wareki_datetime(value) if value is not None else empty
+
+
+def _notice(notice: SecrecyNotice) -> Context:
+    return {
+        "notice_title": clean_text(notice.title),
+        "notice_text": clean_text(notice.text),
+        "notice_one_line": clean_text(notice.one_line),
+        "notice_version": clean_text(notice.version),
+    }
+
+
+def _inputs_by_agency(inputs: tuple[AgencyInputView, ...]) -> list[Context]:
+    """One entry per agency, agencies in the order of their first input, texts in order."""
+    grouped: dict[str, list[AgencyInputView]] = {}
+    for item in inputs:
+        grouped.setdefault(item.agency_name, []).append(item)
+    result = []
+    for agency, items in grouped.items():
+        authors = list(dict.fromkeys(clean_text(i.author) for i in items if i.author.strip()))
+        result.append(
+            {
+                "agency": _text(agency),
+                "text": "\n".join(_text(i.text) for i in items),
+                "authors": f"（{'、'.join(authors)}）" if authors else "",
+                "entries": [
+                    {
+                        "author": clean_text(i.author),
+                        "text": _text(i.text),
+                        "received_at": _moment(i.received_at),
+                    }
+                    for i in items
+                ],
+            }
+        )
+    return result
+
+
+def _consent(consent_on: date | None) -> str:
+    return f"有（同意日：{format_wareki(consent_on)}）" if consent_on is not None else "無"
+
+
+def _case(case: CaseMinutesView) -> Context:
+    return {
+        "code": clean_text(case.code),
+        "kind": _text(case.kind_label),
+        "consent": _consent(case.consent_on),
+        "consent_given": case.consent_on is not None,
+        "consent_on": _day(case.consent_on, ""),
+        "purpose": _text(case.purpose),
+        "situation": _text(case.situation),
+        "inputs": _inputs_by_agency(case.inputs),
+        "support_policy": _text(case.support_policy),
+        "roles": [
+            {
+                "agency": _text(role.agency_name),
+                "assignee": clean_text(role.assignee),
+                "task": _text(role.task),
+                "due": _short_day(role.due_on),
+                "lead": role.lead,
+                "lead_mark": LEAD if role.lead else "",
+            }
+            for role in case.roles
+        ],
+        "lead_agency": _text(case.lead_agency_name, UNDECIDED),
+        "next_monitoring": _day(case.next_monitoring_on),
+        "outcome": _text(case.outcome_label, UNDECIDED),
+        "decisions": _text(case.decisions, NONE),
+        "urgent": case.urgent,
+        "urgent_mark": URGENT if case.urgent else "",
+    }
+
+
+def minutes_context(view: MinutesView) -> Context:
+    """Everything ``minutes.docx`` may use (listed in docs_templates/README.md)."""
+    return {
+        **_notice(view.notice),
+        "draft": view.draft,
+        "draft_mark": DRAFT if view.draft else "",
+        "meeting_name": _text(view.meeting_name),
+        "kind_label": _text(view.kind_label),
+        "starts_at": _moment(view.starts_at),
+        "meeting_date": format_wareki(view.starts_at.date()),
+        "place": _text(view.place),
+        "attendees": [
+            {
+                "agency": _text(a.agency_name),
+                "people": "、".join(clean_text(p) for p in a.people) or NOT_RECORDED,
+            }
+            for a in view.attendees
+        ],
+        "acknowledgements": [
+            {
+                "person": clean_text(k.person),
+                "agency": _text(k.agency_name),
+                "at": _moment(k.acknowledged_at),
+                "version": clean_text(k.notice_version),
+            }
+            for k in view.acknowledgements
+        ],
+        "cases": [_case(case) for case in view.cases],
+        "next_meeting_at": _moment(view.next_meeting_at),
+        "author": _text(view.author),
+        "created_on": _day(view.created_on),
+    }
+
+
+def role_summary_context(view: RoleSummaryView) -> Context:
+    """Everything ``role_summary.docx`` may use (listed in docs_templates/README.md)."""
+    agencies = [
+        {
+            "agency": _text(agency.agency_name),
+            "tasks": [
+                {
+                    "case_code": clean_text(t.case_code),
+                    "task": _text(t.task),
+                    "assignee": clean_text(t.assignee),
+                    "due": _short_day(t.due_on),
+                    "lead": t.lead,
+                    "lead_mark": LEAD_PREFIX if t.lead else "",
+                    "next_monitoring": _short_day(t.next_monitoring_on, UNDECIDED),
+                }
+                for t in agency.tasks
+            ],
+        }
+        for agency in view.agencies
+    ]
+    single = len(agencies) == 1
+    return {
+        **_notice(view.notice),
+        "meeting_name": _text(view.meeting_name),
+        "kind_label": _text(view.kind_label),
+        "starts_at": _moment(view.starts_at),
+        "meeting_date": format_wareki(view.starts_at.date()),
+        "created_on": _day(view.created_on),
+        "agencies": agencies,
+        "scope_mark": f"（{agencies[0]['agency']}）" if single else "",
+    }
+
+
+def context_names(context: Mapping[str, Any]) -> frozenset[str]:
+    """The top-level variable names of a context (for the unknown-placeholder check)."""
+    return frozenset(context)
