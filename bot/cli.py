@@ -87,6 +87,14 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         database.dispose()
 
+    from bot.documents import DocumentTemplateError, DocxRenderer
+
+    try:
+        DocxRenderer(settings.templates_dir).validate_templates()
+        print(f"文書テンプレート: OK（{settings.templates_dir or '標準のテンプレート'}）")
+    except DocumentTemplateError as error:
+        problems.append(f"文書テンプレートに問題があります: {error.message}")
+
     if settings.slack_bot_token is None:
         problems.append("SLACK_BOT_TOKEN が未設定です（ボットの実行に必要です）。")
     if settings.slack_app_token is None and settings.slack_signing_secret is None:
@@ -105,6 +113,51 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
             print(f"  - {problem}")
         return EXIT_PROBLEMS
     print("\n問題はありません。")
+    return EXIT_OK
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the bot: Socket Mode when ``SLACK_APP_TOKEN`` is set (unless ``--http``), else HTTP."""
+    if settings.slack_bot_token is None:
+        print(
+            "設定エラー: SLACK_BOT_TOKEN — ボットの実行に必要です（xoxb- で始まる値）。",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    socket_mode = settings.slack_app_token is not None and not args.http
+    if not socket_mode and settings.slack_signing_secret is None:
+        print(
+            "設定エラー: SLACK_SIGNING_SECRET — HTTPモードではリクエストの署名検証に必要です"
+            "（ソケットモードなら SLACK_APP_TOKEN を設定してください）。",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    from bot.bootstrap import build_runtime
+    from bot.chat.slack.serve import SlackHTTPServer, serve_socket_mode
+    from bot.documents import DocumentTemplateError
+
+    try:
+        runtime = build_runtime(settings, socket_mode=socket_mode)
+    except DocumentTemplateError as error:
+        print(f"テンプレートエラー: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except Exception as error:
+        print(f"起動できませんでした: {_describe_db_error(error)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        if socket_mode:
+            assert settings.slack_app_token is not None
+            log.info("ソケットモードで起動しました")
+            serve_socket_mode(runtime.app, settings.slack_app_token.get_secret_value())
+        else:
+            server = SlackHTTPServer(runtime.app, args.host, args.port)
+            server.ready.set()
+            log.info("HTTPモードで起動しました: %s/slack/events", server.url)
+            server.serve_forever()
+    except KeyboardInterrupt:
+        log.info("停止しました")
+    finally:
+        runtime.close()
     return EXIT_OK
 
 
@@ -139,6 +192,19 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="設定とデータベース接続を確認し、問題があれば内容を表示します"
     )
     check.set_defaults(handler=cmd_check)
+
+    serve = commands.add_parser(
+        "serve",
+        help="ボットを起動します（SLACK_APP_TOKEN があればソケットモード、--http でHTTPモード）",
+    )
+    serve.add_argument(
+        "--http", action="store_true", help="HTTPモード（/slack/events）で待ち受けます"
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="HTTPモードの待ち受けアドレス（既定 127.0.0.1）"
+    )
+    serve.add_argument("--port", type=int, default=3000, help="HTTPモードのポート（既定 3000）")
+    serve.set_defaults(handler=cmd_serve)
     return parser
 
 

@@ -71,6 +71,15 @@ class Settings(BaseSettings):
     coordinators: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(), validation_alias="SHIEN_COORDINATORS"
     )
+    municipality: str = Field(default="", validation_alias="SHIEN_MUNICIPALITY", max_length=40)
+    templates_dir: Path | None = Field(default=None, validation_alias="SHIEN_TEMPLATES_DIR")
+
+    @field_validator("templates_dir")
+    @classmethod
+    def _templates_exist(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_dir():
+            raise ValueError(f"テンプレートのフォルダ「{value}」が見つかりません。")
+        return value
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -174,6 +183,8 @@ _FIELD_TO_VARIABLE = {
     "database_url": "DATABASE_URL",
     "timezone": "SHIEN_TIMEZONE",
     "coordinators": "SHIEN_COORDINATORS",
+    "municipality": "SHIEN_MUNICIPALITY",
+    "templates_dir": "SHIEN_TEMPLATES_DIR",
 }
 
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import date
 
 from bot.domain.confidentiality import SECRECY_NOTICE
+from bot.domain.documents import minutes_filename, role_summary_filename
 from bot.domain.model import (
     Agency,
     AuditAction,
@@ -33,15 +34,6 @@ from bot.services.document_views import (
 from bot.services.meetings import find_meeting
 from bot.services.messages import meeting_label
 from bot.services.ports import UnitOfWork
-
-
-def minutes_filename(day: date, *, draft: bool) -> str:
-    """No personal data in file names: the meeting date only."""
-    return f"minutes-{day.isoformat()}{'-draft' if draft else ''}.docx"
-
-
-def roles_filename(day: date, agency_key: str | None = None) -> str:
-    return f"roles-{day.isoformat()}{'-' + agency_key if agency_key else ''}.docx"
 
 
 def _meeting_name(ctx: ServiceContext, meeting: Meeting) -> str:
@@ -197,7 +189,7 @@ def deliver_minutes(ctx: ServiceContext, actor: Actor, channel_id: str, day: dat
         require_coordinator(ctx, uow, actor, "minutes")
         meeting = _meeting_for_documents(ctx, uow, channel_id, day)
         view = build_minutes_view(ctx, uow, meeting, actor.user_id)
-        filename = minutes_filename(meeting.date, draft=view.draft)
+        filename = minutes_filename(meeting.date, view.draft)
         audit(
             ctx,
             uow,
@@ -241,7 +233,7 @@ def deliver_role_summaries(
             AuditAction.DOCUMENT_DOWNLOADED,
             "meeting",
             meeting.id,
-            f"file={roles_filename(meeting.date)}",
+            f"file={role_summary_filename(meeting.date)}",
         )
         for agency, _, members in extracts:
             for user_id in members:
@@ -252,14 +244,14 @@ def deliver_role_summaries(
                     AuditAction.DOCUMENT_DOWNLOADED,
                     "meeting",
                     meeting.id,
-                    f"file={roles_filename(meeting.date, agency.key)};to={user_id}",
+                    f"file={role_summary_filename(meeting.date, agency.key)};to={user_id}",
                 )
         uow.commit()
         label = meeting_label(meeting, ctx.tz)
     ctx.chat.send_file(
         actor.user_id,
         FileToSend(
-            roles_filename(meeting.date),
+            role_summary_filename(meeting.date),
             ctx.documents.render_role_summary(full),
             f"役割分担表 {meeting.date.isoformat()}",
         ),
@@ -292,7 +284,9 @@ def deliver_role_summaries(
             ctx.chat.send_file(
                 user_id,
                 FileToSend(
-                    roles_filename(meeting.date, agency.key), data, f"役割分担表 {agency.name}"
+                    role_summary_filename(meeting.date, agency.key),
+                    data,
+                    f"役割分担表 {agency.name}",
                 ),
                 comment="貴機関の役割分担表です。",
             )

@@ -77,6 +77,8 @@ def record_reply(
         agencies = asked_agencies_of(uow, user_id, case) if ctx.chat.user_is_active(user_id) else []
         code = str(case.code)
         if not agencies:
+            if not uow.processed.claim(f"rejected:{source_ref}"):
+                return ReplyOutcome.ALREADY_RECORDED  # a retried event: tell no one twice
             audit(
                 ctx,
                 uow,

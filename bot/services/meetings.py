@@ -33,7 +33,7 @@ from bot.services.access import (
 )
 from bot.services.audit import audit
 from bot.services.cases import find_case
-from bot.services.chat import MessageRef, mention
+from bot.services.chat import Message, MessageRef, Paragraph, mention
 from bot.services.context import ServiceContext
 from bot.services.messages import (
     AgencyStatus,
@@ -474,3 +474,46 @@ def remind(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
     if not sent:
         return "未回答の機関はありません。"
     return f"未回答の機関の構成員 {sent}人にリマインドを送りました。"
+
+
+def member_joined(ctx: ServiceContext, channel_id: str, user_id: str) -> bool:
+    """Someone joined a meeting channel: if they are outside the roster of its upcoming
+    meetings, the coordinators are told at once (a DM naming the person, no case content).
+    Audited as ``channel.outsider`` (denied)."""
+    with ctx.uow() as uow:
+        if uow.channels.get(channel_id) is None:
+            return False
+        cases = [
+            _case(uow, item.case_id)
+            for meeting in uow.meetings.upcoming(channel_id, ctx.today())
+            for item in uow.agenda.for_meeting(meeting.id)
+        ]
+        if user_id in roster(uow, cases):
+            return False
+        audit(
+            ctx,
+            uow,
+            Actor(user_id),
+            AuditAction.CHANNEL_OUTSIDER,
+            "channel",
+            channel_id,
+            "joined",
+            allowed=False,
+        )
+        uow.commit()
+        coordinators = [c.user_id for c in uow.coordinators.list(active_only=True)]
+    for coordinator in coordinators:
+        if ctx.chat.user_is_active(coordinator):
+            ctx.chat.send_direct(
+                coordinator,
+                Message(
+                    "会議チャンネルに構成員以外の人が参加しました。",
+                    (
+                        Paragraph(
+                            f"会議チャンネルに、会議の構成員ではない {mention(user_id)} さんが参加しました。"
+                            "事例の内容が見えないよう、チャンネルから外すか、依頼先機関の構成員として登録してください。"
+                        ),
+                    ),
+                ),
+            )
+    return True

@@ -1,0 +1,85 @@
+"""The composition root: the one place that picks concrete adapters and wires them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.chat.slack.app import register
+from bot.chat.slack.gateway import SlackGateway, make_client
+from bot.domain.calendar import JapaneseCalendar
+from bot.services.admin import ensure_coordinators
+from bot.services.context import DocumentRenderer, ServiceContext
+from bot.settings import Settings
+from storage import Database
+
+log = logging.getLogger(__name__)
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def document_renderer(settings: Settings) -> DocumentRenderer:
+    from bot.documents import DocxRenderer
+
+    renderer = DocxRenderer(settings.templates_dir)
+    renderer.validate_templates()  # a broken municipal template is found now, not at a meeting
+    return renderer
+
+
+@dataclass
+class Runtime:
+    database: Database
+    client: WebClient
+    context: ServiceContext
+    app: App
+
+    def close(self) -> None:
+        self.database.dispose()
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    socket_mode: bool = False,
+    clock: Callable[[], datetime] = system_clock,
+) -> Runtime:
+    """Upgrade the database, connect to Slack, and assemble the Bolt app and services."""
+    assert settings.slack_bot_token is not None
+    token = settings.slack_bot_token.get_secret_value()
+    database = Database(settings.resolved_database_url)
+    database.upgrade()  # an empty database is brought up to date on start
+    client = make_client(token, settings.slack_api_url)
+    bot_user_id = str(client.auth_test()["user_id"])
+    context = ServiceContext(
+        uow=database.unit_of_work,
+        chat=SlackGateway(client, bot_user_id),
+        clock=clock,
+        tz=settings.tz,
+        documents=document_renderer(settings),
+        calendar=JapaneseCalendar(),
+        municipality=settings.municipality,
+    )
+    ensure_coordinators(context, settings.coordinators)
+    signing_secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    )
+    app = App(
+        token=token,
+        client=client,
+        signing_secret=signing_secret,
+        # Socket Mode requests arrive over the app's own authenticated WebSocket; HTTP
+        # requests are always verified.
+        request_verification_enabled=not socket_mode,
+        token_verification_enabled=False,  # auth.test was called above
+        process_before_response=False,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    register(app, context)
+    return Runtime(database=database, client=client, context=context, app=app)

@@ -1,0 +1,322 @@
+"""The ``/shien`` command grammar, independent of the chat platform.
+
+Adapters turn the platform's mention syntax into ``@<user id>`` tokens (Slack sends
+``<@U123|name>``), then call ``parse``. Every error is a ``CommandError`` whose Japanese
+message shows the expected form with an example.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, time
+
+from bot.domain.calendar import parse_date, parse_time
+from bot.domain.errors import DomainError
+from bot.domain.model import MeetingKind, Occasion
+
+
+class CommandError(DomainError):
+    """The command could not be understood. ``show_help`` asks for the full help."""
+
+    def __init__(self, message: str, *, show_help: bool = False) -> None:
+        super().__init__(message)
+        self.show_help = show_help
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # canonical subcommand: "help", "setup", "agency add", ...
+    users: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()
+    day: date | None = None
+    start: time | None = None
+    kind: MeetingKind = MeetingKind.SUPPORT
+    consent_on: date | None = None
+    urgent: bool = False
+    due_on: date | None = None
+    lead: bool = False
+    occasion: Occasion | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+USAGE: dict[str, tuple[str, str]] = {
+    # name: (usage, what it does)
+    "help": ("/shien help", "コマンドの一覧を表示します"),
+    "setup": ("/shien setup", "このプライベートチャンネルを会議チャンネルにします（事務局）"),
+    "coordinator add": (
+        "/shien coordinator add @ユーザー",
+        "事務局（コーディネーター）を追加します",
+    ),
+    "agency add": (
+        "/shien agency add houkatsu 架空市中央地域包括支援センター @構成員 …",
+        "関係機関と構成員を登録します（登録済みなら構成員を追加）",
+    ),
+    "agency remove": (
+        "/shien agency remove houkatsu @構成員",
+        "構成員を機関から外します（直ちに閲覧不可）",
+    ),
+    "agency list": ("/shien agency list", "登録済みの関係機関と構成員を表示します"),
+    "adhoc": (
+        "/shien adhoc 2026-12-08 14:00 [重層]",
+        "随時の支援会議（または重層的支援会議）を登録します",
+    ),
+    "case new": (
+        "/shien case new houkatsu csw [重層] [同意:2026-11-20] [緊急]",
+        "事例を登録し、事例番号（R8-001 など）を返します。引数なしでフォームを開きます",
+    ),
+    "consent": ("/shien consent R8-001 2026-11-20", "本人同意の日付を記録します"),
+    "agenda add": (
+        "/shien agenda add R8-001 [2026-12-08] [場面:再プラン]",
+        "事例を次回（または指定日）の会議の議題にします",
+    ),
+    "open": (
+        "/shien open [2026-12-08]",
+        "情報収集を開始します（守秘義務の通知と事例ごとのスレッド）",
+    ),
+    "ack": ("/shien ack [2026-12-08]", "守秘義務を確認します（通知のボタンでも可）"),
+    "status": ("/shien status [2026-12-08]", "事例・機関ごとの確認と回答の状況を表示します"),
+    "remind": ("/shien remind [2026-12-08]", "未回答の機関の構成員にDMでリマインドします"),
+    "role": (
+        "/shien role R8-001 houkatsu 介護保険サービスの導入 [期限:2026-12-25] [主担当]",
+        "役割分担を記録します",
+    ),
+    "decide": (
+        "/shien decide R8-001",
+        "支援方針・次回モニタリング・結果・決定事項のフォームを開きます",
+    ),
+    "minutes": ("/shien minutes [2026-12-08]", "議事録（Word）をDMで受け取ります"),
+    "roles": (
+        "/shien roles [2026-12-08]",
+        "役割分担表（Word）を受け取り、各機関には自機関の役割だけを送ります",
+    ),
+}
+
+ALIASES = {
+    "help": "help",
+    "ヘルプ": "help",
+    "使い方": "help",
+    "setup": "setup",
+    "設定": "setup",
+    "coordinator": "coordinator",
+    "事務局": "coordinator",
+    "agency": "agency",
+    "機関": "agency",
+    "adhoc": "adhoc",
+    "随時": "adhoc",
+    "臨時": "adhoc",
+    "case": "case",
+    "事例": "case",
+    "consent": "consent",
+    "同意": "consent",
+    "agenda": "agenda",
+    "議題": "agenda",
+    "open": "open",
+    "開始": "open",
+    "収集開始": "open",
+    "ack": "ack",
+    "確認": "ack",
+    "status": "status",
+    "状況": "status",
+    "remind": "remind",
+    "リマインド": "remind",
+    "督促": "remind",
+    "role": "role",
+    "役割": "role",
+    "decide": "decide",
+    "決定": "decide",
+    "minutes": "minutes",
+    "議事録": "minutes",
+    "roles": "roles",
+    "役割分担表": "roles",
+    "役割表": "roles",
+}
+VERBS = {
+    "add": "add",
+    "追加": "add",
+    "登録": "add",
+    "new": "new",
+    "新規": "new",
+    "list": "list",
+    "一覧": "list",
+    "remove": "remove",
+    "削除": "remove",
+}
+OCCASIONS = {
+    "プラン策定": Occasion.PLAN,
+    "プラン": Occasion.PLAN,
+    "plan": Occasion.PLAN,
+    "再プラン": Occasion.REPLAN,
+    "replan": Occasion.REPLAN,
+    "終結": Occasion.CLOSURE,
+    "closure": Occasion.CLOSURE,
+    "中断": Occasion.SUSPENSION,
+    "suspension": Occasion.SUSPENSION,
+}
+_USER = re.compile(r"^@([A-Z0-9][A-Z0-9._-]*)$")
+_MULTILAYER_WORDS = {"重層", "重層的支援会議", "multilayer"}
+_URGENT_WORDS = {"緊急", "urgent"}
+_LEAD_WORDS = {"主担当", "lead"}
+
+
+def help_text() -> str:
+    lines = [
+        "支援会議ボットのコマンド一覧（[ ] は省略可。日付を省くと、このチャンネルの次回の会議）:"
+    ]
+    lines += [f"• {usage}\n    {what}" for usage, what in USAGE.values()]
+    return "\n".join(lines)
+
+
+def _usage(name: str) -> str:
+    return f"使い方: {USAGE[name][0]}"
+
+
+def _key_value(word: str) -> tuple[str, str] | None:
+    for sep in (":", "："):
+        if sep in word:
+            key, _, value = word.partition(sep)
+            return key, value
+    return None
+
+
+def parse(text: str) -> Command:
+    """Parse the text after ``/shien``. Raises ``CommandError`` with a Japanese message."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    words = text.split()
+    if not words:
+        return Command("help")
+    head = ALIASES.get(words[0].lower())
+    if head is None:
+        raise CommandError(f"「{words[0][:20]}」というコマンドはありません。", show_help=True)
+    rest = words[1:]
+    if head in ("coordinator", "agency", "case", "agenda"):
+        verb = VERBS.get(rest[0].lower()) if rest else None
+        defaults = {"coordinator": "add", "agency": None, "case": "new", "agenda": "add"}
+        if verb is None:
+            verb = defaults[head]
+            if verb is None:
+                raise CommandError(
+                    f"{_usage('agency add')}\n{_usage('agency list')}\n{_usage('agency remove')}"
+                )
+        else:
+            rest = rest[1:]
+        name = f"{head} {verb}"
+        if name not in USAGE:
+            raise CommandError(f"「{head} {verb}」というコマンドはありません。", show_help=True)
+    else:
+        name = head
+    try:
+        return _parse_args(name, rest)
+    except CommandError:
+        raise
+    except DomainError as error:
+        raise CommandError(f"{error.message}\n{_usage(name)}") from None
+
+
+def _parse_args(name: str, words: list[str]) -> Command:
+    users = tuple(m.group(1) for w in words if (m := _USER.match(w)))
+    plain = [w for w in words if not _USER.match(w)]
+
+    if name in ("help", "setup", "agency list"):
+        return Command(name)
+    if name == "coordinator add":
+        if len(users) != 1 or plain:
+            raise CommandError(
+                f"追加するユーザーを1人、@メンションで指定してください。\n{_usage(name)}"
+            )
+        return Command(name, users=users)
+    if name in ("agency add", "agency remove"):
+        if not plain:
+            raise CommandError(f"機関キーを指定してください。\n{_usage(name)}")
+        if name == "agency add" and len(plain) < 2:
+            raise CommandError(f"機関キーと名称を指定してください。\n{_usage(name)}")
+        if name == "agency remove" and len(users) != 1:
+            raise CommandError(f"外す構成員を1人、@メンションで指定してください。\n{_usage(name)}")
+        return Command(name, users=users, words=(plain[0], " ".join(plain[1:])))
+    if name == "adhoc":
+        kind = (
+            MeetingKind.MULTILAYER
+            if any(w in _MULTILAYER_WORDS for w in plain)
+            else MeetingKind.SUPPORT
+        )
+        args = [w for w in plain if w not in _MULTILAYER_WORDS]
+        if len(args) != 2:
+            raise CommandError(f"日付と開始時刻を指定してください。\n{_usage(name)}")
+        return Command(name, day=parse_date(args[0]), start=parse_time(args[1]), kind=kind)
+    if name == "case new":
+        kind = (
+            MeetingKind.MULTILAYER
+            if any(w in _MULTILAYER_WORDS for w in plain)
+            else MeetingKind.SUPPORT
+        )
+        consent_on = None
+        keys = []
+        for word in plain:
+            if word in _MULTILAYER_WORDS or word in _URGENT_WORDS:
+                continue
+            pair = _key_value(word)
+            if pair and pair[0] in ("同意", "consent"):
+                consent_on = parse_date(pair[1])
+            elif pair:
+                raise CommandError(f"「{word[:30]}」は指定できません。\n{_usage(name)}")
+            else:
+                keys.append(word)
+        return Command(
+            name,
+            words=tuple(keys),
+            kind=kind,
+            consent_on=consent_on,
+            urgent=any(w in _URGENT_WORDS for w in plain),
+        )
+    if name == "consent":
+        if len(plain) != 2:
+            raise CommandError(f"事例番号と同意の日付を指定してください。\n{_usage(name)}")
+        return Command(name, words=(plain[0],), consent_on=parse_date(plain[1]))
+    if name == "agenda add":
+        occasion = None
+        args = []
+        for word in plain:
+            pair = _key_value(word)
+            if pair and pair[0] in ("場面", "occasion"):
+                occasion = OCCASIONS.get(pair[1])
+                if occasion is None:
+                    raise CommandError(
+                        f"場面は {'・'.join(('プラン策定', '再プラン', '終結', '中断'))} のいずれかです。\n{_usage(name)}"
+                    )
+            else:
+                args.append(word)
+        if not 1 <= len(args) <= 2:
+            raise CommandError(f"事例番号を指定してください。\n{_usage(name)}")
+        return Command(
+            name,
+            words=(args[0],),
+            day=parse_date(args[1]) if len(args) == 2 else None,
+            occasion=occasion,
+        )
+    if name in ("open", "ack", "status", "remind", "minutes", "roles"):
+        if len(plain) > 1:
+            raise CommandError(f"指定できるのは会議の日付だけです。\n{_usage(name)}")
+        return Command(name, day=parse_date(plain[0]) if plain else None)
+    if name == "role":
+        due_on = None
+        lead = False
+        args = []
+        for word in plain:
+            pair = _key_value(word)
+            if pair and pair[0] in ("期限", "due"):
+                due_on = parse_date(pair[1])
+            elif word in _LEAD_WORDS:
+                lead = True
+            else:
+                args.append(word)
+        if len(args) < 3:
+            raise CommandError(
+                f"事例番号・機関キー・役割の内容を指定してください。\n{_usage(name)}"
+            )
+        return Command(name, words=(args[0], args[1], " ".join(args[2:])), due_on=due_on, lead=lead)
+    if name == "decide":
+        if len(plain) != 1:
+            raise CommandError(f"事例番号を1つ指定してください。\n{_usage(name)}")
+        return Command(name, words=(plain[0],))
+    raise CommandError("コマンドを解釈できませんでした。", show_help=True)  # pragma: no cover

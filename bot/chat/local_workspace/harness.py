@@ -1,0 +1,120 @@
+"""The real bot, served over HTTP, wired to a local Slack workspace: for the demo and e2e tests.
+
+Nothing is mocked: the Bolt app verifies the driver's signatures, the services write to a
+real database, and every Web API call crosses HTTP to the local server.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from bot.bootstrap import Runtime, build_runtime, system_clock
+from bot.chat.local_workspace.driver import SlackDriver
+from bot.chat.local_workspace.server import LocalSlackServer
+from bot.chat.slack.serve import SlackHTTPServer
+from bot.settings import Settings
+
+
+class LocalWorkspace:
+    """A local Slack workspace with the bot installed in it.
+
+    ``command(user, channel, text)`` plays a person typing ``/shien text`` and returns the
+    bot's answer as that person sees it (the ephemeral reply).
+    """
+
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        coordinators: tuple[str, ...] = (),
+        municipality: str = "架空市",
+        clock: Callable[[], datetime] = system_clock,
+        templates_dir: Path | None = None,
+        rate_limit: float | None = None,
+    ) -> None:
+        self.database_url = database_url
+        self.coordinators = coordinators
+        self.municipality = municipality
+        self.clock = clock
+        self.templates_dir = templates_dir
+        self.server = LocalSlackServer(rate_limit_post_message_per_channel=rate_limit)
+        self.runtime: Runtime | None = None
+        self.http: SlackHTTPServer | None = None
+        self.driver: SlackDriver | None = None
+
+    def __enter__(self) -> LocalWorkspace:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> LocalWorkspace:
+        self.server.start()
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            SLACK_BOT_TOKEN=self.server.bot_token,
+            SLACK_SIGNING_SECRET=self.server.signing_secret,
+            SLACK_API_URL=self.server.api_url,
+            DATABASE_URL=self.database_url,
+            SHIEN_COORDINATORS=",".join(self.coordinators),
+            SHIEN_MUNICIPALITY=self.municipality,
+            SHIEN_TEMPLATES_DIR=self.templates_dir,
+        )
+        self.runtime = build_runtime(settings, clock=self.clock)
+        self.http = SlackHTTPServer(self.runtime.app, "127.0.0.1", 0)
+        self.http.start_background()
+        self.driver = SlackDriver(
+            self.server, f"{self.http.url}/slack/events", self.server.signing_secret
+        )
+        return self
+
+    def stop(self) -> None:
+        if self.driver is not None:
+            self.driver.close()
+        if self.http is not None:
+            self.http.shutdown()
+            self.http.server_close()
+        if self.runtime is not None:
+            self.runtime.close()
+        self.server.stop()
+
+    @property
+    def slack(self) -> SlackDriver:
+        assert self.driver is not None, "start() the workspace first"
+        return self.driver
+
+    def command(self, user_id: str, channel_id: str, text: str, *, timeout: float = 10.0) -> str:
+        """Send ``/shien text`` and wait for the bot's ephemeral answer to ``user_id``."""
+        before = len(self.server.ephemerals(user_id))
+        views_before = len(self.server.views(user_id))
+        response = self.slack.slash_command(user_id, channel_id, "/shien", text)
+        if response.status != 200:
+            raise AssertionError(f"the bot answered HTTP {response.status}")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ephemerals = self.server.ephemerals(user_id)
+            if len(ephemerals) > before:
+                return _text_of(ephemerals[-1])
+            if len(self.server.views(user_id)) > views_before:
+                return ""  # a form opened instead of an answer
+            time.sleep(0.01)
+        raise TimeoutError(f"no answer to /shien {text.split()[0] if text else ''}")
+
+    def wait_until(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+        return self.slack.wait_for(predicate, timeout=timeout)
+
+
+def _text_of(message: dict[str, Any]) -> str:
+    """The text a person reads: mrkdwn unescaped back to what it shows."""
+    text = str(message.get("text") or "")
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

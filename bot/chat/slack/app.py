@@ -1,0 +1,341 @@
+"""The Bolt app: listeners that parse a payload, call one service, and render the answer.
+
+Every listener acks first (well inside Slack's 3 seconds) and does the work afterwards
+(Bolt runs it in its worker threads); modal submissions validate before they ack, because
+their errors must travel in the ack. Logs carry command names and error kinds, never text.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.chat.commands import Command, CommandError, help_text, parse
+from bot.chat.slack.render import escape, form_values, modal
+from bot.domain.errors import DomainError
+from bot.domain.model import MeetingKind
+from bot.services import admin, cases, decisions, documents, inputs, meetings
+from bot.services.access import Actor, require_coordinator
+from bot.services.chat import (
+    ChatUnavailable,
+    Choice,
+    DateInput,
+    Form,
+    FormErrors,
+    Message,
+    Paragraph,
+    SelectInput,
+    TextInput,
+)
+from bot.services.context import ServiceContext
+from bot.services.messages import ACK_ACTION, INPUT_ACTION
+
+log = logging.getLogger(__name__)
+
+CASE_FORM = "shien_case_form"
+_SLACK_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+UNAVAILABLE = "Slack との通信に失敗しました。しばらくしてからもう一度お試しください。"
+FAILED = "処理中に問題が発生しました。入力内容は失われていません。もう一度お試しいただき、続く場合は事務局にご連絡ください。"
+
+
+def slack_text_to_command_text(text: str) -> str:
+    """Slack escapes ``&<>`` and writes mentions as ``<@U123|name>``; the grammar wants ``@U123``."""
+    text = _SLACK_MENTION.sub(lambda m: f" @{m.group(1)} ", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def run_command(
+    ctx: ServiceContext, actor: Actor, channel_id: str, command: Command, trigger_id: str
+) -> str | None:
+    """Dispatch a parsed command to its service; the answer is text for the requester."""
+    name, words, day = command.name, command.words, command.day
+    if name == "help":
+        return help_text()
+    if name == "setup":
+        return admin.setup_channel(ctx, actor, channel_id)
+    if name == "coordinator add":
+        return admin.add_coordinator(ctx, actor, command.users[0])
+    if name == "agency add":
+        return admin.register_agency(ctx, actor, words[0], words[1], list(command.users))
+    if name == "agency remove":
+        return admin.remove_member(ctx, actor, words[0], command.users[0])
+    if name == "agency list":
+        return admin.list_agencies(ctx, actor)
+    if name == "adhoc":
+        assert day is not None and command.start is not None
+        return meetings.schedule_adhoc(ctx, actor, channel_id, day, command.start, command.kind)
+    if name == "case new":
+        if not words:
+            ctx.chat.open_form(trigger_id, case_form(ctx, actor))
+            return None
+        code = cases.create_case(
+            ctx,
+            actor,
+            cases.NewCase(
+                agency_keys=list(words),
+                kind=command.kind,
+                consent_on=command.consent_on,
+                urgent=command.urgent,
+            ),
+        )
+        return (
+            f"事例 {code} を登録しました。次は議題に追加してください（/shien agenda add {code}）。"
+        )
+    if name == "consent":
+        assert command.consent_on is not None
+        return cases.record_consent(ctx, actor, words[0], command.consent_on)
+    if name == "agenda add":
+        return meetings.add_to_agenda(ctx, actor, channel_id, words[0], day, command.occasion)
+    if name == "open":
+        return meetings.open_collection(ctx, actor, channel_id, day)
+    if name == "ack":
+        return meetings.acknowledge(ctx, actor, channel_id=channel_id, day=day)
+    if name == "status":
+        return meetings.status(ctx, actor, channel_id, day)
+    if name == "remind":
+        return meetings.remind(ctx, actor, channel_id, day)
+    if name == "role":
+        return decisions.assign_role(
+            ctx, actor, channel_id, words[0], words[1], words[2], command.due_on, command.lead
+        )
+    if name == "decide":
+        ctx.chat.open_form(trigger_id, decisions.decision_form(ctx, actor, channel_id, words[0]))
+        return None
+    if name == "minutes":
+        return documents.deliver_minutes(ctx, actor, channel_id, day)
+    if name == "roles":
+        return documents.deliver_role_summaries(ctx, actor, channel_id, day)
+    return help_text()  # pragma: no cover - the grammar knows no other names
+
+
+def case_form(ctx: ServiceContext, actor: Actor) -> Form:
+    """The form behind ``/shien case new`` without arguments (coordinators only)."""
+    with ctx.uow() as uow:
+        require_coordinator(ctx, uow, actor, "case.new")
+        agencies = list(uow.agencies.list())
+    if not agencies:
+        raise DomainError(
+            "関係機関が登録されていません。先に /shien agency add で登録してください。"
+        )
+    return Form(
+        form_id=CASE_FORM,
+        title="事例の登録",
+        submit_label="登録する",
+        fields=(
+            SelectInput(
+                "agencies",
+                "依頼する関係機関",
+                tuple(Choice(a.key, a.name) for a in agencies),
+                multiple=True,
+            ),
+            SelectInput(
+                "kind",
+                "会議の種別",
+                (
+                    Choice("support", "支援会議（本人同意なし）"),
+                    Choice("multilayer", "重層的支援会議（本人同意あり）"),
+                ),
+                initial="support",
+            ),
+            DateInput("consent", "本人同意を得た日（重層のみ）", optional=True),
+            SelectInput(
+                "urgent", "緊急度", (Choice("no", "通常"), Choice("yes", "緊急")), initial="no"
+            ),
+            TextInput(
+                "summary",
+                "状況と問題点（議事録に記載・チャットには表示されません）",
+                multiline=True,
+                optional=True,
+            ),
+        ),
+    )
+
+
+def answer_for(error: Exception, what: str) -> str:
+    """A known failure becomes its Japanese message; anything else is logged by kind only."""
+    if isinstance(error, CommandError):
+        return error.message + ("\n\n" + help_text() if error.show_help else "")
+    if isinstance(error, DomainError):
+        return error.message
+    if isinstance(error, ChatUnavailable):
+        return UNAVAILABLE
+    # Never leak content: the exception's type and stack, not its message.
+    log.error(
+        "%s failed: %s\n%s",
+        what,
+        type(error).__name__,
+        "".join(traceback.format_tb(error.__traceback__)),
+    )
+    return FAILED
+
+
+def _guarded(action: Callable[[], str | None], what: str) -> str | None:
+    try:
+        return action()
+    except Exception as error:
+        return answer_for(error, what)
+
+
+def register(app: App, ctx: ServiceContext) -> None:
+    """Attach every listener of the product to ``app``."""
+
+    @app.command("/shien")
+    def shien(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        actor, channel_id = Actor(body["user_id"]), body["channel_id"]
+        text = slack_text_to_command_text(body.get("text", ""))
+
+        def act() -> str | None:
+            command = parse(text)
+            return run_command(ctx, actor, channel_id, command, body.get("trigger_id", ""))
+
+        reply = _guarded(act, "command")
+        if reply:
+            respond(text=escape(reply), response_type="ephemeral", replace_original=False)
+
+    @app.action(ACK_ACTION)
+    def ack_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        actor = Actor(body["user"]["id"])
+        meeting_id = body["actions"][0].get("value", "")
+        reply = _guarded(
+            lambda: meetings.acknowledge(ctx, actor, meeting_id=meeting_id, via="button"), "ack"
+        )
+        if reply:
+            respond(text=escape(reply), response_type="ephemeral", replace_original=False)
+
+    @app.action(INPUT_ACTION)
+    def input_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        actor = Actor(body["user"]["id"])
+        item_id = body["actions"][0].get("value", "")
+
+        def act() -> None:
+            inputs.open_input_form(ctx, actor, item_id, body["trigger_id"])
+
+        reply = _guarded(act, "input form")
+        if reply:
+            respond(text=escape(reply), response_type="ephemeral", replace_original=False)
+
+    def submission(form_id: str, handle: Callable[[Actor, dict[str, Any]], str]) -> None:
+        @app.view(form_id)
+        def on_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+            actor = Actor(body["user"]["id"])
+            try:
+                reply = handle(actor, body["view"])
+            except FormErrors as errors:
+                ack(response_action="errors", errors=errors.errors)
+                return
+            except Exception as error:
+                ack()
+                reply = answer_for(error, form_id)
+            else:
+                ack()
+            try:
+                ctx.chat.send_direct(actor.user_id, _text_message(reply))
+            except ChatUnavailable:
+                log.warning("could not confirm %s to its submitter", form_id)
+
+    submission(
+        inputs.INPUT_FORM,
+        lambda actor, view: inputs.submit_input_form(
+            ctx,
+            actor,
+            view.get("private_metadata", ""),
+            form_values(view["state"]["values"]),
+            view["id"],
+        ),
+    )
+    submission(
+        decisions.DECISION_FORM,
+        lambda actor, view: decisions.submit_decision(
+            ctx, actor, view.get("private_metadata", ""), form_values(view["state"]["values"])
+        ),
+    )
+    submission(CASE_FORM, lambda actor, view: _submit_case_form(ctx, actor, view))
+
+    @app.event("message")
+    def on_message(event: dict[str, Any]) -> None:
+        subtype = event.get("subtype")
+        channel_id = event.get("channel", "")
+        if subtype == "message_changed":
+            message = event.get("message") or {}
+            _guarded(
+                lambda: _void(
+                    inputs.edit_reply(
+                        ctx, channel_id, message.get("ts", ""), message.get("text", "")
+                    )
+                ),
+                "edit",
+            )
+        elif subtype == "message_deleted":
+            _guarded(
+                lambda: _void(inputs.withdraw_reply(ctx, channel_id, event.get("deleted_ts", ""))),
+                "delete",
+            )
+        elif subtype in (None, "thread_broadcast", "file_share") and not event.get("bot_id"):
+            thread_ts, ts = event.get("thread_ts"), event.get("ts", "")
+            if thread_ts and thread_ts != ts and event.get("user"):
+                _guarded(
+                    lambda: _void(
+                        inputs.record_reply(
+                            ctx, channel_id, thread_ts, ts, event["user"], event.get("text", "")
+                        )
+                    ),
+                    "reply",
+                )
+
+    @app.event("member_joined_channel")
+    def on_join(event: dict[str, Any]) -> None:
+        _guarded(
+            lambda: _void(
+                meetings.member_joined(ctx, event.get("channel", ""), event.get("user", ""))
+            ),
+            "join",
+        )
+
+
+def _void(_: object) -> None:
+    return None
+
+
+def _text_message(text: str) -> Message:
+    return Message(text[:200], (Paragraph(text),))
+
+
+def _submit_case_form(ctx: ServiceContext, actor: Actor, view: dict[str, Any]) -> str:
+    values = form_values(view["state"]["values"])
+    keys = list(values.choices.get("agencies") or ())
+    if not keys:
+        raise FormErrors({"agencies": "依頼する関係機関を1つ以上選んでください。"})
+    kind = MeetingKind(values.choice("kind") or "support")
+    consent: date | None = values.dates.get("consent")
+    if kind is MeetingKind.MULTILAYER and consent is None:
+        raise FormErrors({"consent": "重層的支援会議の事例には本人同意を得た日が必要です。"})
+    try:
+        code = cases.create_case(
+            ctx,
+            actor,
+            cases.NewCase(
+                agency_keys=keys,
+                kind=kind,
+                consent_on=consent,
+                urgent=values.choice("urgent") == "yes",
+                summary=values.text("summary"),
+            ),
+        )
+    except DomainError as error:
+        raise FormErrors(
+            {"consent" if "同意" in error.message else "agencies": error.message}
+        ) from None
+    return f"事例 {code} を登録しました。次は議題に追加してください（/shien agenda add {code}）。"
+
+
+__all__ = ["modal", "register", "run_command", "slack_text_to_command_text"]
