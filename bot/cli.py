@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from bot import __version__
 from bot.settings import Settings, SettingsError, load_settings
@@ -161,6 +162,26 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """One whole meeting cycle on a local Slack workspace (no Slack, no network)."""
+    from bot.demo import run_demo
+
+    out = Path(args.out)
+    print("支援会議ボット デモ — 架空市のローカルSlackワークスペースで、会議の一巡を実行します。")
+    print("登場する人・機関・世帯はすべて架空です。チャットには事例番号だけが出ます。")
+    result = run_demo(out)
+    print("\n━━ 作成した文書")
+    for path in result.files:
+        print(f"   {path}")
+    print(f"\nWeb API 呼び出し: {result.api_calls}回")
+    if result.problems:
+        print("\n実際のSlackならエラーになった点:")
+        for problem in result.problems:
+            print(f"   - {problem}")
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
 def _describe_db_error(exc: Exception) -> str:
     """One line about a database failure: its kind and the driver's first line, no params."""
     original = getattr(exc, "orig", None) or exc
@@ -205,6 +226,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, default=3000, help="HTTPモードのポート（既定 3000）")
     serve.set_defaults(handler=cmd_serve)
+
+    demo = commands.add_parser(
+        "demo",
+        help="ローカルのSlackワークスペースで会議の一巡を実演し、議事録などを --out に書き出します",
+    )
+    demo.add_argument(
+        "--out", default="demo-output", help="文書の出力先フォルダ（既定 demo-output）"
+    )
+    demo.set_defaults(handler=cmd_demo)
     return parser
 
 

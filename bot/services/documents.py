@@ -4,12 +4,14 @@ see, rendering, and delivering by DM."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 
 from bot.domain.confidentiality import SECRECY_NOTICE
 from bot.domain.documents import minutes_filename, role_summary_filename
 from bot.domain.model import (
     Agency,
+    AgencyInput,
     AuditAction,
     Case,
     InputState,
@@ -53,6 +55,12 @@ def _cases(uow: UnitOfWork, meeting: Meeting) -> list[tuple[Case, str]]:
     return result
 
 
+def _per_agency(case: Case, inputs: Sequence[AgencyInput]) -> list[AgencyInput]:
+    """Inputs grouped by agency in the case's order of asking, each agency's in arrival order."""
+    order = {agency_id: n for n, agency_id in enumerate(case.asked_agency_ids)}
+    return sorted(inputs, key=lambda i: (order.get(i.agency_id, len(order)), i.created_at))
+
+
 def build_minutes_view(
     ctx: ServiceContext, uow: UnitOfWork, meeting: Meeting, author: str
 ) -> MinutesView:
@@ -82,7 +90,7 @@ def build_minutes_view(
                 text=i.text,
                 received_at=i.created_at.astimezone(ctx.tz),
             )
-            for i in uow.inputs.for_case(meeting.id, case.id)
+            for i in _per_agency(case, uow.inputs.for_case(meeting.id, case.id))
             if i.state is InputState.RECORDED
         ]
         roles = [r for r in uow.roles.for_case(case.id)]

@@ -14,6 +14,7 @@ from bot.domain.model import (
     AuditAction,
     Case,
     ConfidentialityAcknowledgement,
+    InputSource,
     InputState,
     Meeting,
     MeetingChannel,
@@ -36,6 +37,7 @@ from bot.services.cases import find_case
 from bot.services.chat import Message, MessageRef, Paragraph, mention
 from bot.services.context import ServiceContext
 from bot.services.messages import (
+    RECEIVED_REACTION,
     AgencyStatus,
     case_thread_message,
     meeting_label,
@@ -385,6 +387,7 @@ def acknowledge(
             f"notice={SECRECY_NOTICE.version}",
         )
         released_cases: set[str] = set()
+        released_messages: list[str] = []
         for agency_input in uow.inputs.for_meeting(meeting.id):
             if (
                 agency_input.author_user_id == actor.user_id
@@ -393,6 +396,8 @@ def acknowledge(
                 agency_input.release(at=ctx.clock())
                 uow.inputs.save(agency_input)
                 released_cases.add(agency_input.case_id)
+                if agency_input.source is InputSource.THREAD:
+                    released_messages.append(agency_input.source_ref)
                 audit(
                     ctx,
                     uow,
@@ -404,6 +409,8 @@ def acknowledge(
                 )
         uow.commit()
         meeting_id = meeting.id
+    for source_ref in released_messages:
+        ctx.chat.add_reaction(parse_ref(source_ref), RECEIVED_REACTION)
     for case_id in released_cases:
         refresh_thread(ctx, meeting_id, case_id)
     now = ctx.now()
