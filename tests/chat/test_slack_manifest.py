@@ -1,0 +1,51 @@
+"""The app manifest asks for the scopes the bot's Web API calls need, and no others."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Slack's documented bot scope for each method the gateway calls (private channels only:
+# meeting channels must be private).
+SCOPE_OF = {
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "conversations.open": "im:write",
+    "conversations.info": "groups:read",
+    "conversations.members": "groups:read",
+    "users.info": "users:read",
+    "reactions.add": "reactions:write",
+    "views.open": "commands",
+}
+EXTRA_SCOPES = {
+    "commands": "the /shien slash command",
+    "files:write": "files_upload_v2 (minutes and role summaries)",
+    "groups:history": "message events in private channels (replies in case threads)",
+}
+
+
+def test_manifest_scopes_cover_the_gateway_and_nothing_more() -> None:
+    manifest = yaml.safe_load((ROOT / "slack_manifest.yaml").read_text(encoding="utf-8"))
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    gateway = (ROOT / "bot" / "chat" / "slack" / "gateway.py").read_text(encoding="utf-8")
+    methods = set(re.findall(r'_call\(\s*"([a-z]+\.[A-Za-z]+)"', gateway))
+    assert methods, "the gateway's calls were not found"
+    unknown = methods - SCOPE_OF.keys()
+    assert not unknown, f"add the scope of {unknown} to this test and the manifest"
+    needed = {SCOPE_OF[m] for m in methods} | set(EXTRA_SCOPES)
+    assert scopes == needed
+
+
+def test_manifest_subscribes_to_the_events_the_listeners_handle() -> None:
+    manifest = yaml.safe_load((ROOT / "slack_manifest.yaml").read_text(encoding="utf-8"))
+    settings = manifest["settings"]
+    assert set(settings["event_subscriptions"]["bot_events"]) == {"message.groups", "member_joined_channel"}
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["socket_mode_enabled"] is True
+    command = manifest["features"]["slash_commands"][0]
+    assert command["command"] == "/shien" and command["should_escape"] is True
