@@ -149,7 +149,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         if socket_mode:
             assert settings.slack_app_token is not None
             log.info("ソケットモードで起動しました")
-            serve_socket_mode(runtime.app, settings.slack_app_token.get_secret_value())
+            serve_socket_mode(
+                runtime.app, settings.slack_app_token.get_secret_value(), settings.slack_api_url
+            )
         else:
             server = SlackHTTPServer(runtime.app, args.host, args.port)
             server.ready.set()
@@ -157,6 +159,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             server.serve_forever()
     except KeyboardInterrupt:
         log.info("停止しました")
+    except Exception as error:
+        code = getattr(getattr(error, "response", None), "get", lambda *_: None)("error")
+        print(f"Slack との接続に失敗しました: {code or type(error).__name__}", file=sys.stderr)
+        return EXIT_PROBLEMS
     finally:
         runtime.close()
     return EXIT_OK

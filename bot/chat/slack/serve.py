@@ -98,8 +98,11 @@ class SlackHTTPServer(ThreadingHTTPServer):
         return thread
 
 
-def serve_socket_mode(app: App, app_token: str) -> None:
-    """Connect out to Slack over a WebSocket; no inbound port is opened."""
+def serve_socket_mode(app: App, app_token: str, api_url: str) -> None:
+    """Connect out to Slack over a WebSocket; no inbound port is opened. The connection is
+    requested (apps.connections.open) from ``api_url`` like every other Web API call."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk import WebClient
 
-    SocketModeHandler(app, app_token).start()  # type: ignore[no-untyped-call]
+    handler = SocketModeHandler(app, app_token, web_client=WebClient(base_url=api_url))
+    handler.start()  # type: ignore[no-untyped-call]
