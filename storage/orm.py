@@ -35,6 +35,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    LargeBinary,
     Text,
     Time,
     UniqueConstraint,
@@ -347,6 +348,20 @@ class DecisionRow(Base):
     outcome: Mapped[str] = mapped_column(String(ENUM))
     notes: Mapped[str] = mapped_column(Text)
     decided_at: Mapped[datetime]
+
+
+class FinalDocumentRow(Base):
+    """A finalised document's exact bytes, frozen (one per meeting and kind)."""
+
+    __tablename__ = "final_documents"
+
+    meeting_id: Mapped[str] = mapped_column(String(ID), _fk("meetings.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(ENUM), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(REF))
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    finalised_by: Mapped[str] = mapped_column(String(USER_ID))
+    finalised_at: Mapped[datetime]
 
 
 # --------------------------------------------------------------------------- audit, idempotency

@@ -42,6 +42,7 @@ from bot.domain.model import (
     Consent,
     Coordinator,
     Decision,
+    FinalDocument,
     InputSource,
     InputState,
     Meeting,
@@ -66,6 +67,7 @@ from storage.orm import (
     ConfidentialityAcknowledgementRow,
     CoordinatorRow,
     DecisionRow,
+    FinalDocumentRow,
     MeetingChannelRow,
     MeetingRow,
     MeetingSeriesRow,
@@ -82,6 +84,7 @@ __all__ = [
     "SqlCaseRepository",
     "SqlCoordinatorRepository",
     "SqlDecisionRepository",
+    "SqlFinalDocumentRepository",
     "SqlMeetingChannelRepository",
     "SqlMeetingRepository",
     "SqlMeetingSeriesRepository",
@@ -900,6 +903,41 @@ class SqlDecisionRepository(_Repository):
             row = self._session.get(DecisionRow, key, populate_existing=True)
             assert row is not None
         decision_from_domain(decision, row)
+
+
+# --------------------------------------------------------------------------- final documents
+
+
+class SqlFinalDocumentRepository(_Repository):
+    """Frozen final documents: written once, never updated."""
+
+    def add(self, document: FinalDocument) -> None:
+        with self._unique("この会議の議事録はすでに確定しています。"):
+            self._session.add(
+                FinalDocumentRow(
+                    meeting_id=document.meeting_id,
+                    kind=document.kind,
+                    filename=document.filename,
+                    sha256=document.sha256,
+                    data=document.data,
+                    finalised_by=document.finalised_by,
+                    finalised_at=document.finalised_at,
+                )
+            )
+
+    def get(self, meeting_id: str, kind: str) -> FinalDocument | None:
+        row = self._session.get(FinalDocumentRow, (meeting_id, kind))
+        if row is None:
+            return None
+        return FinalDocument(
+            meeting_id=row.meeting_id,
+            kind=row.kind,
+            filename=row.filename,
+            sha256=row.sha256,
+            data=row.data,
+            finalised_by=row.finalised_by,
+            finalised_at=row.finalised_at,
+        )
 
 
 # --------------------------------------------------------------------------- audit

@@ -17,6 +17,7 @@ from storage.repositories import (
     SqlCaseRepository,
     SqlCoordinatorRepository,
     SqlDecisionRepository,
+    SqlFinalDocumentRepository,
     SqlMeetingChannelRepository,
     SqlMeetingRepository,
     SqlMeetingSeriesRepository,
@@ -53,6 +54,7 @@ class SqlUnitOfWork:
     acknowledgements: ports.AcknowledgementRepository
     roles: ports.RoleAssignmentRepository
     decisions: ports.DecisionRepository
+    final_documents: ports.FinalDocumentRepository
     audit: ports.AuditTrail
     processed: ports.ProcessedRequests
 
@@ -84,6 +86,7 @@ class SqlUnitOfWork:
         self.acknowledgements = SqlAcknowledgementRepository(session)
         self.roles = SqlRoleAssignmentRepository(session)
         self.decisions = SqlDecisionRepository(session)
+        self.final_documents = SqlFinalDocumentRepository(session)
         self.audit = SqlAuditTrail(session)
         self.processed = SqlProcessedRequests(session)
         return self

@@ -570,6 +570,23 @@ class Decision:
             case.status = CaseStatus.OPEN
 
 
+@dataclass(frozen=True)
+class FinalDocument:
+    """A document frozen when a coordinator finalises it: the exact bytes and their hash.
+
+    Once final, the minutes are served from here, never regenerated, so what was filed is
+    what anyone receives later; the hash is also recorded in the audit trail.
+    """
+
+    meeting_id: str
+    kind: str  # "minutes"
+    filename: str
+    sha256: str
+    data: bytes
+    finalised_by: str
+    finalised_at: datetime = field(default_factory=utcnow)
+
+
 # --------------------------------------------------------------------------- audit
 
 

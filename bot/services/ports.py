@@ -27,6 +27,7 @@ from bot.domain.model import (
     ConfidentialityAcknowledgement,
     Coordinator,
     Decision,
+    FinalDocument,
     Meeting,
     MeetingChannel,
     MeetingSeries,
@@ -146,6 +147,13 @@ class DecisionRepository(Protocol):
         ...
 
 
+class FinalDocumentRepository(Protocol):
+    def add(self, document: FinalDocument) -> None:
+        """Raises ``Duplicate`` if the meeting already has a final document of that kind."""
+        ...
+    def get(self, meeting_id: str, kind: str) -> FinalDocument | None: ...
+
+
 class AuditTrail(Protocol):
     """Append-only: there is no update and no delete."""
 
@@ -187,6 +195,7 @@ class UnitOfWork(Protocol):
     acknowledgements: AcknowledgementRepository
     roles: RoleAssignmentRepository
     decisions: DecisionRepository
+    final_documents: FinalDocumentRepository
     audit: AuditTrail
     processed: ProcessedRequests
 
