@@ -1,8 +1,10 @@
 """The ``/shien`` command grammar, independent of the chat platform.
 
 Adapters turn the platform's mention syntax into ``@<user id>`` tokens (Slack sends
-``<@U123|name>``), then call ``parse``. Every error is a ``CommandError`` whose Japanese
-message shows the expected form with an example.
+``<@U123|name>``), then call ``parse``. Keywords, keys, dates and times are matched after
+NFKC (full-width input from a Japanese phone works, as do ``ー`` in dates and ``14時``);
+free text (an agency's name, a role) is kept as typed. Every error is a ``CommandError``
+whose Japanese message shows the expected form with an example.
 """
 
 from __future__ import annotations
@@ -158,6 +160,26 @@ _USER = re.compile(r"^@([A-Z0-9][A-Z0-9._-]*)$")
 _MULTILAYER_WORDS = {"重層", "重層的支援会議", "multilayer"}
 _URGENT_WORDS = {"緊急", "urgent"}
 _LEAD_WORDS = {"主担当", "lead"}
+_CONSENT_KEYS = {"同意", "consent"}
+_OCCASION_KEYS = {"場面", "occasion"}
+_DUE_KEYS = {"期限", "due"}
+_KEYS = _CONSENT_KEYS | _OCCASION_KEYS | _DUE_KEYS
+_TAKES_USERS = {"coordinator add", "agency add", "agency remove"}
+_VERB_HEADS = ("coordinator", "agency", "case", "agenda")
+# NFKC leaves these dashes alone; Japanese phones often type "ー" or "−" for "-".
+_DATE_DASHES = re.compile(r"(?<=\d)[‐‑‒–—―−ーｰ](?=\d)")
+_KANJI_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
+_KANJI_TIME = re.compile(r"(\d{1,2})時(?:(\d{1,2})分|(半))?")
+_SAFE_ECHO = re.compile(r"[0-9A-Za-z:/@._\-]{1,20}")
+
+
+@dataclass(frozen=True)
+class _Word:
+    """One word of the command: ``raw`` as typed (kept for free text such as an agency's
+    name or a role), ``norm`` in NFKC for matching keywords, keys, dates and mentions."""
+
+    raw: str
+    norm: str
 
 
 def help_text() -> str:
@@ -172,26 +194,79 @@ def _usage(name: str) -> str:
     return f"使い方: {USAGE[name][0]}"
 
 
+def _quoted(text: str, known: str, unknown: str) -> str:
+    """``「text」known`` when the word cannot be case content (short ASCII), else
+    ``unknown``: errors never echo names or long input."""
+    return f"「{text}」{known}" if _SAFE_ECHO.fullmatch(text) else unknown
+
+
 def _key_value(word: str) -> tuple[str, str] | None:
-    for sep in (":", "："):
-        if sep in word:
-            key, _, value = word.partition(sep)
-            return key, value
+    if ":" in word:  # NFKC has turned the full-width colon into ":"
+        key, _, value = word.partition(":")
+        return key.lower(), value
+    return None
+
+
+def _words(text: str) -> list[_Word]:
+    """Split on any white space (the ideographic space too); ``期限: 2026-12-25`` with a
+    space after the colon, as phones often insert, is one word."""
+    words: list[_Word] = []
+    for raw in text.split():
+        norm = unicodedata.normalize("NFKC", raw).strip()
+        if not norm:
+            continue
+        previous = words[-1] if words else None
+        if previous and previous.norm.endswith(":") and previous.norm[:-1].lower() in _KEYS:
+            words[-1] = _Word(previous.raw + raw, previous.norm + norm)
+        else:
+            words.append(_Word(raw, norm))
+    return words
+
+
+def _date(text: str) -> date:
+    text = _DATE_DASHES.sub("-", text)
+    if match := _KANJI_DATE.fullmatch(text):
+        text = "-".join(match.groups())
+    return parse_date(text)
+
+
+def _time(text: str) -> time:
+    if match := _KANJI_TIME.fullmatch(text):
+        hour, minute, half = match.groups()
+        text = f"{hour}:{'30' if half else (minute or '0').zfill(2)}"
+    return parse_time(text)
+
+
+def _split_head(word: str) -> tuple[str, str | None] | None:
+    """``ヘルプ`` → ("help", None); ``機関追加`` typed without a space → ("agency", "追加")."""
+    head = ALIASES.get(word.lower())
+    if head is not None:
+        return head, None
+    for alias, canonical in ALIASES.items():
+        if canonical in _VERB_HEADS and word.startswith(alias) and word[len(alias) :] in VERBS:
+            return canonical, word[len(alias) :]
     return None
 
 
 def parse(text: str) -> Command:
     """Parse the text after ``/shien``. Raises ``CommandError`` with a Japanese message."""
-    text = unicodedata.normalize("NFKC", text).strip()
-    words = text.split()
+    words = _words(text)
     if not words:
         return Command("help")
-    head = ALIASES.get(words[0].lower())
-    if head is None:
-        raise CommandError(f"「{words[0][:20]}」というコマンドはありません。", show_help=True)
+    split = _split_head(words[0].norm)
+    if split is None:
+        raise CommandError(
+            _quoted(
+                words[0].norm, "というコマンドはありません。", "そのようなコマンドはありません。"
+            ),
+            show_help=True,
+        )
+    head, glued_verb = split
     rest = words[1:]
-    if head in ("coordinator", "agency", "case", "agenda"):
-        verb = VERBS.get(rest[0].lower()) if rest else None
+    if glued_verb is not None:
+        rest.insert(0, _Word(glued_verb, glued_verb))
+    if head in _VERB_HEADS:
+        verb = VERBS.get(rest[0].norm.lower()) if rest else None
         defaults = {"coordinator": "add", "agency": None, "case": "new", "agenda": "add"}
         if verb is None:
             verb = defaults[head]
@@ -201,6 +276,8 @@ def parse(text: str) -> Command:
                 )
         else:
             rest = rest[1:]
+        if head == "case" and verb == "add":  # 事例 登録 / case add
+            verb = "new"
         name = f"{head} {verb}"
         if name not in USAGE:
             raise CommandError(f"「{head} {verb}」というコマンドはありません。", show_help=True)
@@ -214,11 +291,29 @@ def parse(text: str) -> Command:
         raise CommandError(f"{error.message}\n{_usage(name)}") from None
 
 
-def _parse_args(name: str, words: list[str]) -> Command:
-    users = tuple(m.group(1) for w in words if (m := _USER.match(w)))
-    plain = [w for w in words if not _USER.match(w)]
+def _one_value(seen: set[str], key: str, name: str) -> None:
+    if key in seen:
+        raise CommandError(f"{key}は1つだけ指定してください。\n{_usage(name)}")
+    seen.add(key)
 
-    if name in ("help", "setup", "agency list"):
+
+def _parse_args(name: str, words: list[_Word]) -> Command:
+    if name == "help":
+        return Command(name)
+    users = tuple(m.group(1) for w in words if (m := _USER.match(w.norm)))
+    rest = [w for w in words if not _USER.match(w.norm)]
+    plain = [w.norm for w in rest]
+    if users and name not in _TAKES_USERS:
+        raise CommandError(f"このコマンドでは@メンションは指定できません。\n{_usage(name)}")
+    if name in _TAKES_USERS and any(w.startswith("@") for w in plain):
+        raise CommandError(
+            "@メンションを認識できませんでした。@ に続けて表示される候補から選んでください。\n"
+            + _usage(name)
+        )
+
+    if name in ("setup", "agency list"):
+        if plain:
+            raise CommandError(f"このコマンドには引数はありません。\n{_usage(name)}")
         return Command(name)
     if name == "coordinator add":
         if len(users) != 1 or plain:
@@ -226,14 +321,20 @@ def _parse_args(name: str, words: list[str]) -> Command:
                 f"追加するユーザーを1人、@メンションで指定してください。\n{_usage(name)}"
             )
         return Command(name, users=users)
-    if name in ("agency add", "agency remove"):
+    if name == "agency add":
         if not plain:
             raise CommandError(f"機関キーを指定してください。\n{_usage(name)}")
-        if name == "agency add" and len(plain) < 2:
+        if len(plain) < 2:
             raise CommandError(f"機関キーと名称を指定してください。\n{_usage(name)}")
-        if name == "agency remove" and len(users) != 1:
+        return Command(name, users=users, words=(plain[0], " ".join(w.raw for w in rest[1:])))
+    if name == "agency remove":
+        if not plain:
+            raise CommandError(f"機関キーを指定してください。\n{_usage(name)}")
+        if len(plain) > 1:
+            raise CommandError(f"指定できるのは機関キーと構成員だけです。\n{_usage(name)}")
+        if len(users) != 1:
             raise CommandError(f"外す構成員を1人、@メンションで指定してください。\n{_usage(name)}")
-        return Command(name, users=users, words=(plain[0], " ".join(plain[1:])))
+        return Command(name, users=users, words=(plain[0], ""))
     if name == "adhoc":
         kind = (
             MeetingKind.MULTILAYER
@@ -243,7 +344,7 @@ def _parse_args(name: str, words: list[str]) -> Command:
         args = [w for w in plain if w not in _MULTILAYER_WORDS]
         if len(args) != 2:
             raise CommandError(f"日付と開始時刻を指定してください。\n{_usage(name)}")
-        return Command(name, day=parse_date(args[0]), start=parse_time(args[1]), kind=kind)
+        return Command(name, day=_date(args[0]), start=_time(args[1]), kind=kind)
     if name == "case new":
         kind = (
             MeetingKind.MULTILAYER
@@ -252,14 +353,19 @@ def _parse_args(name: str, words: list[str]) -> Command:
         )
         consent_on = None
         keys = []
+        seen: set[str] = set()
         for word in plain:
             if word in _MULTILAYER_WORDS or word in _URGENT_WORDS:
                 continue
             pair = _key_value(word)
-            if pair and pair[0] in ("同意", "consent"):
-                consent_on = parse_date(pair[1])
+            if pair and pair[0] in _CONSENT_KEYS:
+                _one_value(seen, "同意", name)
+                consent_on = _date(pair[1])
             elif pair:
-                raise CommandError(f"「{word[:30]}」は指定できません。\n{_usage(name)}")
+                raise CommandError(
+                    _quoted(word, "は指定できません。", "指定できない項目があります。")
+                    + f"指定できるのは機関キー・重層・同意:日付・緊急です。\n{_usage(name)}"
+                )
             else:
                 keys.append(word)
         return Command(
@@ -272,49 +378,62 @@ def _parse_args(name: str, words: list[str]) -> Command:
     if name == "consent":
         if len(plain) != 2:
             raise CommandError(f"事例番号と同意の日付を指定してください。\n{_usage(name)}")
-        return Command(name, words=(plain[0],), consent_on=parse_date(plain[1]))
+        return Command(name, words=(plain[0],), consent_on=_date(plain[1]))
     if name == "agenda add":
         occasion = None
         args = []
+        seen = set()
         for word in plain:
             pair = _key_value(word)
-            if pair and pair[0] in ("場面", "occasion"):
-                occasion = OCCASIONS.get(pair[1])
+            if pair and pair[0] in _OCCASION_KEYS:
+                _one_value(seen, "場面", name)
+                occasion = OCCASIONS.get(pair[1].lower())
                 if occasion is None:
                     raise CommandError(
                         f"場面は {'・'.join(('プラン策定', '再プラン', '終結', '中断'))} のいずれかです。\n{_usage(name)}"
                     )
             else:
                 args.append(word)
-        if not 1 <= len(args) <= 2:
+        if not args:
             raise CommandError(f"事例番号を指定してください。\n{_usage(name)}")
+        if len(args) > 2:
+            raise CommandError(
+                f"指定できるのは事例番号・会議の日付・場面だけです。\n{_usage(name)}"
+            )
         return Command(
             name,
             words=(args[0],),
-            day=parse_date(args[1]) if len(args) == 2 else None,
+            day=_date(args[1]) if len(args) == 2 else None,
             occasion=occasion,
         )
     if name in ("open", "ack", "status", "remind", "minutes", "roles"):
         if len(plain) > 1:
             raise CommandError(f"指定できるのは会議の日付だけです。\n{_usage(name)}")
-        return Command(name, day=parse_date(plain[0]) if plain else None)
+        return Command(name, day=_date(plain[0]) if plain else None)
     if name == "role":
         due_on = None
         lead = False
-        args = []
-        for word in plain:
-            pair = _key_value(word)
-            if pair and pair[0] in ("期限", "due"):
-                due_on = parse_date(pair[1])
-            elif word in _LEAD_WORDS:
+        task: list[_Word] = []
+        seen = set()
+        for item in rest:
+            pair = _key_value(item.norm)
+            if pair and pair[0] in _DUE_KEYS:
+                _one_value(seen, "期限", name)
+                due_on = _date(pair[1])
+            elif item.norm in _LEAD_WORDS:
                 lead = True
             else:
-                args.append(word)
-        if len(args) < 3:
+                task.append(item)
+        if len(task) < 3:
             raise CommandError(
                 f"事例番号・機関キー・役割の内容を指定してください。\n{_usage(name)}"
             )
-        return Command(name, words=(args[0], args[1], " ".join(args[2:])), due_on=due_on, lead=lead)
+        return Command(
+            name,
+            words=(task[0].norm, task[1].norm, " ".join(w.raw for w in task[2:])),
+            due_on=due_on,
+            lead=lead,
+        )
     if name == "decide":
         if len(plain) != 1:
             raise CommandError(f"事例番号を1つ指定してください。\n{_usage(name)}")

@@ -37,6 +37,14 @@ SECTION_LIMIT = 3000
 HEADER_LIMIT = 150
 BUTTON_LIMIT = 75
 TITLE_LIMIT = 24
+OPTION_LIMIT = 75
+TEXT_INPUT_LIMIT = 3000
+VIEW_BLOCK_LIMIT = 100
+MESSAGE_BLOCK_LIMIT = 50
+FIELD_LIMIT = 2000
+FIELDS_PER_SECTION = 10
+TRUNCATED = "（長いため、ここから先は表示を省略しました）"
+_TEXT_ELEMENTS = ("plain_text_input", "email_text_input", "url_text_input", "number_input")
 
 
 def escape(text: str) -> str:
@@ -53,39 +61,74 @@ def plain(text: str) -> str:
 
 
 def _clip(text: str, limit: int) -> str:
+    """For plain_text: cut to ``limit`` characters, marking the cut with "…"."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _or_blank(text: str) -> str:
+    """Slack refuses empty text objects."""
+    return text if text.strip() else " "
+
+
+def _safe_cut(text: str, limit: int) -> int:
+    """Where to cut escaped mrkdwn at most ``limit`` characters in: never inside an
+    ``&amp;``-style entity or a ``<@U…>`` mention; at a line end or after 。/、/space
+    when one is near."""
+    cut = limit
+    newline = text.rfind("\n", limit // 2, limit)
+    if newline != -1:
+        cut = newline + 1
+    else:
+        soft = max(text.rfind(mark, limit - 200, limit) for mark in ("。", "、", " ", "，", "．"))
+        if soft != -1:
+            cut = soft + 1
+    amp = text.rfind("&", max(0, cut - 5), cut)
+    if amp != -1 and ";" not in text[amp:cut]:
+        cut = amp
+    bracket = text.rfind("<", max(0, cut - 60), cut)
+    if bracket != -1 and ">" not in text[bracket:cut]:
+        cut = bracket
+    return cut if cut > 0 else limit
+
+
+def _clip_mrkdwn(text: str, limit: int) -> str:
+    """Cut escaped mrkdwn to ``limit`` characters without breaking an entity or mention."""
+    if len(text) <= limit:
+        return text
+    cut = _safe_cut(text, limit - 1)
+    return text[:cut].rstrip("\n") + "…"
+
+
 def _section_chunks(text: str) -> list[str]:
-    """Long text is split into several sections rather than cut."""
-    chunks, current = [], ""
-    for line in text.split("\n"):
-        while len(line) > SECTION_LIMIT:
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:SECTION_LIMIT])
-            line = line[SECTION_LIMIT:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > SECTION_LIMIT:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        chunks.append(current)
+    """Long (escaped) text is split into several sections rather than cut: at line ends
+    where possible, never inside an entity or a mention."""
+    chunks = []
+    while len(text) > SECTION_LIMIT:
+        cut = _safe_cut(text, SECTION_LIMIT)
+        chunk, text = text[:cut].rstrip("\n"), text[cut:].lstrip("\n")
+        if chunk.strip():
+            chunks.append(chunk)
+    if text.strip():
+        chunks.append(text.rstrip("\n"))
     return chunks or [" "]
 
 
-def block_kit(blocks: tuple[Block, ...]) -> list[dict[str, Any]]:
+def _field(label: str, value: str) -> dict[str, Any]:
+    text = f"*{escape(label)}*\n{escape(value)}" if label.strip() else escape(value)
+    return {"type": "mrkdwn", "text": _or_blank(_clip_mrkdwn(text, FIELD_LIMIT))}
+
+
+def block_kit(
+    blocks: tuple[Block, ...], *, limit: int = MESSAGE_BLOCK_LIMIT
+) -> list[dict[str, Any]]:
+    """Neutral blocks → Block Kit within Slack's limits. Long text becomes several
+    sections; past ``limit`` blocks the rest is left out and a note says so."""
     rendered: list[dict[str, Any]] = []
     for block in blocks:
         if isinstance(block, Header):
+            text = _clip(plain(block.text), HEADER_LIMIT)
             rendered.append(
-                {
-                    "type": "header",
-                    "text": {"type": "plain_text", "text": _clip(plain(block.text), HEADER_LIMIT)},
-                }
+                {"type": "header", "text": {"type": "plain_text", "text": _or_blank(text)}}
             )
         elif isinstance(block, Paragraph):
             rendered.extend(
@@ -93,25 +136,19 @@ def block_kit(blocks: tuple[Block, ...]) -> list[dict[str, Any]]:
                 for chunk in _section_chunks(escape(block.text))
             )
         elif isinstance(block, Fields):
-            rendered.append(
+            pairs = block.pairs
+            rendered.extend(
                 {
                     "type": "section",
                     "fields": [
-                        {
-                            "type": "mrkdwn",
-                            "text": _clip(f"*{escape(label)}*\n{escape(value)}", 2000),
-                        }
-                        for label, value in block.pairs[:10]
+                        _field(label, value) for label, value in pairs[i : i + FIELDS_PER_SECTION]
                     ],
                 }
+                for i in range(0, len(pairs), FIELDS_PER_SECTION)
             )
         elif isinstance(block, Note):
-            rendered.append(
-                {
-                    "type": "context",
-                    "elements": [{"type": "mrkdwn", "text": _clip(escape(block.text), 3000)}],
-                }
-            )
+            text = _or_blank(_clip_mrkdwn(escape(block.text), SECTION_LIMIT))
+            rendered.append({"type": "context", "elements": [{"type": "mrkdwn", "text": text}]})
         elif isinstance(block, Buttons):
             elements = []
             for button in block.buttons[:25]:
@@ -119,7 +156,7 @@ def block_kit(blocks: tuple[Block, ...]) -> list[dict[str, Any]]:
                     "type": "button",
                     "text": {
                         "type": "plain_text",
-                        "text": _clip(plain(button.label), BUTTON_LIMIT),
+                        "text": _or_blank(_clip(plain(button.label), BUTTON_LIMIT)),
                     },
                     "action_id": button.action_id,
                     "value": button.value[:2000],
@@ -127,15 +164,19 @@ def block_kit(blocks: tuple[Block, ...]) -> list[dict[str, Any]]:
                 if button.primary:
                     element["style"] = "primary"
                 elements.append(element)
-            rendered.append({"type": "actions", "elements": elements})
+            if elements:
+                rendered.append({"type": "actions", "elements": elements})
         elif isinstance(block, Divider):
             rendered.append({"type": "divider"})
-    return rendered[:50]
+    if len(rendered) > limit:
+        rendered = rendered[: limit - 1]
+        rendered.append({"type": "context", "elements": [{"type": "mrkdwn", "text": TRUNCATED}]})
+    return rendered
 
 
 def message_payload(message: Message) -> dict[str, Any]:
     """Keyword arguments for chat.postMessage / chat.update / chat.postEphemeral."""
-    payload: dict[str, Any] = {"text": escape(message.text)[:3000]}
+    payload: dict[str, Any] = {"text": _clip_mrkdwn(escape(message.text), SECTION_LIMIT)}
     if message.blocks:
         payload["blocks"] = block_kit(message.blocks)
     return payload
@@ -143,18 +184,22 @@ def message_payload(message: Message) -> dict[str, Any]:
 
 def modal(form: Form) -> dict[str, Any]:
     """A neutral form → a Slack modal view (``callback_id`` is the form's id)."""
-    blocks = block_kit(form.intro)
-    for item in form.fields:
+    fields = form.fields[:VIEW_BLOCK_LIMIT]
+    # The fields are the form: the intro gives way to them, never the other way round.
+    intro_room = VIEW_BLOCK_LIMIT - len(fields)
+    blocks = block_kit(form.intro, limit=intro_room) if form.intro and intro_room else []
+    for item in fields:
         element: dict[str, Any]
         if isinstance(item, TextInput):
+            max_length = min(max(item.max_length, 1), TEXT_INPUT_LIMIT)
             element = {
                 "type": "plain_text_input",
                 "action_id": item.field_id,
                 "multiline": item.multiline,
-                "max_length": item.max_length,
+                "max_length": max_length,
             }
             if item.initial:
-                element["initial_value"] = item.initial
+                element["initial_value"] = item.initial[:max_length]
         elif isinstance(item, DateInput):
             element = {"type": "datepicker", "action_id": item.field_id}
             if item.initial:
@@ -162,7 +207,10 @@ def modal(form: Form) -> dict[str, Any]:
         elif isinstance(item, SelectInput):
             options = [
                 {
-                    "text": {"type": "plain_text", "text": _clip(plain(c.label), 75)},
+                    "text": {
+                        "type": "plain_text",
+                        "text": _or_blank(_clip(plain(c.label), OPTION_LIMIT)),
+                    },
                     "value": c.value,
                 }
                 for c in item.choices[:100]
@@ -187,20 +235,23 @@ def modal(form: Form) -> dict[str, Any]:
             "type": "input",
             "block_id": item.field_id,
             "optional": item.optional,
-            "label": {"type": "plain_text", "text": _clip(plain(item.label), 2000)},
+            "label": {"type": "plain_text", "text": _or_blank(_clip(plain(item.label), 2000))},
             "element": element,
         }
         if isinstance(item, TextInput) and item.hint:
-            block["hint"] = {"type": "plain_text", "text": _clip(item.hint, 2000)}
+            block["hint"] = {"type": "plain_text", "text": _clip(plain(item.hint), 2000)}
         blocks.append(block)
     return {
         "type": "modal",
         "callback_id": form.form_id,
-        "title": {"type": "plain_text", "text": _clip(plain(form.title), TITLE_LIMIT)},
-        "submit": {"type": "plain_text", "text": _clip(plain(form.submit_label), TITLE_LIMIT)},
+        "title": {"type": "plain_text", "text": _or_blank(_clip(plain(form.title), TITLE_LIMIT))},
+        "submit": {
+            "type": "plain_text",
+            "text": _or_blank(_clip(plain(form.submit_label), TITLE_LIMIT)),
+        },
         "close": {"type": "plain_text", "text": "キャンセル"},
         "private_metadata": form.metadata[:3000],
-        "blocks": blocks[:100],
+        "blocks": blocks[:VIEW_BLOCK_LIMIT],
     }
 
 
@@ -210,12 +261,11 @@ def form_values(state_values: dict[str, dict[str, dict[str, Any]]]) -> FormValue
     for block in state_values.values():
         for field_id, element in block.items():
             kind = element.get("type")
-            if kind == "plain_text_input":
+            if kind in _TEXT_ELEMENTS:
                 values.texts[field_id] = element.get("value") or ""
             elif kind == "datepicker":
-                selected = element.get("selected_date")
-                values.dates[field_id] = date.fromisoformat(selected) if selected else None
-            elif kind == "static_select":
+                values.dates[field_id] = _iso_date(element.get("selected_date"))
+            elif kind in ("static_select", "radio_buttons"):
                 option = element.get("selected_option")
                 values.choices[field_id] = (option["value"],) if option else ()
             elif kind in ("multi_static_select", "checkboxes"):
@@ -223,3 +273,13 @@ def form_values(state_values: dict[str, dict[str, dict[str, Any]]]) -> FormValue
                     o["value"] for o in element.get("selected_options") or []
                 )
     return values
+
+
+def _iso_date(value: Any) -> date | None:
+    """A datepicker's ``selected_date`` (``YYYY-MM-DD`` or null)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
