@@ -102,25 +102,35 @@ def roster(uow: UnitOfWork, cases: Sequence[Case]) -> set[str]:
     return people
 
 
-def deny(ctx: ServiceContext, actor: Actor, target_type: str, target_id: str, reason: str) -> None:
-    """Record a refusal in its own transaction (the caller's work is rolled back)."""
-    with ctx.uow() as uow:
-        uow.audit.append(
-            AuditEvent(
-                actor=actor.user_id,
-                action=AuditAction.ACCESS_DENIED,
-                target_type=target_type,
-                target_id=target_id,
-                allowed=False,
-                detail=f"reason={reason}",
-                at=ctx.clock(),
-            )
+def deny(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    target_type: str,
+    target_id: str,
+    reason: str,
+) -> None:
+    """Record a refusal: the caller's uncommitted work is rolled back, then the denial is
+    committed on its own. It uses the caller's unit of work: a second one opened inside it
+    would wait for the first one's write lock on SQLite (every transaction there begins
+    IMMEDIATE) and fail."""
+    uow.rollback()
+    uow.audit.append(
+        AuditEvent(
+            actor=actor.user_id,
+            action=AuditAction.ACCESS_DENIED,
+            target_type=target_type,
+            target_id=target_id,
+            allowed=False,
+            detail=f"reason={reason}",
+            at=ctx.clock(),
         )
-        uow.commit()
+    )
+    uow.commit()
 
 
 def require_coordinator(ctx: ServiceContext, uow: UnitOfWork, actor: Actor, what: str) -> None:
     if actor.is_system or (is_coordinator(uow, actor) and ctx.chat.user_is_active(actor.user_id)):
         return
-    deny(ctx, actor, "command", what, "not_coordinator")
+    deny(ctx, uow, actor, "command", what, "not_coordinator")
     raise PermissionDenied(COORDINATOR_ONLY)

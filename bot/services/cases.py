@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.calendar import fiscal_year
-from bot.domain.errors import ConsentRequired, InvalidValue, NotFound
+from bot.domain.errors import ConsentRequired, Duplicate, InvalidValue, NotFound
 from bot.domain.model import (
     AuditAction,
     Case,
@@ -29,12 +29,14 @@ class NewCase:
     consent_on: date | None = None
     urgent: bool = False
     summary: str = ""
+    request_id: str = ""  # a form submission's ID: the same submission registers one case
 
 
 def create_case(ctx: ServiceContext, actor: Actor, request: NewCase) -> CaseCode:
     """Coordinators only. Allocates the next code of the 年度 and records the case.
 
     Audited as ``case.created`` (and ``consent.recorded`` when a consent date is given).
+    Raises ``Duplicate`` for a request ID seen before (a form delivered twice).
     """
     if not request.agency_keys:
         raise InvalidValue(
@@ -54,6 +56,8 @@ def create_case(ctx: ServiceContext, actor: Actor, request: NewCase) -> CaseCode
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, "case.new")
         agencies = resolve_agencies(uow, request.agency_keys)
+        if request.request_id and not uow.processed.claim(f"case:{request.request_id}"):
+            raise Duplicate("この事例の登録はすでに受け付けています。")
         code = uow.cases.next_code(fiscal_year(today))
         case = Case(
             code=code,

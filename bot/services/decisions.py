@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from bot.domain.errors import DomainError, InvalidValue, NotFound
 from bot.domain.model import (
@@ -74,8 +74,10 @@ def assign_role(
             "役割・支援内容を入力してください（例: /shien role R8-001 houkatsu 介護保険サービスの導入 期限:2026-12-25 主担当）。"
         )
     if due_on is not None and due_on < ctx.today():
+        example = ctx.today() + timedelta(days=14)
         raise InvalidValue(
             f"期限に過去の日付は指定できません（今日は {ctx.today().isoformat()}）。"
+            f"例: /shien role {code_text} {agency_key} {task} 期限:{example.isoformat()}"
         )
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, "role")

@@ -218,7 +218,7 @@ def _checked_item(
     if not asked_agencies_of(uow, actor.user_id, case) or not ctx.chat.user_is_active(
         actor.user_id
     ):
-        deny(ctx, actor, "case", str(case.code), "not_asked")
+        deny(ctx, uow, actor, "case", str(case.code), "not_asked")
         raise PermissionDenied(
             f"{case.code} の依頼先機関の構成員として登録されていないため、入力できません。"
         )

@@ -97,6 +97,7 @@ def schedule_adhoc(
         nxt = ctx.calendar.next_working_day(day)
         raise InvalidValue(
             f"{_day(day)} は{reason}のため会議日にできません。直近の開庁日は {_day(nxt)} です。"
+            f"例: /shien adhoc {nxt.isoformat()} {start:%H:%M}"
         )
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, "adhoc")
@@ -355,8 +356,7 @@ def acknowledge(
             asked_agencies_of(uow, actor.user_id, c) for c in cases
         )
         if not eligible or not ctx.chat.user_is_active(actor.user_id):
-            uow.rollback()
-            deny(ctx, actor, "meeting", meeting.id, "not_member")
+            deny(ctx, uow, actor, "meeting", meeting.id, "not_member")
             raise PermissionDenied(
                 "この会議の依頼先機関の構成員として登録されていないため、確認できません。事務局にお問い合わせください。"
             )
@@ -429,11 +429,16 @@ def status(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
         items = list(uow.agenda.for_meeting(meeting.id))
         cases = [_case(uow, i.case_id) for i in items]
         if not coordinator:
+            cases = [c for c in cases if asked_agencies_of(uow, actor.user_id, c)]
+            if not cases:
+                raise PermissionDenied(
+                    "この会議の依頼先機関の構成員として登録されていないため、状況は表示できません。"
+                    "事務局にお問い合わせください。"
+                )
             if not has_confirmed(uow, meeting, actor.user_id):
                 raise PermissionDenied(
                     "先に守秘義務の確認をお願いします（/shien ack）。確認後に状況を表示できます。"
                 )
-            cases = [c for c in cases if asked_agencies_of(uow, actor.user_id, c)]
         lines = [f"{meeting_label(meeting, ctx.tz)} — {meeting.state.label}"]
         if coordinator:
             acks = {a.user_id: a for a in uow.acknowledgements.for_meeting(meeting.id)}
@@ -483,10 +488,11 @@ def remind(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
     return f"未回答の機関の構成員 {sent}人にリマインドを送りました。"
 
 
-def member_joined(ctx: ServiceContext, channel_id: str, user_id: str) -> bool:
+def member_joined(ctx: ServiceContext, channel_id: str, user_id: str, event_ref: str = "") -> bool:
     """Someone joined a meeting channel: if they are outside the roster of its upcoming
     meetings, the coordinators are told at once (a DM naming the person, no case content).
-    Audited as ``channel.outsider`` (denied)."""
+    A retried event (same ``event_ref``) tells them once. Audited as ``channel.outsider``
+    (denied)."""
     with ctx.uow() as uow:
         if uow.channels.get(channel_id) is None:
             return False
@@ -497,6 +503,8 @@ def member_joined(ctx: ServiceContext, channel_id: str, user_id: str) -> bool:
         ]
         if user_id in roster(uow, cases):
             return False
+        if event_ref and not uow.processed.claim(f"joined:{channel_id}:{user_id}:{event_ref}"):
+            return True  # a retried event: the coordinators were told already
         audit(
             ctx,
             uow,

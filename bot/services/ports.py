@@ -151,6 +151,7 @@ class FinalDocumentRepository(Protocol):
     def add(self, document: FinalDocument) -> None:
         """Raises ``Duplicate`` if the meeting already has a final document of that kind."""
         ...
+
     def get(self, meeting_id: str, kind: str) -> FinalDocument | None: ...
 
 

@@ -44,7 +44,10 @@ def test_manifest_scopes_cover_the_gateway_and_nothing_more() -> None:
 def test_manifest_subscribes_to_the_events_the_listeners_handle() -> None:
     manifest = yaml.safe_load((ROOT / "slack_manifest.yaml").read_text(encoding="utf-8"))
     settings = manifest["settings"]
-    assert set(settings["event_subscriptions"]["bot_events"]) == {"message.groups", "member_joined_channel"}
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "message.groups",
+        "member_joined_channel",
+    }
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
     command = manifest["features"]["slash_commands"][0]

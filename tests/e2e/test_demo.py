@@ -37,7 +37,9 @@ def test_the_demo_runs_a_whole_cycle_and_writes_the_documents(tmp_path: Path) ->
     minutes = _docx_text(next(p for p in result.files if p.name.startswith("minutes-")))
     for code in ("R8-001", "R8-002", "R8-003"):
         assert code in minutes
-    assert "世帯収入は母の年金のみ。家賃の滞納が二か月。" in minutes  # the reply held, then released
+    assert (
+        "世帯収入は母の年金のみ。家賃の滞納が二か月。" in minutes
+    )  # the reply held, then released
     assert SUMMARY_FRAGMENT in minutes
     # The case summary lives in the database and the minutes, never in chat.
     assert SUMMARY_FRAGMENT not in transcript

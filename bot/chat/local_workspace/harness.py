@@ -6,18 +6,55 @@ real database, and every Web API call crosses HTTP to the local server.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from bot.bootstrap import Runtime, build_runtime, system_clock
 from bot.chat.local_workspace.driver import SlackDriver
 from bot.chat.local_workspace.server import LocalSlackServer
 from bot.chat.slack.serve import SlackHTTPServer
 from bot.settings import Settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class _TrackingExecutor(Executor):
+    """Bolt's listener executor, counting the work not finished yet (see ``settle``)."""
+
+    def __init__(self, inner: Executor) -> None:
+        self._inner = inner
+        self._lock = threading.Lock()
+        self._pending = 0
+
+    @property
+    def idle(self) -> bool:
+        with self._lock:
+            return self._pending == 0
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        with self._lock:
+            self._pending += 1
+        try:
+            future = self._inner.submit(fn, *args, **kwargs)
+        except BaseException:
+            self._done(None)
+            raise
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _: object) -> None:
+        with self._lock:
+            self._pending -= 1
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 class LocalWorkspace:
@@ -46,6 +83,7 @@ class LocalWorkspace:
         self.runtime: Runtime | None = None
         self.http: SlackHTTPServer | None = None
         self.driver: SlackDriver | None = None
+        self._listeners = _TrackingExecutor(ThreadPoolExecutor(max_workers=5))
 
     def __enter__(self) -> LocalWorkspace:
         return self.start()
@@ -71,6 +109,11 @@ class LocalWorkspace:
             SHIEN_TEMPLATES_DIR=self.templates_dir,
         )
         self.runtime = build_runtime(settings, clock=self.clock)
+        # Bolt runs listeners after the ack in its executor; counting that work lets tests
+        # wait until the bot has finished reacting (``settle``), also to assert that nothing
+        # happened. Bolt offers no public setter once the app is built.
+        runner = self.runtime.app._listener_runner
+        runner.listener_executor = self._listeners
         self.http = SlackHTTPServer(self.runtime.app, "127.0.0.1", 0)
         self.http.start_background()
         self.driver = SlackDriver(
@@ -84,6 +127,7 @@ class LocalWorkspace:
         if self.http is not None:
             self.http.shutdown()
             self.http.server_close()
+        self._listeners.shutdown(wait=True)
         if self.runtime is not None:
             self.runtime.close()
         self.server.stop()
@@ -109,6 +153,17 @@ class LocalWorkspace:
                 return ""  # a form opened instead of an answer
             time.sleep(0.01)
         raise TimeoutError(f"no answer to /shien {text.split()[0] if text else ''}")
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until the bot has finished handling everything sent so far, including the
+        events its own messages cause."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.slack.drain(timeout)
+            self.wait_until(lambda: self._listeners.idle, timeout)
+            if self._listeners.idle and self.slack._queue.unfinished_tasks == 0:
+                return
+        raise TimeoutError("the bot is still busy")
 
     def wait_until(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         return self.slack.wait_for(predicate, timeout=timeout)

@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 
 from bot.chat.commands import Command, CommandError, help_text, parse
 from bot.chat.slack.render import escape, form_values, modal
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, Duplicate
 from bot.domain.model import MeetingKind
 from bot.services import admin, cases, decisions, documents, inputs, meetings
 from bot.services.access import Actor, require_coordinator
@@ -270,7 +270,7 @@ def register(app: App, ctx: ServiceContext) -> None:
             _guarded(
                 lambda: _void(
                     inputs.edit_reply(
-                        ctx, channel_id, message.get("ts", ""), message.get("text", "")
+                        ctx, channel_id, message.get("ts", ""), _plain(message.get("text", ""))
                     )
                 ),
                 "edit",
@@ -286,7 +286,12 @@ def register(app: App, ctx: ServiceContext) -> None:
                 _guarded(
                     lambda: _void(
                         inputs.record_reply(
-                            ctx, channel_id, thread_ts, ts, event["user"], event.get("text", "")
+                            ctx,
+                            channel_id,
+                            thread_ts,
+                            ts,
+                            event["user"],
+                            _plain(event.get("text", "")),
                         )
                     ),
                     "reply",
@@ -296,10 +301,20 @@ def register(app: App, ctx: ServiceContext) -> None:
     def on_join(event: dict[str, Any]) -> None:
         _guarded(
             lambda: _void(
-                meetings.member_joined(ctx, event.get("channel", ""), event.get("user", ""))
+                meetings.member_joined(
+                    ctx,
+                    event.get("channel", ""),
+                    event.get("user", ""),
+                    str(event.get("event_ts", "")),
+                )
             ),
             "join",
         )
+
+
+def _plain(text: str) -> str:
+    """A message as its author typed it: Slack sends ``&``, ``<`` and ``>`` escaped."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _void(_: object) -> None:
@@ -329,8 +344,11 @@ def _submit_case_form(ctx: ServiceContext, actor: Actor, view: dict[str, Any]) -
                 consent_on=consent,
                 urgent=values.choice("urgent") == "yes",
                 summary=values.text("summary"),
+                request_id=str(view.get("id", "")),
             ),
         )
+    except Duplicate as error:  # the same form delivered again: one case
+        return error.message
     except DomainError as error:
         raise FormErrors(
             {"consent" if "同意" in error.message else "agencies": error.message}

@@ -19,12 +19,17 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
-from bot.chat.slack.render import message_payload, modal
+from bot.chat.slack.render import escape, message_payload, modal
+from bot.domain.errors import DomainError
 from bot.domain.model import ChannelFacts
 from bot.services.chat import ChatUnavailable, FileToSend, Form, Message, MessageRef
 
 log = logging.getLogger(__name__)
 _USER_CACHE_SECONDS = 60.0
+NOT_INVITED = (
+    "ボットがこのチャンネルに参加していません。チャンネルの詳細から「インテグレーション」→"
+    "「アプリを追加する」でボットを追加するか、/invite でボットを招待してから、もう一度実行してください。"
+)
 
 
 def make_client(token: str, base_url: str) -> WebClient:
@@ -102,8 +107,10 @@ class SlackGateway:
                 channel=self._dm_channel(user_id),
                 content=file.data,
                 filename=file.filename,
-                title=file.title,
-                initial_comment=comment,
+                # A title is shown as typed; angle brackets go full-width so that no client
+                # or search index ever reads markup (<!channel>) in an agency's name.
+                title=file.title.replace("<", "＜").replace(">", "＞"),
+                initial_comment=escape(comment),  # posted as a message: mrkdwn
             )
         except SlackApiError as error:
             code = (
@@ -120,7 +127,12 @@ class SlackGateway:
                 raise
 
     def channel_facts(self, channel_id: str) -> ChannelFacts:
-        info = self._call("conversations.info", channel=channel_id)["channel"]
+        try:
+            info = self._call("conversations.info", channel=channel_id)["channel"]
+        except ChatUnavailable as error:
+            if "channel_not_found" in str(error):  # a private channel the bot is not in
+                raise DomainError(NOT_INVITED) from None
+            raise
         members: set[str] = set()
         cursor = None
         while True:

@@ -1,0 +1,177 @@
+"""Steps shared by the end-to-end tests: preparing a meeting, finding what the bot posted,
+reading documents back, and looking into the database."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from docx import Document
+from workspace_fixtures import CHANNEL, COORDINATOR, MEMBERS, NAMES, meeting_day, register_agencies
+
+from bot.chat.local_workspace.harness import LocalWorkspace
+from bot.domain.model import AgencyInput, Meeting
+from storage.unit_of_work import SqlUnitOfWork
+
+INPUT_ACTION = "shien_input"
+ACK_ACTION = "shien_ack"
+
+
+def member(key: str) -> str:
+    return MEMBERS[key][0]
+
+
+def prepare_meeting(
+    ws: LocalWorkspace, *cases: str, open_collection: bool = True, kind: str = ""
+) -> tuple[date, list[str]]:
+    """Register the agencies, a meeting a week ahead and one case per ``cases`` entry (its
+    agency keys, space separated); put them on the agenda and, by default, open collection."""
+    day = meeting_day()
+    register_agencies(ws)
+    answer = ws.command(COORDINATOR, CHANNEL, f"adhoc {day} 14:00 {kind}".strip())
+    assert "会議を登録しました" in answer, answer
+    codes = []
+    for keys in cases:
+        answer = ws.command(COORDINATOR, CHANNEL, f"case new {keys}")
+        assert "を登録しました" in answer, answer
+        code = answer.split("事例 ", 1)[1].split(" ", 1)[0]
+        assert "議題に追加" in ws.command(COORDINATOR, CHANNEL, f"agenda add {code}")
+        codes.append(code)
+    if open_collection:
+        answer = ws.command(COORDINATOR, CHANNEL, "open")
+        assert "情報収集を開始しました" in answer, answer
+    return day, codes
+
+
+def ack(ws: LocalWorkspace, user_id: str) -> None:
+    answer = ws.command(user_id, CHANNEL, "ack")
+    assert "守秘義務の確認を記録しました" in answer, answer
+
+
+def thread_head(ws: LocalWorkspace, code: str) -> str:
+    for message in ws.server.messages(CHANNEL):
+        if f"事例 {code}" in str(message.get("text", "")):
+            return str(message["ts"])
+    raise AssertionError(f"no thread for {code}")
+
+
+def head_text(ws: LocalWorkspace, code: str) -> str:
+    """The case's thread head as shown (text and blocks)."""
+    message = ws.server.message(CHANNEL, thread_head(ws, code))
+    assert message is not None
+    return json.dumps(message, ensure_ascii=False)
+
+
+def notice_ts(ws: LocalWorkspace) -> str:
+    for message in ws.server.messages(CHANNEL):
+        if ACK_ACTION in json.dumps(message.get("blocks") or []):
+            return str(message["ts"])
+    raise AssertionError("no secrecy notice in the channel")
+
+
+def reply(ws: LocalWorkspace, user_id: str, code: str, text: str) -> str:
+    """A member replies in the case's thread; returns the reply's ts."""
+    return ws.slack.user_posts(user_id, CHANNEL, text, thread_ts=thread_head(ws, code))
+
+
+def reacted(ws: LocalWorkspace, ts: str) -> bool:
+    return bool(ws.server.reactions(CHANNEL, ts))
+
+
+def docx_text(data: bytes) -> str:
+    """Every paragraph and table cell of a Word document, page headers included."""
+    document = Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    parts += [c.text for t in document.tables for r in t.rows for c in r.cells]
+    for section in document.sections:
+        parts += [p.text for p in section.header.paragraphs]
+        parts += [c.text for t in section.header.tables for r in t.rows for c in r.cells]
+    return "\n".join(parts)
+
+
+def minutes_text(ws: LocalWorkspace, day: date) -> str:
+    """Ask for the minutes as the coordinator and read the newest file back."""
+    before = len(ws.server.files_shared_with(COORDINATOR))
+    assert "議事録" in ws.command(COORDINATOR, CHANNEL, f"minutes {day}")
+    files = ws.wait_until(
+        lambda: (f := ws.server.files_shared_with(COORDINATOR)) and len(f) > before and f
+    )
+    return docx_text(files[-1].bytes)
+
+
+@contextmanager
+def database(ws: LocalWorkspace) -> Iterator[SqlUnitOfWork]:
+    assert ws.runtime is not None
+    with ws.runtime.database.unit_of_work() as uow:
+        yield uow
+
+
+def meeting(ws: LocalWorkspace, day: date) -> Meeting:
+    with database(ws) as uow:
+        found = uow.meetings.on_date(CHANNEL, day)
+        assert found is not None
+        return found
+
+
+def inputs(ws: LocalWorkspace, day: date) -> list[AgencyInput]:
+    meeting_id = meeting(ws, day).id
+    with database(ws) as uow:
+        return list(uow.inputs.for_meeting(meeting_id))
+
+
+def dm_texts(ws: LocalWorkspace, user_id: str) -> list[str]:
+    """What the bot said to a person by DM (text and blocks of each message)."""
+    return [json.dumps(m, ensure_ascii=False) for m in ws.server.dms(user_id) if m.get("bot_id")]
+
+
+def ephemeral_texts(ws: LocalWorkspace, user_id: str) -> list[str]:
+    return [json.dumps(e, ensure_ascii=False) for e in ws.server.ephemerals(user_id)]
+
+
+def bot_payloads(ws: LocalWorkspace, channels: Sequence[str] = (CHANNEL,)) -> list[str]:
+    """Everything the bot posted, raw: channel messages and thread replies, every DM and
+    every ephemeral of the known people."""
+    payloads = []
+    for channel_id in channels:
+        for message in ws.server.messages(channel_id):
+            for item in ws.server.thread(channel_id, str(message["ts"])) or [message]:
+                if item.get("bot_id"):
+                    payloads.append(json.dumps(item, ensure_ascii=False))
+    for user_id in NAMES:
+        payloads += dm_texts(ws, user_id)
+        payloads += ephemeral_texts(ws, user_id)
+    return payloads
+
+
+def send_view_submission(ws: LocalWorkspace, user_id: str, view: dict[str, Any]) -> int:
+    """Send a ``view_submission`` for ``view`` (with its ``state``) again, as Slack does when
+    a form is submitted twice; returns the HTTP status."""
+    payload = {
+        "type": "view_submission",
+        "team": {"id": ws.server.team_id, "domain": ws.server.team_domain},
+        "user": {"id": user_id, "username": user_id, "name": user_id, "team_id": ws.server.team_id},
+        "api_app_id": ws.server.app_id,
+        "token": "local-verification-token",
+        "trigger_id": ws.server.issue_trigger(user_id),
+        "view": view,
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+    body = urlencode({"payload": json.dumps(payload, ensure_ascii=False)}).encode()
+    return ws.slack.send_raw(body, "application/x-www-form-urlencoded").status
+
+
+def text_state(values: dict[str, str]) -> dict[str, Any]:
+    """``view.state`` for plain text inputs whose block and action ids are the field id."""
+    return {
+        "values": {
+            field_id: {field_id: {"type": "plain_text_input", "value": text}}
+            for field_id, text in values.items()
+        }
+    }
