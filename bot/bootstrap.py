@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -49,12 +50,15 @@ def build_runtime(
     *,
     socket_mode: bool = False,
     clock: Callable[[], datetime] = system_clock,
+    background: Executor | None = None,
+    renderer: DocumentRenderer | None = None,
 ) -> Runtime:
     """Upgrade the database, connect to Slack, and assemble the Bolt app and services."""
     assert settings.slack_bot_token is not None
     token = settings.slack_bot_token.get_secret_value()
     database = Database(settings.resolved_database_url)
     database.upgrade()  # an empty database is brought up to date on start
+    background = background or ThreadPoolExecutor(max_workers=16, thread_name_prefix="shien")
     client = make_client(token, settings.slack_api_url)
     bot_user_id = str(client.auth_test()["user_id"])
     context = ServiceContext(
@@ -62,7 +66,7 @@ def build_runtime(
         chat=SlackGateway(client, bot_user_id),
         clock=clock,
         tz=settings.tz,
-        documents=document_renderer(settings),
+        documents=renderer or document_renderer(settings),
         calendar=JapaneseCalendar(),
         municipality=settings.municipality,
     )
@@ -78,8 +82,10 @@ def build_runtime(
         # requests are always verified.
         request_verification_enabled=not socket_mode,
         token_verification_enabled=False,  # auth.test was called above
-        process_before_response=False,
+        # Listeners ack in the request thread and hand their work to ``background``.
+        process_before_response=True,
+        listener_executor=background,
         logger=logging.getLogger("slack_bolt"),
     )
-    register(app, context)
+    register(app, context, background)
     return Runtime(database=database, client=client, context=context, app=app)

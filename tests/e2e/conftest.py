@@ -8,28 +8,23 @@ from pathlib import Path
 import pytest
 from workspace_fixtures import CHANNEL, COORDINATOR, MEMBERS, NAMES
 
-import bot.bootstrap
 from bot.chat.local_workspace.harness import LocalWorkspace
-from bot.services.context import DocumentRenderer
-from bot.settings import Settings
-
-_RENDERERS: dict[Path | None, DocumentRenderer] = {}
-_build_renderer = bot.bootstrap.document_renderer
+from bot.documents import DocxRenderer
 
 
-def _shared_renderer(settings: Settings) -> DocumentRenderer:
+@pytest.fixture(scope="session")
+def renderer() -> DocxRenderer:
     """Start-up checks the templates by rendering samples (~0.4 s); once per run is enough
-    for the e2e tests, which all use the same templates."""
-    key = settings.templates_dir
-    if key not in _RENDERERS:
-        _RENDERERS[key] = _build_renderer(settings)
-    return _RENDERERS[key]
+    for the e2e tests, which all use the shipped templates."""
+    shared = DocxRenderer()
+    shared.validate_templates()
+    return shared
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalWorkspace]:
-    monkeypatch.setattr(bot.bootstrap, "document_renderer", _shared_renderer)
-    with LocalWorkspace(f"sqlite:///{tmp_path / 'e2e.sqlite3'}", coordinators=(COORDINATOR,)) as ws:
+def workspace(tmp_path: Path, renderer: DocxRenderer) -> Iterator[LocalWorkspace]:
+    database = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
+    with LocalWorkspace(database, coordinators=(COORDINATOR,), renderer=renderer) as ws:
         for user_id, name in NAMES.items():
             ws.server.add_user(user_id, name)
         members = [COORDINATOR, *(u for u, _ in MEMBERS.values()), ws.server.bot_user_id]

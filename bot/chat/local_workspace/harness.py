@@ -19,6 +19,7 @@ from bot.bootstrap import Runtime, build_runtime, system_clock
 from bot.chat.local_workspace.driver import SlackDriver
 from bot.chat.local_workspace.server import LocalSlackServer
 from bot.chat.slack.serve import SlackHTTPServer
+from bot.services.context import DocumentRenderer
 from bot.settings import Settings
 
 P = ParamSpec("P")
@@ -73,12 +74,14 @@ class LocalWorkspace:
         clock: Callable[[], datetime] = system_clock,
         templates_dir: Path | None = None,
         rate_limit: float | None = None,
+        renderer: DocumentRenderer | None = None,
     ) -> None:
         self.database_url = database_url
         self.coordinators = coordinators
         self.municipality = municipality
         self.clock = clock
         self.templates_dir = templates_dir
+        self.renderer = renderer  # None: the templates are loaded and checked at start
         self.server = LocalSlackServer(rate_limit_post_message_per_channel=rate_limit)
         self.runtime: Runtime | None = None
         self.http: SlackHTTPServer | None = None
@@ -108,12 +111,11 @@ class LocalWorkspace:
             SHIEN_MUNICIPALITY=self.municipality,
             SHIEN_TEMPLATES_DIR=self.templates_dir,
         )
-        self.runtime = build_runtime(settings, clock=self.clock)
-        # Bolt runs listeners after the ack in its executor; counting that work lets tests
-        # wait until the bot has finished reacting (``settle``), also to assert that nothing
-        # happened. Bolt offers no public setter once the app is built.
-        runner = self.runtime.app._listener_runner
-        runner.listener_executor = self._listeners
+        # The bot's work after each ack runs in this counting executor, so tests can wait
+        # until the bot has finished reacting (``settle``), also to assert that nothing happened.
+        self.runtime = build_runtime(
+            settings, clock=self.clock, background=self._listeners, renderer=self.renderer
+        )
         self.http = SlackHTTPServer(self.runtime.app, "127.0.0.1", 0)
         self.http.start_background()
         self.driver = SlackDriver(

@@ -11,11 +11,12 @@ import logging
 import re
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Executor
 from datetime import date
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
 
 from bot.chat.commands import Command, CommandError, help_text, parse
 from bot.chat.slack.render import escape, form_values, modal
@@ -183,8 +184,20 @@ def _guarded(action: Callable[[], str | None], what: str) -> str | None:
         return answer_for(error, what)
 
 
-def register(app: App, ctx: ServiceContext) -> None:
-    """Attach every listener of the product to ``app``."""
+def register(app: App, ctx: ServiceContext, background: Executor) -> None:
+    """Attach every listener of the product to ``app``.
+
+    The app runs with ``process_before_response=True``: each listener acks in the request
+    thread and hands its work to ``background``, so an ack never waits for a free worker
+    (Bolt's own pool would make acks queue behind slow Web API calls under load).
+    """
+
+    def later(work: Callable[[], object]) -> None:
+        background.submit(work)
+
+    def answer(respond: Respond, reply: str | None) -> None:
+        if reply:
+            respond(text=escape(reply), response_type="ephemeral", replace_original=False)
 
     @app.command("/shien")
     def shien(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -196,20 +209,18 @@ def register(app: App, ctx: ServiceContext) -> None:
             command = parse(text)
             return run_command(ctx, actor, channel_id, command, body.get("trigger_id", ""))
 
-        reply = _guarded(act, "command")
-        if reply:
-            respond(text=escape(reply), response_type="ephemeral", replace_original=False)
+        later(lambda: answer(respond, _guarded(act, "command")))
 
     @app.action(ACK_ACTION)
     def ack_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         actor = Actor(body["user"]["id"])
         meeting_id = body["actions"][0].get("value", "")
-        reply = _guarded(
-            lambda: meetings.acknowledge(ctx, actor, meeting_id=meeting_id, via="button"), "ack"
-        )
-        if reply:
-            respond(text=escape(reply), response_type="ephemeral", replace_original=False)
+
+        def act() -> str | None:
+            return meetings.acknowledge(ctx, actor, meeting_id=meeting_id, via="button")
+
+        later(lambda: answer(respond, _guarded(act, "ack")))
 
     @app.action(INPUT_ACTION)
     def input_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -220,13 +231,12 @@ def register(app: App, ctx: ServiceContext) -> None:
         def act() -> None:
             inputs.open_input_form(ctx, actor, item_id, body["trigger_id"])
 
-        reply = _guarded(act, "input form")
-        if reply:
-            respond(text=escape(reply), response_type="ephemeral", replace_original=False)
+        later(lambda: answer(respond, _guarded(act, "input form")))
 
     def submission(form_id: str, handle: Callable[[Actor, dict[str, Any]], str]) -> None:
         @app.view(form_id)
-        def on_submit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        def on_submit(ack: Ack, body: dict[str, Any]) -> None:
+            # Validation and recording come before the ack: their errors travel in it.
             actor = Actor(body["user"]["id"])
             try:
                 reply = handle(actor, body["view"])
@@ -238,10 +248,14 @@ def register(app: App, ctx: ServiceContext) -> None:
                 reply = answer_for(error, form_id)
             else:
                 ack()
-            try:
-                ctx.chat.send_direct(actor.user_id, _text_message(reply))
-            except ChatUnavailable:
-                log.warning("could not confirm %s to its submitter", form_id)
+
+            def confirm() -> None:
+                try:
+                    ctx.chat.send_direct(actor.user_id, _text_message(reply))
+                except ChatUnavailable:
+                    log.warning("could not confirm %s to its submitter", form_id)
+
+            later(confirm)
 
     submission(
         inputs.INPUT_FORM,
@@ -263,62 +277,38 @@ def register(app: App, ctx: ServiceContext) -> None:
 
     @app.event("message")
     def on_message(event: dict[str, Any]) -> None:
-        subtype = event.get("subtype")
-        channel_id = event.get("channel", "")
-        if subtype == "message_changed":
-            message = event.get("message") or {}
-            _guarded(
-                lambda: _void(
-                    inputs.edit_reply(
-                        ctx, channel_id, message.get("ts", ""), _plain(message.get("text", ""))
-                    )
-                ),
-                "edit",
-            )
-        elif subtype == "message_deleted":
-            _guarded(
-                lambda: _void(inputs.withdraw_reply(ctx, channel_id, event.get("deleted_ts", ""))),
-                "delete",
-            )
-        elif subtype in (None, "thread_broadcast", "file_share") and not event.get("bot_id"):
-            thread_ts, ts = event.get("thread_ts"), event.get("ts", "")
-            if thread_ts and thread_ts != ts and event.get("user"):
-                _guarded(
-                    lambda: _void(
-                        inputs.record_reply(
-                            ctx,
-                            channel_id,
-                            thread_ts,
-                            ts,
-                            event["user"],
-                            _plain(event.get("text", "")),
-                        )
-                    ),
-                    "reply",
-                )
+        later(lambda: _guarded(partial(_on_message, ctx, event), "message"))
 
     @app.event("member_joined_channel")
     def on_join(event: dict[str, Any]) -> None:
-        _guarded(
-            lambda: _void(
-                meetings.member_joined(
-                    ctx,
-                    event.get("channel", ""),
-                    event.get("user", ""),
-                    str(event.get("event_ts", "")),
-                )
-            ),
-            "join",
-        )
+        def act() -> None:
+            meetings.member_joined(
+                ctx, event.get("channel", ""), event.get("user", ""), str(event.get("event_ts", ""))
+            )
+
+        later(lambda: _guarded(act, "join"))
+
+
+def _on_message(ctx: ServiceContext, event: dict[str, Any]) -> None:
+    """Thread replies become inputs; edits update them; deletions withdraw them."""
+    subtype = event.get("subtype")
+    channel_id = event.get("channel", "")
+    if subtype == "message_changed":
+        message = event.get("message") or {}
+        inputs.edit_reply(ctx, channel_id, message.get("ts", ""), _plain(message.get("text", "")))
+    elif subtype == "message_deleted":
+        inputs.withdraw_reply(ctx, channel_id, event.get("deleted_ts", ""))
+    elif subtype in (None, "thread_broadcast", "file_share") and not event.get("bot_id"):
+        thread_ts, ts = event.get("thread_ts"), event.get("ts", "")
+        if thread_ts and thread_ts != ts and event.get("user"):
+            inputs.record_reply(
+                ctx, channel_id, thread_ts, ts, event["user"], _plain(event.get("text", ""))
+            )
 
 
 def _plain(text: str) -> str:
     """A message as its author typed it: Slack sends ``&``, ``<`` and ``>`` escaped."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def _void(_: object) -> None:
-    return None
 
 
 def _text_message(text: str) -> Message:
