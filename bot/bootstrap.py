@@ -75,8 +75,7 @@ def build_runtime(
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
     app = App(
-        token=token,
-        client=client,
+        client=client,  # carries the token and SLACK_API_URL
         signing_secret=signing_secret,
         # Socket Mode requests arrive over the app's own authenticated WebSocket; HTTP
         # requests are always verified.
@@ -89,3 +88,31 @@ def build_runtime(
     )
     register(app, context, background)
     return Runtime(database=database, client=client, context=context, app=app)
+
+
+def build_terminal_context(
+    settings: Settings, *, clock: Callable[[], datetime] = system_clock
+) -> tuple[Database, ServiceContext]:
+    """Services for terminal commands (documents for coordinators, the privacy officer):
+    the database, the document renderer, and Slack only to look up display names when a
+    bot token is configured. Nothing is ever posted from here."""
+    from bot.chat.offline import OfflineChat
+    from bot.services.chat import ChatGateway
+
+    database = Database(settings.resolved_database_url)
+    database.upgrade()
+    names = None
+    if settings.slack_bot_token is not None:
+        client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+        names = SlackGateway(client, bot_user_id="").display_name
+    chat: ChatGateway = OfflineChat(names)
+    context = ServiceContext(
+        uow=database.unit_of_work,
+        chat=chat,
+        clock=clock,
+        tz=settings.tz,
+        documents=document_renderer(settings),
+        calendar=JapaneseCalendar(),
+        municipality=settings.municipality,
+    )
+    return database, context

@@ -7,13 +7,20 @@ argument is missing or malformed (one line naming it, never a traceback).
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.services.access import Actor
+    from bot.services.context import ServiceContext
 
 log = logging.getLogger("shienbot")
 
@@ -188,6 +195,84 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _operator() -> str:
+    """Terminal commands are audited under the operator's login."""
+    try:
+        login = getpass.getuser()
+    except Exception:
+        login = "unknown"
+    return f"operator:{login}"
+
+
+def _document_command(
+    settings: Settings,
+    args: argparse.Namespace,
+    make: Callable[[ServiceContext, Actor, date], tuple[str, bytes, str]],
+) -> int:
+    """Shared by ``minutes`` and ``roles``: parse the date, run the service, write the file."""
+    from bot.bootstrap import build_terminal_context
+    from bot.documents import DocumentTemplateError
+    from bot.domain.calendar import parse_date
+    from bot.domain.documents import sha256_of
+    from bot.domain.errors import DomainError
+    from bot.services.access import Actor
+
+    try:
+        day = parse_date(args.meeting)
+    except DomainError as error:
+        print(f"引数エラー: --meeting — {error.message}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        database, ctx = build_terminal_context(settings)
+    except DocumentTemplateError as error:
+        print(f"テンプレートエラー: {error.message}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    try:
+        filename, data, what = make(ctx, Actor(_operator()), day)
+    except DomainError as error:
+        print(error.message, file=sys.stderr)
+        return EXIT_PROBLEMS
+    finally:
+        database.dispose()
+    out = Path(args.out) if args.out else Path(filename)
+    if out.is_dir():
+        out = out / filename
+    out.write_bytes(data)
+    print(f"{what}を書き出しました: {out}（SHA-256: {sha256_of(data)}）")
+    return EXIT_OK
+
+
+def cmd_minutes(settings: Settings, args: argparse.Namespace) -> int:
+    """The minutes of one meeting to a file: the draft, or with --final the frozen version."""
+    from bot.services import documents
+
+    def make(ctx: ServiceContext, actor: Actor, day: date) -> tuple[str, bytes, str]:
+        if args.final:
+            _, document, now = documents.finalise_minutes(ctx, actor, args.channel, day)
+            return (
+                document.filename,
+                document.data,
+                "議事録（確定版）" + ("" if now else "（確定済み）"),
+            )
+        _, filename, data, final = documents.minutes_document(ctx, actor, args.channel, day)
+        return filename, data, "議事録（確定版）" if final else "議事録（案）"
+
+    return _document_command(settings, args, make)
+
+
+def cmd_roles(settings: Settings, args: argparse.Namespace) -> int:
+    """The role-assignment summary of one meeting (or one agency's extract) to a file."""
+    from bot.services import documents
+
+    def make(ctx: ServiceContext, actor: Actor, day: date) -> tuple[str, bytes, str]:
+        _, filename, data = documents.role_summary_document(
+            ctx, actor, args.channel, day, args.agency
+        )
+        return filename, data, "役割分担表"
+
+    return _document_command(settings, args, make)
+
+
 def _describe_db_error(exc: Exception) -> str:
     """One line about a database failure: its kind and the driver's first line, no params."""
     original = getattr(exc, "orig", None) or exc
@@ -241,6 +326,24 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="demo-output", help="文書の出力先フォルダ（既定 demo-output）"
     )
     demo.set_defaults(handler=cmd_demo)
+
+    minutes = commands.add_parser("minutes", help="会議の議事録（Word）をファイルに書き出します")
+    minutes.add_argument("--meeting", required=True, metavar="YYYY-MM-DD", help="会議の日付")
+    minutes.add_argument("--channel", help="同じ日に複数の会議があるときのチャンネルID")
+    minutes.add_argument(
+        "--final", action="store_true", help="議事録を確定し、確定版を書き出します"
+    )
+    minutes.add_argument("--out", help="出力先（ファイルまたはフォルダ。既定は minutes-日付.docx）")
+    minutes.set_defaults(handler=cmd_minutes)
+
+    roles = commands.add_parser("roles", help="会議の役割分担表（Word）をファイルに書き出します")
+    roles.add_argument("--meeting", required=True, metavar="YYYY-MM-DD", help="会議の日付")
+    roles.add_argument("--channel", help="同じ日に複数の会議があるときのチャンネルID")
+    roles.add_argument(
+        "--agency", metavar="KEY", help="この機関の役割だけを書き出します（例: houkatsu）"
+    )
+    roles.add_argument("--out", help="出力先（ファイルまたはフォルダ。既定は roles-日付.docx）")
+    roles.set_defaults(handler=cmd_roles)
     return parser
 
 

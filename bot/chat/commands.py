@@ -88,7 +88,11 @@ USAGE: dict[str, tuple[str, str]] = {
         "/shien decide R8-001",
         "支援方針・次回モニタリング・結果・決定事項のフォームを開きます",
     ),
-    "minutes": ("/shien minutes [2026-12-08]", "議事録（Word）をDMで受け取ります"),
+    "minutes": ("/shien minutes [2026-12-08]", "議事録（Word）をDMで受け取ります（確定前は案）"),
+    "minutes final": (
+        "/shien minutes final [2026-12-08]",
+        "議事録を確定します。以後は確定版がそのまま届き、変更されません",
+    ),
     "roles": (
         "/shien roles [2026-12-08]",
         "役割分担表（Word）を受け取り、各機関には自機関の役割だけを送ります",
@@ -235,6 +239,9 @@ def _time(text: str) -> time:
         hour, minute, half = match.groups()
         text = f"{hour}:{'30' if half else (minute or '0').zfill(2)}"
     return parse_time(text)
+
+
+_FINAL_WORDS = {"final", "確定"}
 
 
 def _split_head(word: str) -> tuple[str, str | None] | None:
@@ -406,7 +413,9 @@ def _parse_args(name: str, words: list[_Word]) -> Command:
             day=_date(args[1]) if len(args) == 2 else None,
             occasion=occasion,
         )
-    if name in ("open", "ack", "status", "remind", "minutes", "roles"):
+    if name == "minutes" and plain and plain[0].lower() in _FINAL_WORDS:
+        name, plain = "minutes final", plain[1:]
+    if name in ("open", "ack", "status", "remind", "minutes", "minutes final", "roles"):
         if len(plain) > 1:
             raise CommandError(f"指定できるのは会議の日付だけです。\n{_usage(name)}")
         return Command(name, day=_date(plain[0]) if plain else None)

@@ -46,7 +46,9 @@ class Actor:
 
     @property
     def is_system(self) -> bool:
-        return self.user_id == "system"
+        """Scheduled work, or an operator at the server's terminal (who holds the database
+        credentials anyway); audited under their login as ``operator:<login>``."""
+        return self.user_id == "system" or self.user_id.startswith("operator:")
 
 
 SYSTEM = Actor("system")

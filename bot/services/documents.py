@@ -8,17 +8,20 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.domain.confidentiality import SECRECY_NOTICE
-from bot.domain.documents import minutes_filename, role_summary_filename
+from bot.domain.documents import minutes_filename, role_summary_filename, sha256_of
+from bot.domain.errors import Duplicate, InvalidValue, NotFound
 from bot.domain.model import (
     Agency,
     AgencyInput,
     AuditAction,
     Case,
+    FinalDocument,
     InputState,
     Meeting,
     MeetingState,
 )
 from bot.services.access import Actor, require_coordinator
+from bot.services.admin import resolve_agencies
 from bot.services.audit import audit
 from bot.services.chat import FileToSend, Message, Note, Paragraph
 from bot.services.context import ServiceContext
@@ -62,7 +65,12 @@ def _per_agency(case: Case, inputs: Sequence[AgencyInput]) -> list[AgencyInput]:
 
 
 def build_minutes_view(
-    ctx: ServiceContext, uow: UnitOfWork, meeting: Meeting, author: str
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    meeting: Meeting,
+    author: str,
+    *,
+    draft: bool = True,
 ) -> MinutesView:
     agencies = {a.id: a for a in uow.agencies.list()}
     name = ctx.chat.display_name
@@ -150,7 +158,7 @@ def build_minutes_view(
         next_meeting_at=later[0].starts_at(ctx.tz) if later else None,
         author=name(author),
         created_on=ctx.today(),
-        draft=not meeting.minutes_final,
+        draft=draft,
         notice=SECRECY_NOTICE,
     )
 
@@ -190,14 +198,21 @@ def build_role_summary_view(
     )
 
 
-def deliver_minutes(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None) -> str:
-    """Coordinators only. Renders the minutes and sends them to the requester by DM.
+MINUTES = "minutes"
+
+
+def minutes_document(
+    ctx: ServiceContext, actor: Actor, channel_id: str | None, day: date | None
+) -> tuple[Meeting, str, bytes, bool]:
+    """Coordinators (or an operator at the terminal). The meeting's minutes: the frozen final
+    version once there is one, else a fresh draft. Returns (meeting, file name, bytes, final).
     Audited as ``document.downloaded``."""
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, "minutes")
         meeting = _meeting_for_documents(ctx, uow, channel_id, day)
-        view = build_minutes_view(ctx, uow, meeting, actor.user_id)
-        filename = minutes_filename(meeting.date, view.draft)
+        final = uow.final_documents.get(meeting.id, MINUTES)
+        view = None if final else build_minutes_view(ctx, uow, meeting, actor.user_id)
+        filename = final.filename if final else minutes_filename(meeting.date, True)
         audit(
             ctx,
             uow,
@@ -208,14 +223,120 @@ def deliver_minutes(ctx: ServiceContext, actor: Actor, channel_id: str, day: dat
             f"file={filename}",
         )
         uow.commit()
-        label = meeting_label(meeting, ctx.tz)
-    data = ctx.documents.render_minutes(view)
+    if final is not None:
+        return meeting, final.filename, final.data, True
+    assert view is not None
+    return meeting, filename, ctx.documents.render_minutes(view), False
+
+
+def deliver_minutes(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None) -> str:
+    """Coordinators only. Sends the minutes (draft, or the frozen final version) by DM."""
+    meeting, filename, data, final = minutes_document(ctx, actor, channel_id, day)
+    label = meeting_label(meeting, ctx.tz)
     ctx.chat.send_file(
         actor.user_id,
         FileToSend(filename=filename, data=data, title=f"議事録 {meeting.date.isoformat()}"),
-        comment=f"{label} の議事録{'（案）' if view.draft else ''}です。【取扱注意】転送・印刷の際は守秘義務にご留意ください。",
+        comment=f"{label} の議事録{'（確定版）' if final else '（案）'}です。【取扱注意】転送・印刷の際は守秘義務にご留意ください。",
     )
     return f"議事録（{filename}）をDMでお送りしました。"
+
+
+def finalise_minutes(
+    ctx: ServiceContext, actor: Actor, channel_id: str | None, day: date | None
+) -> tuple[Meeting, FinalDocument, bool]:
+    """Coordinators only. Renders the minutes without the 案 mark and freezes them: the bytes
+    are stored and their SHA-256 recorded, and from then on ``minutes`` returns exactly
+    these bytes. Finalising again changes nothing. Audited as ``minutes.finalised`` with
+    the hash. Returns (meeting, the final document, whether it was finalised just now).
+    """
+    with ctx.uow() as uow:
+        require_coordinator(ctx, uow, actor, "minutes.final")
+        meeting = _meeting_for_documents(ctx, uow, channel_id, day)
+        existing = uow.final_documents.get(meeting.id, MINUTES)
+        if existing is not None:
+            return meeting, existing, False
+        view = build_minutes_view(ctx, uow, meeting, actor.user_id, draft=False)
+    data = ctx.documents.render_minutes(view)
+    document = FinalDocument(
+        meeting_id=meeting.id,
+        kind=MINUTES,
+        filename=minutes_filename(meeting.date, False),
+        sha256=sha256_of(data),
+        data=data,
+        finalised_by=actor.user_id,
+        finalised_at=ctx.clock(),
+    )
+    with ctx.uow() as uow:
+        current = uow.meetings.get(meeting.id)
+        assert current is not None
+        try:
+            uow.final_documents.add(document)
+        except Duplicate:  # another coordinator finalised it a moment ago: theirs stands
+            uow.rollback()
+            winner = uow.final_documents.get(meeting.id, MINUTES)
+            assert winner is not None
+            return current, winner, False
+        current.finalise_minutes(document.sha256, at=document.finalised_at)
+        uow.meetings.save(current)
+        audit(
+            ctx,
+            uow,
+            actor,
+            AuditAction.MINUTES_FINALISED,
+            "meeting",
+            meeting.id,
+            f"sha256={document.sha256}",
+        )
+        uow.commit()
+    return current, document, True
+
+
+def deliver_final_minutes(
+    ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None
+) -> str:
+    """``/shien minutes final``: finalise, then send the final version by DM."""
+    meeting, document, now = finalise_minutes(ctx, actor, channel_id, day)
+    label = meeting_label(meeting, ctx.tz)
+    ctx.chat.send_file(
+        actor.user_id,
+        FileToSend(
+            filename=document.filename,
+            data=document.data,
+            title=f"議事録（確定版） {meeting.date.isoformat()}",
+        ),
+        comment=f"{label} の議事録（確定版）です。【取扱注意】転送・印刷の際は守秘義務にご留意ください。",
+    )
+    at = document.finalised_at.astimezone(ctx.tz)
+    head = "議事録を確定しました" if now else f"議事録はすでに確定しています（{at:%Y-%m-%d %H:%M}）"
+    return f"{head}。確定版（{document.filename}、SHA-256: {document.sha256[:16]}…）をDMでお送りしました。"
+
+
+def role_summary_document(
+    ctx: ServiceContext,
+    actor: Actor,
+    channel_id: str | None,
+    day: date | None,
+    agency_key: str | None = None,
+) -> tuple[Meeting, str, bytes]:
+    """Coordinators (or an operator at the terminal). The 役割分担表: every agency, or one
+    agency's extract. Audited as ``document.downloaded``."""
+    with ctx.uow() as uow:
+        require_coordinator(ctx, uow, actor, "roles")
+        meeting = _meeting_for_documents(ctx, uow, channel_id, day)
+        only = resolve_agencies(uow, [agency_key])[0] if agency_key else None
+        view = build_role_summary_view(ctx, uow, meeting, only=only)
+        filename = role_summary_filename(meeting.date, only.key if only else None)
+        audit(
+            ctx,
+            uow,
+            actor,
+            AuditAction.DOCUMENT_DOWNLOADED,
+            "meeting",
+            meeting.id,
+            f"file={filename}",
+        )
+        uow.commit()
+    return meeting, filename, ctx.documents.render_role_summary(view)
 
 
 def deliver_role_summaries(
@@ -303,9 +424,29 @@ def deliver_role_summaries(
 
 
 def _meeting_for_documents(
-    ctx: ServiceContext, uow: UnitOfWork, channel_id: str, day: date | None
+    ctx: ServiceContext, uow: UnitOfWork, channel_id: str | None, day: date | None
 ) -> Meeting:
-    """With a date, that meeting; without, today's or the most recent one held in the channel."""
+    """With a date, that meeting; without, today's meeting, else the channel's next one.
+
+    From the terminal there is no channel: the date alone must name one meeting.
+    """
+    if channel_id is None:
+        if day is None:
+            raise InvalidValue("会議の日付を指定してください（例: --meeting 2026-12-08）。")
+        found = [
+            m
+            for c in uow.channels.list()
+            if (m := uow.meetings.on_date(c.channel_id, day)) is not None
+            and m.state is not MeetingState.CANCELLED
+        ]
+        if not found:
+            raise NotFound(f"{day.isoformat()} の会議はありません。")
+        if len(found) > 1:
+            channels = "、".join(m.channel_id for m in found)
+            raise InvalidValue(
+                f"{day.isoformat()} の会議が複数のチャンネルにあります（{channels}）。--channel で指定してください。"
+            )
+        return found[0]
     if day is not None:
         return find_meeting(ctx, uow, channel_id, day)
     today = ctx.today()

@@ -109,6 +109,8 @@ def run_command(
     if name == "decide":
         ctx.chat.open_form(trigger_id, decisions.decision_form(ctx, actor, channel_id, words[0]))
         return None
+    if name == "minutes final":
+        return documents.deliver_final_minutes(ctx, actor, channel_id, day)
     if name == "minutes":
         return documents.deliver_minutes(ctx, actor, channel_id, day)
     if name == "roles":
