@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import sys
 import threading
 from collections.abc import Iterator, MutableMapping
 from pathlib import Path
@@ -61,8 +62,14 @@ _SNIPPET_LENGTH = 60
 
 
 def default_templates_dir() -> Path:
-    """The templates shipped with the project: ``docs_templates/`` at the repository top."""
-    return Path(__file__).resolve().parents[2] / "docs_templates"
+    """The templates shipped with the project: ``docs_templates/`` at the repository top in
+    a checkout (or an editable install), else the copy a wheel installs as data files under
+    ``<prefix>/share/shienbot/templates``."""
+    checkout = Path(__file__).resolve().parents[2] / "docs_templates"
+    installed = Path(sys.prefix) / "share" / "shienbot" / "templates"
+    return (
+        checkout if (checkout / MINUTES_TEMPLATE).is_file() or not installed.is_dir() else installed
+    )
 
 
 class _SandboxEnvironment(SandboxedEnvironment):
