@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -18,6 +19,9 @@ from bot.services.admin import ensure_coordinators
 from bot.services.context import DocumentRenderer, ServiceContext
 from bot.settings import Settings
 from storage import Database
+
+if TYPE_CHECKING:
+    from bot.scheduling import ShienScheduler
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +44,26 @@ class Runtime:
     client: WebClient
     context: ServiceContext
     app: App
+    scheduler: ShienScheduler | None = None
 
     def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
         self.database.dispose()
+
+
+def attach_scheduler(
+    database: Database, context: ServiceContext, settings: Settings, *, run_jobs: bool = True
+) -> ShienScheduler:
+    """Plan timelines through a scheduler on the bot's database; run them if this process
+    gets the scheduler lease (``run_jobs``), paced to about one post per second per
+    conversation."""
+    from bot.scheduling import PacedChat, ShienScheduler
+
+    jobs_context = replace(context, chat=PacedChat(context.chat))
+    scheduler = ShienScheduler(database, jobs_context, tz=settings.tz, run_jobs=run_jobs)
+    context.scheduler = jobs_context.scheduler = scheduler
+    return scheduler.start()
 
 
 def build_runtime(
@@ -52,8 +73,13 @@ def build_runtime(
     clock: Callable[[], datetime] = system_clock,
     background: Executor | None = None,
     renderer: DocumentRenderer | None = None,
+    scheduler: bool = False,
+    run_jobs: bool = True,
 ) -> Runtime:
-    """Upgrade the database, connect to Slack, and assemble the Bolt app and services."""
+    """Upgrade the database, connect to Slack, and assemble the Bolt app and services.
+
+    With ``scheduler``, meeting timelines are planned in the database's job store, and run
+    here if this process holds the scheduler lease and ``run_jobs`` is set."""
     assert settings.slack_bot_token is not None
     token = settings.slack_bot_token.get_secret_value()
     database = Database(settings.resolved_database_url)
@@ -67,8 +93,9 @@ def build_runtime(
         clock=clock,
         tz=settings.tz,
         documents=renderer or document_renderer(settings),
-        calendar=JapaneseCalendar(),
+        calendar=JapaneseCalendar(settings.extra_holidays),
         municipality=settings.municipality,
+        timeline=settings.timeline,
     )
     ensure_coordinators(context, settings.coordinators)
     signing_secret = (
@@ -87,7 +114,8 @@ def build_runtime(
         logger=logging.getLogger("slack_bolt"),
     )
     register(app, context, background)
-    return Runtime(database=database, client=client, context=context, app=app)
+    runner = attach_scheduler(database, context, settings, run_jobs=run_jobs) if scheduler else None
+    return Runtime(database=database, client=client, context=context, app=app, scheduler=runner)
 
 
 def build_terminal_context(
@@ -112,7 +140,8 @@ def build_terminal_context(
         clock=clock,
         tz=settings.tz,
         documents=document_renderer(settings),
-        calendar=JapaneseCalendar(),
+        calendar=JapaneseCalendar(settings.extra_holidays),
         municipality=settings.municipality,
+        timeline=settings.timeline,
     )
     return database, context

@@ -11,7 +11,7 @@ import getpass
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,16 +30,12 @@ EXIT_USAGE = 2
 
 
 def configure_logging(verbose: bool = False) -> None:
-    """Log levels and formats only: no handler in this project logs request bodies or case
-    content, and third-party loggers that could (HTTP clients, SQL echo) stay at WARNING."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    for noisy in ("slack_bolt", "slack_sdk", "sqlalchemy", "urllib3", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    """The shipped configuration (``bot.log_config``): no request bodies or case content at
+    any level — third-party loggers that log bodies at DEBUG (slack_sdk, Bolt, HTTP clients,
+    SQL echo) are pinned at WARNING, and the handler drops their lower records regardless."""
+    from bot.log_config import configure
+
+    configure(verbose)
 
 
 def _database(settings: Settings):  # type: ignore[no-untyped-def]
@@ -145,7 +141,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.documents import DocumentTemplateError
 
     try:
-        runtime = build_runtime(settings, socket_mode=socket_mode)
+        runtime = build_runtime(
+            settings, socket_mode=socket_mode, scheduler=True, run_jobs=not args.no_scheduler
+        )
     except DocumentTemplateError as error:
         print(f"テンプレートエラー: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
@@ -273,6 +271,94 @@ def cmd_roles(settings: Settings, args: argparse.Namespace) -> int:
     return _document_command(settings, args, make)
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
+    """The audit trail for the privacy officer: CSV (UTF-8 with BOM, for Excel) to a file or
+    stdout. The export is itself audited."""
+    from bot.domain.calendar import parse_date
+    from bot.domain.errors import DomainError
+    from bot.services.access import Actor
+    from bot.services.audit_log import audit_csv
+
+    if not args.csv:
+        print(
+            "引数エラー: --csv を指定してください（例: shienbot audit --csv --out audit.csv）。",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        since = parse_date(args.since) if args.since else None
+    except DomainError as error:
+        print(f"引数エラー: --since — {error.message}", file=sys.stderr)
+        return EXIT_USAGE
+    database = _database(settings)
+    try:
+        text, rows = audit_csv(
+            database.unit_of_work, _utc_now, settings.tz, Actor(_operator()), since
+        )
+    except Exception as exc:
+        print(f"監査記録を読み出せませんでした: {_describe_db_error(exc)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    finally:
+        database.dispose()
+    data = text.encode("utf-8-sig")
+    if args.out:
+        Path(args.out).write_bytes(data)
+        print(f"監査記録 {rows}件を書き出しました: {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    return EXIT_OK
+
+
+def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
+    """Delete the raw inputs of meetings whose minutes have been final for longer than
+    ``SHIEN_RETENTION_DAYS``, leaving audit tombstones; ``--dry-run`` only counts."""
+    from bot.services.access import Actor
+    from bot.services.retention import purge_inputs
+
+    if settings.retention_days is None:
+        print(
+            "設定エラー: SHIEN_RETENTION_DAYS — 議事録の確定から入力を削除するまでの日数を"
+            "設定してください（例: 1825）。",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    database = _database(settings)
+    try:
+        report = purge_inputs(
+            database.unit_of_work,
+            _utc_now,
+            Actor(_operator()),
+            settings.retention_days,
+            dry_run=args.dry_run,
+        )
+    except Exception as exc:
+        print(f"削除できませんでした: {_describe_db_error(exc)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    finally:
+        database.dispose()
+    cutoff = report.cutoff.astimezone(settings.tz)
+    scope = (
+        f"議事録の確定から{settings.retention_days}日を過ぎた会議"
+        f"（{cutoff:%Y-%m-%d %H:%M} より前に確定）"
+    )
+    if report.dry_run:
+        print(
+            f"試行（削除していません）: {scope} {report.meetings}件の入力 {report.inputs}件が削除の対象です。"
+        )
+    else:
+        print(
+            f"{scope} {report.meetings}件の入力 {report.inputs}件を削除しました"
+            "（監査記録に削除の記録を残しました。確定した議事録は残っています）。"
+        )
+    return EXIT_OK
+
+
 def _describe_db_error(exc: Exception) -> str:
     """One line about a database failure: its kind and the driver's first line, no params."""
     original = getattr(exc, "orig", None) or exc
@@ -316,6 +402,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="HTTPモードの待ち受けアドレス（既定 127.0.0.1）"
     )
     serve.add_argument("--port", type=int, default=3000, help="HTTPモードのポート（既定 3000）")
+    serve.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="このプロセスでは予約送信（情報収集の開始・リマインド）を実行しません（予定の登録は行います）",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     demo = commands.add_parser(
@@ -344,6 +435,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     roles.add_argument("--out", help="出力先（ファイルまたはフォルダ。既定は roles-日付.docx）")
     roles.set_defaults(handler=cmd_roles)
+
+    audit = commands.add_parser(
+        "audit", help="監査記録を CSV（Excel で開ける UTF-8 BOM 付き）で書き出します"
+    )
+    audit.add_argument("--csv", action="store_true", help="CSV 形式で書き出します")
+    audit.add_argument("--since", metavar="YYYY-MM-DD", help="この日以降の記録だけ")
+    audit.add_argument("--out", help="出力先のファイル（既定は標準出力）")
+    audit.set_defaults(handler=cmd_audit)
+
+    purge = commands.add_parser(
+        "purge",
+        help="議事録の確定から SHIEN_RETENTION_DAYS 日を過ぎた会議の入力（スレッド・フォーム）を削除します",
+    )
+    purge.add_argument(
+        "--dry-run", action="store_true", help="削除せずに、対象の件数だけを表示します"
+    )
+    purge.set_defaults(handler=cmd_purge)
     return parser
 
 

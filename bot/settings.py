@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -23,6 +25,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.domain.calendar import parse_date, parse_time
+from bot.domain.errors import InvalidValue
+from bot.domain.timeline import TimelineSettings, parse_offset, parse_offsets
+
+T = TypeVar("T")
 _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
 # Variables whose values must never be echoed, even when malformed.
 SECRET_VARIABLES = frozenset({"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"})
@@ -73,6 +80,60 @@ class Settings(BaseSettings):
     )
     municipality: str = Field(default="", validation_alias="SHIEN_MUNICIPALITY", max_length=40)
     templates_dir: Path | None = Field(default=None, validation_alias="SHIEN_TEMPLATES_DIR")
+    open_before: str = Field(default="7d", validation_alias="SHIEN_OPEN_BEFORE")
+    reminders: str = Field(default="3d,1d", validation_alias="SHIEN_REMINDERS")
+    reminder_time: str = Field(default="09:00", validation_alias="SHIEN_REMINDER_TIME")
+    extra_holidays: Annotated[tuple[date, ...], NoDecode] = Field(
+        default=(), validation_alias="SHIEN_EXTRA_HOLIDAYS"
+    )
+
+    @field_validator("open_before")
+    @classmethod
+    def _open_before_form(cls, value: str) -> str:
+        _domain_value(parse_offset, value)
+        return value.strip()
+
+    @field_validator("reminders")
+    @classmethod
+    def _reminders_form(cls, value: str) -> str:
+        _domain_value(parse_offsets, value)
+        return value.strip()
+
+    @field_validator("reminder_time")
+    @classmethod
+    def _reminder_time_form(cls, value: str) -> str:
+        _domain_value(parse_time, value)
+        return value.strip()
+
+    @field_validator("extra_holidays", mode="before")
+    @classmethod
+    def _split_holidays(cls, value: Any) -> tuple[date, ...]:
+        if value is None:
+            return ()
+        items = value.split(",") if isinstance(value, str) else list(value)
+        return tuple(
+            sorted(
+                {
+                    item if isinstance(item, date) else _domain_value(parse_date, str(item))
+                    for item in items
+                    if str(item).strip()
+                }
+            )
+        )
+
+    retention_days: int | None = Field(default=None, validation_alias="SHIEN_RETENTION_DAYS")
+
+    @field_validator("retention_days", mode="before")
+    @classmethod
+    def _retention_form(cls, value: Any) -> int | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = str(value).strip()
+        if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 36_500:
+            raise ValueError(
+                "保存日数は1〜36500の整数で指定してください（例: 1825 で確定から5年）。"
+            )
+        return int(text)
 
     @field_validator("templates_dir")
     @classmethod
@@ -163,9 +224,26 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def timeline(self) -> TimelineSettings:
+        """The meeting timeline's offsets (already validated)."""
+        return TimelineSettings(
+            open_before=parse_offset(self.open_before),
+            reminders=parse_offsets(self.reminders),
+            reminder_time=parse_time(self.reminder_time),
+        )
+
     def safe_database_url(self) -> str:
         """The database URL with any password masked, for messages and ``shienbot check``."""
         return make_url(self.resolved_database_url).render_as_string(hide_password=True)
+
+
+def _domain_value(parse: Callable[[str], T], value: str) -> T:
+    """A domain parser's Japanese error becomes the setting's one-line message."""
+    try:
+        return parse(value)
+    except InvalidValue as error:
+        raise ValueError(error.message) from None
 
 
 def _none_if_blank(value: SecretStr | None) -> SecretStr | None:
@@ -185,6 +263,11 @@ _FIELD_TO_VARIABLE = {
     "coordinators": "SHIEN_COORDINATORS",
     "municipality": "SHIEN_MUNICIPALITY",
     "templates_dir": "SHIEN_TEMPLATES_DIR",
+    "open_before": "SHIEN_OPEN_BEFORE",
+    "reminders": "SHIEN_REMINDERS",
+    "reminder_time": "SHIEN_REMINDER_TIME",
+    "extra_holidays": "SHIEN_EXTRA_HOLIDAYS",
+    "retention_days": "SHIEN_RETENTION_DAYS",
 }
 
 

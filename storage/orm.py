@@ -30,6 +30,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -38,6 +39,7 @@ from sqlalchemy import (
     String,
     Text,
     Time,
+    Unicode,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -405,3 +407,32 @@ class ProcessedRequestRow(Base):
 
     key: Mapped[str] = mapped_column(String(REF), primary_key=True)
     created_at: Mapped[datetime]
+
+
+# --------------------------------------------------------------------------- scheduling
+
+
+class SchedulerLeaseRow(Base):
+    """Who runs the scheduler of this database: one row per lease name, held by one process
+    until ``expires_at`` unless renewed (see :mod:`storage.lease`)."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(REF))
+    acquired_at: Mapped[datetime]
+    renewed_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class SchedulerJobRow(Base):
+    """APScheduler 3's job table (``SQLAlchemyJobStore``), created by the migrations so that
+    the schema has one owner; the columns are exactly the ones APScheduler declares.
+    ``job_state`` is a pickled job: a function reference and opaque IDs, never content."""
+
+    __tablename__ = "apscheduler_jobs"
+    __table_args__ = (Index(None, "next_run_time"),)
+
+    id: Mapped[str] = mapped_column(Unicode(191), primary_key=True)
+    next_run_time: Mapped[float | None] = mapped_column(Float(25))
+    job_state: Mapped[bytes] = mapped_column(LargeBinary)

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import delete, exists, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -449,6 +449,14 @@ class SqlMeetingRepository(_Repository):
         )
         return [meeting_to_domain(row) for row in self._session.scalars(query)]
 
+    def finalised_before(self, cutoff: datetime) -> Sequence[Meeting]:
+        query = (
+            select(MeetingRow)
+            .where(MeetingRow.minutes_final_at.is_not(None), MeetingRow.minutes_final_at < cutoff)
+            .order_by(MeetingRow.minutes_final_at, MeetingRow.id)
+        )
+        return [meeting_to_domain(row) for row in self._session.scalars(query)]
+
     def save(self, meeting: Meeting) -> None:
         # Moving a meeting to a date the channel already has is a duplicate, too.
         with self._unique(self._duplicate(meeting)):
@@ -654,6 +662,10 @@ class SqlAgendaRepository(_Repository):
         with self._unique(self._DUPLICATE):
             agenda_item_from_domain(item, self._row(AgendaItemRow, item.id, "議題"))
 
+    def remove(self, item_id: str) -> None:
+        self._session.delete(self._row(AgendaItemRow, item_id, "議題"))
+        self._session.flush()
+
 
 # --------------------------------------------------------------------------- agency inputs
 
@@ -727,6 +739,10 @@ class SqlAgencyInputRepository(_Repository):
         with self._unique(self._DUPLICATE):
             row = self._row(AgencyInputRow, agency_input.id, "機関からの情報")
             agency_input_from_domain(agency_input, row)
+
+    def delete(self, input_id: str) -> None:
+        self._session.delete(self._row(AgencyInputRow, input_id, "機関からの情報"))
+        self._session.flush()
 
 
 # --------------------------------------------------------------------------- acknowledgements
@@ -986,6 +1002,9 @@ class SqlAuditTrail(_Repository):
         target_id: str | None = None,
         actor: str | None = None,
         limit: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        case_code: str | None = None,
     ) -> Sequence[AuditEvent]:
         """Events oldest first; with ``limit``, the most recent ``limit`` events (oldest first)."""
         query = select(AuditEventRow)
@@ -993,6 +1012,23 @@ class SqlAuditTrail(_Repository):
             query = query.where(AuditEventRow.target_id == target_id)
         if actor is not None:
             query = query.where(AuditEventRow.actor == actor)
+        if since is not None:
+            query = query.where(AuditEventRow.at >= since)
+        if until is not None:
+            query = query.where(AuditEventRow.at < until)
+        if case_code is not None:
+            # ``detail`` is ``key=value`` pairs joined by ``;``: match the whole pair, so
+            # that R8-100 does not select R8-1000. Codes hold no LIKE wildcards.
+            pair = f"case={case_code}"
+            query = query.where(
+                or_(
+                    AuditEventRow.target_id == case_code,
+                    AuditEventRow.detail == pair,
+                    AuditEventRow.detail.like(f"{pair};%"),
+                    AuditEventRow.detail.like(f"%;{pair}"),
+                    AuditEventRow.detail.like(f"%;{pair};%"),
+                )
+            )
         if limit is not None:
             newest = query.order_by(AuditEventRow.seq.desc()).limit(limit)
             rows = builtins.list(self._session.scalars(newest))
@@ -1037,6 +1073,10 @@ class SqlProcessedRequests(_Repository):
         # reliable for ORM-enabled inserts).
         inserted = self._session.execute(statement.returning(table.key)).first()
         return inserted is not None
+
+    def release(self, key: str) -> None:
+        """Forget ``key``: the send it guarded failed, so a later attempt may claim it again."""
+        self._session.execute(delete(ProcessedRequestRow).where(ProcessedRequestRow.key == key))
 
     def is_claimed(self, key: str) -> bool:
         """Whether ``key`` has been claimed (committed, or earlier in this unit of work)."""

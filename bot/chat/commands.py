@@ -14,9 +14,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, time
 
-from bot.domain.calendar import parse_date, parse_time
+from bot.domain.calendar import parse_date, parse_time, parse_weekday
 from bot.domain.errors import DomainError
-from bot.domain.model import MeetingKind, Occasion
+from bot.domain.model import CaseCode, MeetingKind, Occasion
 
 
 class CommandError(DomainError):
@@ -64,11 +64,26 @@ USAGE: dict[str, tuple[str, str]] = {
         "/shien adhoc 2026-12-08 14:00 [重層]",
         "随時の支援会議（または重層的支援会議）を登録します",
     ),
+    "monthly": (
+        "/shien monthly 2 火 14:00 [重層] [休日:next]",
+        "定例会議（例: 毎月第2火曜 14:00。最終週は last）を設定し、今後6回の日程を表示します。"
+        "閉庁日は 休日:next（翌開庁日）・prev（前の開庁日）・skip（休会）",
+    ),
+    "meetings": ("/shien meetings", "このチャンネルの今後の会議（議題数・状況）を表示します"),
+    "cancel": ("/shien cancel 2026-12-08", "会議を中止します（依頼済みの構成員にDMで通知）"),
+    "move": (
+        "/shien move 2026-12-08 2026-12-10 [14:00]",
+        "会議の日時を変更します（依頼済みの構成員にDMで通知）",
+    ),
     "case new": (
         "/shien case new houkatsu csw [重層] [同意:2026-11-20] [緊急]",
         "事例を登録し、事例番号（R8-001 など）を返します。引数なしでフォームを開きます",
     ),
     "consent": ("/shien consent R8-001 2026-11-20", "本人同意の日付を記録します"),
+    "consent withdraw": (
+        "/shien consent withdraw R8-001 [2026-12-01]",
+        "本人同意の撤回を記録し、今後の重層的支援会議の議題から外します",
+    ),
     "agenda add": (
         "/shien agenda add R8-001 [2026-12-08] [場面:再プラン]",
         "事例を次回（または指定日）の会議の議題にします",
@@ -97,6 +112,10 @@ USAGE: dict[str, tuple[str, str]] = {
         "/shien roles [2026-12-08]",
         "役割分担表（Word）を受け取り、各機関には自機関の役割だけを送ります",
     ),
+    "audit": (
+        "/shien audit [R8-001]",
+        "監査記録（誰がいつ何をしたか）を新しい順に表示します。日付（2026-12-08）でも絞り込めます（事務局）",
+    ),
 }
 
 ALIASES = {
@@ -112,6 +131,18 @@ ALIASES = {
     "adhoc": "adhoc",
     "随時": "adhoc",
     "臨時": "adhoc",
+    "monthly": "monthly",
+    "定例": "monthly",
+    "毎月": "monthly",
+    "meetings": "meetings",
+    "会議一覧": "meetings",
+    "予定": "meetings",
+    "cancel": "cancel",
+    "中止": "cancel",
+    "move": "move",
+    "変更": "move",
+    "移動": "move",
+    "延期": "move",
     "case": "case",
     "事例": "case",
     "consent": "consent",
@@ -137,6 +168,9 @@ ALIASES = {
     "roles": "roles",
     "役割分担表": "roles",
     "役割表": "roles",
+    "audit": "audit",
+    "監査": "audit",
+    "監査記録": "audit",
 }
 VERBS = {
     "add": "add",
@@ -167,7 +201,8 @@ _LEAD_WORDS = {"主担当", "lead"}
 _CONSENT_KEYS = {"同意", "consent"}
 _OCCASION_KEYS = {"場面", "occasion"}
 _DUE_KEYS = {"期限", "due"}
-_KEYS = _CONSENT_KEYS | _OCCASION_KEYS | _DUE_KEYS
+_POLICY_KEYS = {"休日", "holiday", "policy"}
+_KEYS = _CONSENT_KEYS | _OCCASION_KEYS | _DUE_KEYS | _POLICY_KEYS
 _TAKES_USERS = {"coordinator add", "agency add", "agency remove"}
 _VERB_HEADS = ("coordinator", "agency", "case", "agenda")
 # NFKC leaves these dashes alone; Japanese phones often type "ー" or "−" for "-".
@@ -242,6 +277,8 @@ def _time(text: str) -> time:
 
 
 _FINAL_WORDS = {"final", "確定"}
+_WITHDRAW_WORDS = {"withdraw", "撤回", "取消", "取り消し"}
+_CASE_CODE_LIKE = re.compile(r"^[A-Za-z]")
 
 
 def _split_head(word: str) -> tuple[str, str | None] | None:
@@ -298,6 +335,100 @@ def parse(text: str) -> Command:
         raise CommandError(f"{error.message}\n{_usage(name)}") from None
 
 
+_POLICIES = {
+    "next": "next",
+    "翌": "next",
+    "翌日": "next",
+    "翌開庁日": "next",
+    "prev": "prev",
+    "previous": "prev",
+    "前": "prev",
+    "前日": "prev",
+    "前開庁日": "prev",
+    "skip": "skip",
+    "休会": "skip",
+    "なし": "skip",
+}
+_LAST_WORDS = {"last", "最終", "最後", "-1"}
+_ORDINAL_WEEKDAY = re.compile(r"^(?:第)?([1-5]|最終|last)(?:週)?(.+)$", re.IGNORECASE)
+
+
+def _ordinal(text: str) -> str:
+    word = text.lower().removeprefix("第").removesuffix("週")
+    if word in _LAST_WORDS:
+        return "-1"
+    if word in ("1", "2", "3", "4", "5"):
+        return word
+    raise CommandError(
+        _quoted(text, "は第何週として読めません。", "第何週として読めない値があります。")
+        + f"1〜5 または last（最終）で指定してください。\n{_usage('monthly')}"
+    )
+
+
+def _parse_schedule(name: str, plain: list[str]) -> Command:
+    """``monthly``, ``meetings``, ``cancel`` and ``move``."""
+    if name == "meetings":
+        if plain:
+            raise CommandError(f"このコマンドには引数はありません。\n{_usage(name)}")
+        return Command(name)
+    if name == "cancel":
+        if len(plain) != 1:
+            raise CommandError(f"中止する会議の日付を1つ指定してください。\n{_usage(name)}")
+        return Command(name, day=_date(plain[0]))
+    if name == "move":
+        if len(plain) not in (2, 3):
+            raise CommandError(
+                f"今の日付と新しい日付（と開始時刻）を指定してください。\n{_usage(name)}"
+            )
+        return Command(
+            name,
+            day=_date(plain[0]),
+            start=_time(plain[2]) if len(plain) == 3 else None,
+            extra={"to": _date(plain[1]).isoformat()},
+        )
+    kind = MeetingKind.SUPPORT
+    policy = "next"
+    args: list[str] = []
+    seen: set[str] = set()
+    for word in plain:
+        pair = _key_value(word)
+        if word in _MULTILAYER_WORDS:
+            kind = MeetingKind.MULTILAYER
+        elif pair and pair[0] in _POLICY_KEYS:
+            _one_value(seen, "休日", name)
+            found = _POLICIES.get(pair[1].lower())
+            if found is None:
+                raise CommandError(
+                    "休日の扱いは next（翌開庁日）・prev（前の開庁日）・skip（休会）のいずれかです。\n"
+                    + _usage(name)
+                )
+            policy = found
+        elif pair and not _TIME_LIKE.match(word):
+            raise CommandError(
+                _quoted(word, "は指定できません。", "指定できない項目があります。")
+                + f"\n{_usage(name)}"
+            )
+        else:
+            args.append(word)
+    if len(args) == 2 and (match := _ORDINAL_WEEKDAY.match(args[0])):  # 第2火曜 14:00
+        args = [match.group(1), match.group(2), args[1]]
+    if len(args) != 3:
+        raise CommandError(f"第何週・曜日・開始時刻を指定してください。\n{_usage(name)}")
+    return Command(
+        name,
+        start=_time(args[2]),
+        kind=kind,
+        extra={
+            "ordinal": _ordinal(args[0]),
+            "weekday": str(parse_weekday(args[1])),
+            "policy": policy,
+        },
+    )
+
+
+_TIME_LIKE = re.compile(r"^\d{1,2}:\d{2}$")
+
+
 def _one_value(seen: set[str], key: str, name: str) -> None:
     if key in seen:
         raise CommandError(f"{key}は1つだけ指定してください。\n{_usage(name)}")
@@ -352,6 +483,8 @@ def _parse_args(name: str, words: list[_Word]) -> Command:
         if len(args) != 2:
             raise CommandError(f"日付と開始時刻を指定してください。\n{_usage(name)}")
         return Command(name, day=_date(args[0]), start=_time(args[1]), kind=kind)
+    if name in ("monthly", "meetings", "cancel", "move"):
+        return _parse_schedule(name, plain)
     if name == "case new":
         kind = (
             MeetingKind.MULTILAYER
@@ -382,6 +515,21 @@ def _parse_args(name: str, words: list[_Word]) -> Command:
             consent_on=consent_on,
             urgent=any(w in _URGENT_WORDS for w in plain),
         )
+    if name == "consent" and plain and plain[0].lower() in _WITHDRAW_WORDS:
+        name = "consent withdraw"
+        if not 2 <= len(plain) <= 3:
+            raise CommandError(f"事例番号を指定してください。\n{_usage(name)}")
+        return Command(
+            name, words=(plain[1],), consent_on=_date(plain[2]) if len(plain) == 3 else None
+        )
+    if name == "audit":
+        if len(plain) > 1:
+            raise CommandError(f"指定できるのは事例番号か日付のどちらか1つです。\n{_usage(name)}")
+        if not plain:
+            return Command(name)
+        if _CASE_CODE_LIKE.match(plain[0]):
+            return Command(name, words=(str(CaseCode.parse(plain[0])),))
+        return Command(name, day=_date(plain[0]))
     if name == "consent":
         if len(plain) != 2:
             raise CommandError(f"事例番号と同意の日付を指定してください。\n{_usage(name)}")

@@ -608,6 +608,7 @@ class AuditAction(StrEnum):
     CONSENT_RECORDED = "consent.recorded"
     CONSENT_WITHDRAWN = "consent.withdrawn"
     AGENDA_ADDED = "agenda.added"
+    AGENDA_REMOVED = "agenda.removed"
     COLLECTION_OPENED = "collection.opened"
     NOTICE_ACKNOWLEDGED = "notice.acknowledged"
     INPUT_RECORDED = "input.recorded"
@@ -615,10 +616,13 @@ class AuditAction(StrEnum):
     INPUT_EDITED = "input.edited"
     INPUT_WITHDRAWN = "input.withdrawn"
     INPUT_REJECTED = "input.rejected"
+    INPUT_FLAGGED = "input.flagged"  # looks like it carries direct identifiers (kinds only)
+    INPUT_PURGED = "input.purged"  # deleted after the retention period: a tombstone
     ROLE_ASSIGNED = "role.assigned"
     DECISION_RECORDED = "decision.recorded"
     DOCUMENT_DOWNLOADED = "document.downloaded"
     MINUTES_FINALISED = "minutes.finalised"
+    AUDIT_VIEWED = "audit.viewed"
     ACCESS_DENIED = "access.denied"
 
 

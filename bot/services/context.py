@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Protocol
 
 from bot.domain.calendar import JapaneseCalendar
+from bot.domain.timeline import PlannedSend, TimelineSettings
 from bot.services.chat import ChatGateway
 from bot.services.document_views import MinutesView, RoleSummaryView
-from bot.services.ports import UnitOfWork
+from bot.services.ports import JobScheduler, UnitOfWork
 
 
 class DocumentRenderer(Protocol):
@@ -19,6 +20,16 @@ class DocumentRenderer(Protocol):
 
 
 Clock = Callable[[], datetime]  # aware "now"
+
+
+class NoScheduler:
+    """No scheduler wired in (the demo, terminal commands, most tests): nothing is planned."""
+
+    def plan(self, sends: Sequence[PlannedSend]) -> None:
+        return None
+
+    def unplan(self, keys: Sequence[str]) -> None:
+        return None
 
 
 @dataclass
@@ -32,6 +43,9 @@ class ServiceContext:
     documents: DocumentRenderer
     calendar: JapaneseCalendar = field(default_factory=JapaneseCalendar)
     municipality: str = ""  # 自治体名, used in meeting names ("架空市")
+    # Scheduled sends (opening, reminders, notices): none unless a scheduler is wired in.
+    scheduler: JobScheduler = field(default_factory=lambda: NoScheduler())
+    timeline: TimelineSettings = field(default_factory=TimelineSettings)
 
     def now(self) -> datetime:
         return self.clock().astimezone(self.tz)

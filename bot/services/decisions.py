@@ -15,6 +15,7 @@ from bot.domain.model import (
     RoleAssignment,
     designate_lead,
 )
+from bot.services import scheduling
 from bot.services.access import Actor, require_coordinator
 from bot.services.admin import resolve_agencies
 from bot.services.audit import audit
@@ -219,4 +220,6 @@ def submit_decision(ctx: ServiceContext, actor: Actor, metadata: str, values: Fo
         )
         uow.commit()
         label = meeting_label(meeting, ctx.tz)
+    if decision.next_monitoring_on is not None:
+        scheduling.monitoring_planned(ctx, meeting.id, case.id, decision.next_monitoring_on)
     return f"{case.code} の決定事項を記録しました（{label}・結果: {outcome.label}）。"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.domain import identifiers
 from bot.domain.errors import Duplicate, NotFound
+from bot.domain.identifiers import IdentifierKind
 from bot.domain.model import (
     AgencyInput,
     AgendaItem,
@@ -110,7 +112,9 @@ def record_reply(
                 return ReplyOutcome.ALREADY_RECORDED
             action = AuditAction.INPUT_RECORDED if confirmed else AuditAction.INPUT_HELD
             audit(ctx, uow, actor, action, "input", agency_input.id, f"case={code}")
+            kinds = _flag(ctx, uow, actor, agency_input.id, code, agency_input.text)
             uow.commit()
+            coordinator = meeting.created_by
 
     if not agencies:
         ctx.chat.post_ephemeral(
@@ -140,6 +144,8 @@ def record_reply(
             ),
         )
         return ReplyOutcome.REJECTED
+    if kinds:
+        _warn_identifiers(ctx, channel_id, user_id, coordinator, code, kinds, editable=True)
     if not confirmed:
         ctx.chat.post_ephemeral(
             channel_id,
@@ -168,18 +174,98 @@ def edit_reply(ctx: ServiceContext, channel_id: str, message_id: str, text: str)
         )
         if agency_input is None or agency_input.state is InputState.WITHDRAWN:
             return False
+        before = set(identifiers.detect(agency_input.text))
         agency_input.edit(clean_user_text(text, max_length=40_000), at=ctx.clock())
         uow.inputs.save(agency_input)
+        author = Actor(agency_input.author_user_id)
+        audit(ctx, uow, author, AuditAction.INPUT_EDITED, "input", agency_input.id)
+        # Only kinds the edit added are flagged: a retried edit event adds none.
+        kinds = tuple(k for k in identifiers.detect(agency_input.text) if k not in before)
+        meeting = uow.meetings.get(agency_input.meeting_id)
+        case = uow.cases.get(agency_input.case_id)
+        assert meeting is not None and case is not None
+        code = str(case.code)
+        if kinds:
+            audit(
+                ctx,
+                uow,
+                author,
+                AuditAction.INPUT_FLAGGED,
+                "input",
+                agency_input.id,
+                f"case={code};kinds={identifiers.codes(kinds)}",
+            )
+        uow.commit()
+    if kinds:
+        _warn_identifiers(
+            ctx, channel_id, author.user_id, meeting.created_by, code, kinds, editable=True
+        )
+    return True
+
+
+def _flag(
+    ctx: ServiceContext, uow: UnitOfWork, actor: Actor, input_id: str, code: str, text: str
+) -> tuple[IdentifierKind, ...]:
+    """Audit ``input.flagged`` (the kinds only, never the text) if ``text`` looks like it
+    carries direct identifiers. The input is recorded all the same."""
+    kinds = identifiers.detect(text)
+    if kinds:
         audit(
             ctx,
             uow,
-            Actor(agency_input.author_user_id),
-            AuditAction.INPUT_EDITED,
+            actor,
+            AuditAction.INPUT_FLAGGED,
             "input",
-            agency_input.id,
+            input_id,
+            f"case={code};kinds={identifiers.codes(kinds)}",
         )
-        uow.commit()
-    return True
+    return kinds
+
+
+def _warn_identifiers(
+    ctx: ServiceContext,
+    channel_id: str,
+    user_id: str,
+    coordinator: str,
+    code: str,
+    kinds: tuple[IdentifierKind, ...],
+    *,
+    editable: bool,
+) -> None:
+    """The author is warned privately; the coordinator is told who and which kinds (never
+    the text)."""
+    what = identifiers.labels(kinds)
+    fix = (
+        "投稿を編集して該当の部分を削除するか、投稿を削除して書き直してください。"
+        if editable
+        else "フォームの入力は編集できないため、訂正が必要な場合は事務局にご連絡ください。"
+    )
+    ctx.chat.post_ephemeral(
+        channel_id,
+        user_id,
+        Message(
+            f"{code} への入力に個人を特定できる情報（{what}）が含まれている可能性があります。",
+            (
+                Paragraph(
+                    f"{code} への入力は記録しましたが、{what}が含まれている可能性があります。"
+                    "チャットには氏名・住所・電話番号などの個人を特定できる情報を書かない決まりです。"
+                    + fix
+                ),
+            ),
+        ),
+    )
+    ctx.chat.send_direct(
+        coordinator,
+        Message(
+            f"{code} への入力に個人を特定できる情報の可能性があります。",
+            (
+                Paragraph(
+                    f"{code} への {mention(user_id)} さんの入力に、{what}が含まれている可能性があります"
+                    "（記録済み・投稿者には修正を依頼済み）。必要に応じて確認してください。"
+                ),
+            ),
+        ),
+    )
 
 
 def withdraw_reply(ctx: ServiceContext, channel_id: str, message_id: str) -> bool:
@@ -285,6 +371,11 @@ def submit_input_form(
             agency_input.id,
             f"case={code};form",
         )
+        kinds = _flag(ctx, uow, actor, agency_input.id, code, text)
         uow.commit()
+    if kinds:
+        _warn_identifiers(
+            ctx, meeting.channel_id, actor.user_id, meeting.created_by, code, kinds, editable=False
+        )
     refresh_thread(ctx, item.meeting_id, item.case_id)
     return f"{code} への入力（{agency.name}）を記録しました。"

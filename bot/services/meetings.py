@@ -22,6 +22,7 @@ from bot.domain.model import (
     MeetingState,
     Occasion,
 )
+from bot.domain.timeline import PlannedSend, SendKind, open_key, opening_time, plan_meeting
 from bot.services.access import (
     Actor,
     PermissionDenied,
@@ -124,6 +125,9 @@ def schedule_adhoc(
         audit(ctx, uow, actor, AuditAction.MEETING_CREATED, "meeting", meeting.id, f"date={day}")
         uow.commit()
         label = meeting_label(meeting, ctx.tz)
+    ctx.scheduler.plan(
+        plan_meeting(meeting.id, meeting.starts_at(ctx.tz), ctx.now(), ctx.calendar, ctx.timeline)
+    )
     return (
         f"会議を登録しました: {label}\n"
         f"次は議題を追加してください（/shien agenda add R8-001 {day.isoformat()}）。"
@@ -170,7 +174,17 @@ def add_to_agenda(
     if collecting:
         _open_threads(ctx, meeting.id)
         return f"{case.code} を {label} の議題に追加し、スレッドを作成しました。"
+    _open_soon_if_due(ctx, meeting)
     return f"{case.code} を {label} の議題に追加しました（{position}件目）。"
+
+
+def _open_soon_if_due(ctx: ServiceContext, meeting: Meeting) -> None:
+    """An ad-hoc meeting inside its collection window opens as soon as it has an agenda."""
+    now, start = ctx.now(), meeting.starts_at(ctx.tz)
+    if meeting.state is MeetingState.SCHEDULED and (
+        opening_time(start, ctx.calendar, ctx.timeline) <= now < start
+    ):
+        ctx.scheduler.plan([PlannedSend(now, SendKind.OPEN, open_key(meeting.id), meeting.id)])
 
 
 def open_collection(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None) -> str:
@@ -308,6 +322,27 @@ def _asked_members(uow: UnitOfWork, cases: list[Case]) -> dict[str, list[Case]]:
     return per_user
 
 
+def pending_members(uow: UnitOfWork, meeting_id: str) -> dict[str, list[str]]:
+    """Each active member of an agency that has not answered a case, with those case codes."""
+    per_user: dict[str, list[str]] = defaultdict(list)
+    for item in uow.agenda.for_meeting(meeting_id):
+        case = _case(uow, item.case_id)
+        answered = {i.agency_id for i in uow.inputs.for_case(meeting_id, case.id) if i.counts}
+        for agency_id in case.asked_agency_ids:
+            if agency_id in answered:
+                continue
+            for membership in uow.memberships.for_agency(agency_id, active_only=True):
+                if str(case.code) not in per_user[membership.user_id]:
+                    per_user[membership.user_id].append(str(case.code))
+    return per_user
+
+
+def asked_members(uow: UnitOfWork, meeting_id: str) -> list[str]:
+    """Every active member of an agency asked for a case on the meeting's agenda."""
+    cases = [_case(uow, i.case_id) for i in uow.agenda.for_meeting(meeting_id)]
+    return list(_asked_members(uow, cases))
+
+
 def _prompt_members(ctx: ServiceContext, meeting_id: str) -> int:
     """One prompt DM per member and meeting, ever (an idempotency key guards re-runs)."""
     with ctx.uow() as uow:
@@ -422,20 +457,24 @@ def acknowledge(
 
 def status(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None) -> str:
     """Coordinators see every case; a confirmed member sees the cases their agency is asked
-    for; others see nothing about cases."""
+    for; others see nothing about cases. Audited as ``case.viewed`` per case shown (or
+    ``access.denied``)."""
     with ctx.uow() as uow:
         meeting = find_meeting(ctx, uow, channel_id, day)
-        coordinator = is_coordinator(uow, actor)
+        active = ctx.chat.user_is_active(actor.user_id)  # a deactivated account fails closed
+        coordinator = is_coordinator(uow, actor) and active
         items = list(uow.agenda.for_meeting(meeting.id))
         cases = [_case(uow, i.case_id) for i in items]
         if not coordinator:
             cases = [c for c in cases if asked_agencies_of(uow, actor.user_id, c)]
-            if not cases:
+            if not cases or not active:
+                deny(ctx, uow, actor, "meeting", meeting.id, "status_not_member")
                 raise PermissionDenied(
                     "この会議の依頼先機関の構成員として登録されていないため、状況は表示できません。"
                     "事務局にお問い合わせください。"
                 )
             if not has_confirmed(uow, meeting, actor.user_id):
+                deny(ctx, uow, actor, "meeting", meeting.id, "status_not_confirmed")
                 raise PermissionDenied(
                     "先に守秘義務の確認をお願いします（/shien ack）。確認後に状況を表示できます。"
                 )
@@ -455,6 +494,18 @@ def status(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
             lines.append(f"• {case.code}: " + " / ".join(parts))
         if not cases:
             lines.append("（表示できる事例はありません）")
+        # Every allowed read of case data leaves its trace, like every refusal.
+        for case in cases:
+            audit(
+                ctx,
+                uow,
+                actor,
+                AuditAction.CASE_VIEWED,
+                "case",
+                str(case.code),
+                f"via=status;meeting={meeting.id}",
+            )
+        uow.commit()
     return "\n".join(lines)
 
 
@@ -467,16 +518,7 @@ def remind(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
             raise DomainError(
                 "この会議の情報収集はまだ始まっていません。先に /shien open を実行してください。"
             )
-        cases = [_case(uow, i.case_id) for i in uow.agenda.for_meeting(meeting.id)]
-        per_user: dict[str, list[str]] = defaultdict(list)
-        for case in cases:
-            answered = {i.agency_id for i in uow.inputs.for_case(meeting.id, case.id) if i.counts}
-            for agency_id in case.asked_agency_ids:
-                if agency_id in answered:
-                    continue
-                for membership in uow.memberships.for_agency(agency_id, active_only=True):
-                    if str(case.code) not in per_user[membership.user_id]:
-                        per_user[membership.user_id].append(str(case.code))
+        per_user = pending_members(uow, meeting.id)
         label = meeting_label(meeting, ctx.tz)
     sent = 0
     for user_id, codes in per_user.items():

@@ -12,7 +12,7 @@ second copy.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -33,6 +33,7 @@ from bot.domain.model import (
     MeetingSeries,
     RoleAssignment,
 )
+from bot.domain.timeline import PlannedSend
 
 
 class AgencyRepository(Protocol):
@@ -83,6 +84,10 @@ class MeetingRepository(Protocol):
         """Not cancelled, on or after ``from_day``, earliest first."""
         ...
 
+    def finalised_before(self, cutoff: datetime) -> Sequence[Meeting]:
+        """Meetings whose minutes were made final before ``cutoff``, oldest first."""
+        ...
+
     def save(self, meeting: Meeting) -> None: ...
 
 
@@ -109,6 +114,9 @@ class AgendaRepository(Protocol):
     def for_case(self, case_id: str) -> Sequence[AgendaItem]: ...
     def by_thread(self, thread_ref: str) -> AgendaItem | None: ...
     def save(self, item: AgendaItem) -> None: ...
+    def remove(self, item_id: str) -> None:
+        """Take an item off its meeting's agenda (e.g. consent withdrawn before a 重層 meeting)."""
+        ...
 
 
 class AgencyInputRepository(Protocol):
@@ -120,6 +128,9 @@ class AgencyInputRepository(Protocol):
 
     def for_case(self, meeting_id: str, case_id: str) -> Sequence[AgencyInput]: ...
     def save(self, agency_input: AgencyInput) -> None: ...
+    def delete(self, input_id: str) -> None:
+        """Delete an input for good (retention); the caller leaves an audit tombstone."""
+        ...
 
 
 class AcknowledgementRepository(Protocol):
@@ -165,8 +176,13 @@ class AuditTrail(Protocol):
         target_id: str | None = None,
         actor: str | None = None,
         limit: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        case_code: str | None = None,
     ) -> Sequence[AuditEvent]:
-        """Oldest first."""
+        """Oldest first; with ``limit``, the newest ``limit`` events. ``since`` is inclusive,
+        ``until`` exclusive. ``case_code`` selects the events about a case: its code is the
+        target, or the detail names it (``case=R8-001``)."""
         ...
 
 
@@ -176,6 +192,26 @@ class ProcessedRequests(Protocol):
     def claim(self, key: str) -> bool:
         """Record ``key`` in this unit of work. False if it was already recorded (committed)."""
         ...
+
+    def release(self, key: str) -> None:
+        """Forget ``key`` (in this unit of work): the send it guarded failed and may be retried."""
+        ...
+
+    def is_claimed(self, key: str) -> bool:
+        """Whether ``key`` has been claimed (committed, or earlier in this unit of work)."""
+        ...
+
+
+class JobScheduler(Protocol):
+    """Runs planned sends at their due time (the scheduler adapter); IDs travel, not objects.
+
+    Jobs are keyed by the send's idempotency key: planning a key again replaces its job.
+    A job that fires for a meeting that has since moved, been cancelled or passed drops
+    itself, so forgetting to unplan is harmless; unplanning only keeps the store tidy.
+    """
+
+    def plan(self, sends: Sequence[PlannedSend]) -> None: ...
+    def unplan(self, keys: Sequence[str]) -> None: ...
 
 
 class UnitOfWork(Protocol):

@@ -448,3 +448,8 @@ def test_help_text_lists_every_subcommand() -> None:
     for usage, what in USAGE.values():
         assert usage in text
         assert what in text
+
+
+def test_holiday_policy_with_a_space_after_the_colon() -> None:
+    typed = parse("monthly 2 火 14:00 休日: skip")
+    assert typed == parse("monthly 2 火 14:00 休日:skip")

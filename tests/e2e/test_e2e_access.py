@@ -307,3 +307,19 @@ def test_a_multilayer_meeting_refuses_a_case_without_consent(workspace: LocalWor
     answer = ws.command(COORDINATOR, CHANNEL, f"consent {code} {_consent_day()}")
     assert "本人同意" in answer, answer
     assert "議題に追加" in ws.command(COORDINATOR, CHANNEL, f"agenda add {code}")
+
+
+def test_an_allowed_status_read_is_audited_per_case(workspace: LocalWorkspace) -> None:
+    """Every access to case data leaves a trace, allowed as well as denied."""
+    ws = workspace
+    day, codes = prepare_meeting(ws, "houkatsu shogai konkyu csw", "houkatsu csw")
+    houkatsu = member("houkatsu")
+    ack(ws, houkatsu)
+    assert codes[1] in ws.command(houkatsu, CHANNEL, f"status {day}")
+    with database(ws) as uow:
+        viewed = [
+            (e.actor, e.target_id)
+            for e in uow.audit.list()
+            if e.action is AuditAction.CASE_VIEWED and "via=status" in e.detail
+        ]
+    assert sorted(viewed) == sorted((houkatsu, code) for code in codes)

@@ -77,7 +77,7 @@ def test_http_mode_serves_healthz_and_signed_commands(
         ) as driver:
             response = driver.slash_command(COORDINATOR, "C0KAIGI01", "/shien", "help")
             assert response.status == 200
-            answer = driver.wait_for(lambda: slack.ephemerals(COORDINATOR))
+            answer = driver.wait_for(lambda: slack.ephemerals(COORDINATOR), timeout=30)
             assert "/shien adhoc" in answer[-1]["text"]
             forged = driver.slash_command(
                 COORDINATOR, "C0KAIGI01", "/shien", "help", bad_signature=True

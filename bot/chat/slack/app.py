@@ -20,9 +20,20 @@ from slack_bolt import Ack, App, Respond
 
 from bot.chat.commands import Command, CommandError, help_text, parse
 from bot.chat.slack.render import escape, form_values, modal
+from bot.domain.calendar import HolidayPolicy
 from bot.domain.errors import DomainError, Duplicate
 from bot.domain.model import MeetingKind
-from bot.services import admin, cases, decisions, documents, inputs, meetings
+from bot.services import (
+    admin,
+    audit_log,
+    cases,
+    consent,
+    decisions,
+    documents,
+    inputs,
+    meetings,
+    scheduling,
+)
 from bot.services.access import Actor, require_coordinator
 from bot.services.chat import (
     ChatUnavailable,
@@ -72,6 +83,27 @@ def run_command(
     if name == "adhoc":
         assert day is not None and command.start is not None
         return meetings.schedule_adhoc(ctx, actor, channel_id, day, command.start, command.kind)
+    if name == "monthly":
+        assert command.start is not None
+        return scheduling.set_monthly(
+            ctx,
+            actor,
+            channel_id,
+            int(command.extra["ordinal"]),
+            int(command.extra["weekday"]),
+            command.start,
+            command.kind,
+            HolidayPolicy(command.extra["policy"]),
+        )
+    if name == "meetings":
+        return scheduling.list_meetings(ctx, actor, channel_id)
+    if name == "cancel":
+        assert day is not None
+        return scheduling.cancel_meeting(ctx, actor, channel_id, day)
+    if name == "move":
+        assert day is not None
+        to_day = date.fromisoformat(command.extra["to"])
+        return scheduling.move_meeting(ctx, actor, channel_id, day, to_day, command.start)
     if name == "case new":
         if not words:
             ctx.chat.open_form(trigger_id, case_form(ctx, actor))
@@ -92,6 +124,10 @@ def run_command(
     if name == "consent":
         assert command.consent_on is not None
         return cases.record_consent(ctx, actor, words[0], command.consent_on)
+    if name == "consent withdraw":
+        return consent.withdraw_consent(ctx, actor, words[0], command.consent_on)
+    if name == "audit":
+        return audit_log.show_audit(ctx, actor, case_code=words[0] if words else None, day=day)
     if name == "agenda add":
         return meetings.add_to_agenda(ctx, actor, channel_id, words[0], day, command.occasion)
     if name == "open":
