@@ -196,6 +196,7 @@ def set_monthly(
         uow.series.add(series)
         stale_keys: list[str] = []
         kept: list[str] = []
+        replaced = 0
         for meeting in uow.meetings.upcoming(channel_id, ctx.today()):
             if meeting.series_id not in old_ids or _is_past(ctx, meeting.date, meeting.start_time):
                 continue
@@ -209,6 +210,7 @@ def set_monthly(
                     meeting.start_time, meeting.kind = start, kind
                 else:
                     meeting.cancel()
+                    replaced += 1
                 uow.meetings.save(meeting)
             else:
                 if meeting.date in new_days and meeting.start_time == start:
@@ -241,6 +243,8 @@ def set_monthly(
         f"{'・'.join(o.japanese for o in ctx.timeline.reminders) or '（なし）'}に"
         "リマインドします。",
     ]
+    if replaced:
+        lines.append(f"以前の定例の規則による予定 {replaced}回を取り消しました。")
     if kept:
         lines.append(
             "次の会議は情報収集中または議題があるため変更していません"

@@ -125,6 +125,8 @@ def test_rerunning_replaces_the_rule_but_keeps_meetings_with_an_agenda(
     meetings.add_to_agenda(ctx, COORD, CHANNEL, code, date(2026, 9, 8))
     answer = monthly(ctx, 3, 3)  # third Thursday
     assert "変更していません" in answer and "9月8日" in answer
+    # The old rule's other upcoming meetings (untouched, no agenda) are cancelled, and said so.
+    assert "以前の定例の規則による予定" in answer
     found = dates(ctx)
     assert date(2026, 9, 8) in found  # kept: it has an agenda
     assert date(2026, 8, 12) not in found  # an untouched meeting of the old rule: cancelled
