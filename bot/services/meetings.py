@@ -35,7 +35,7 @@ from bot.services.access import (
 )
 from bot.services.audit import audit
 from bot.services.cases import find_case
-from bot.services.chat import Message, MessageRef, Paragraph, mention
+from bot.services.chat import ChatUnavailable, Message, MessageRef, Paragraph, mention
 from bot.services.context import ServiceContext
 from bot.services.messages import (
     RECEIVED_REACTION,
@@ -173,7 +173,8 @@ def add_to_agenda(
         collecting = meeting.state is MeetingState.COLLECTING
     if collecting:
         _open_threads(ctx, meeting.id)
-        return f"{case.code} を {label} の議題に追加し、スレッドを作成しました。"
+        prompted = _prompt_members(ctx, meeting.id)
+        return f"{case.code} を {label} の議題に追加し、スレッドを作成しました（依頼のDM {prompted}人）。"
     _open_soon_if_due(ctx, meeting)
     return f"{case.code} を {label} の議題に追加しました（{position}件目）。"
 
@@ -343,8 +344,16 @@ def asked_members(uow: UnitOfWork, meeting_id: str) -> list[str]:
     return list(_asked_members(uow, cases))
 
 
+def prompted_key(meeting_id: str, user_id: str) -> str:
+    """Marks that a member was asked for input for a meeting (they must hear of changes)."""
+    return f"prompt:{meeting_id}:{user_id}"
+
+
 def _prompt_members(ctx: ServiceContext, meeting_id: str) -> int:
-    """One prompt DM per member and meeting, ever (an idempotency key guards re-runs)."""
+    """Ask each member of the agencies asked for the meeting's cases, by DM, naming only
+    their cases. A case is prompted once per member, ever (idempotency keys guard re-runs),
+    so a case added after opening reaches exactly the members newly asked for it. A DM
+    that fails is released for a later attempt."""
     with ctx.uow() as uow:
         meeting = uow.meetings.get(meeting_id)
         assert meeting is not None
@@ -353,13 +362,30 @@ def _prompt_members(ctx: ServiceContext, meeting_id: str) -> int:
         label = meeting_label(meeting, ctx.tz)
     sent = 0
     for user_id, user_cases in per_user.items():
-        with ctx.uow() as uow:
-            if not uow.processed.claim(f"prompt:{meeting_id}:{user_id}"):
-                continue
-            uow.commit()
         if not ctx.chat.user_is_active(user_id):
             continue
-        ctx.chat.send_direct(user_id, prompt_dm([str(c.code) for c in user_cases], label))
+        with ctx.uow() as uow:
+            claimed = [
+                key
+                for case in user_cases
+                if uow.processed.claim(key := f"prompt:{meeting_id}:{case.id}:{user_id}")
+            ]
+            if not claimed:
+                continue
+            if uow.processed.claim(prompted_key(meeting_id, user_id)):
+                claimed.append(prompted_key(meeting_id, user_id))
+            uow.commit()
+        codes = [
+            str(c.code) for c in user_cases if f"prompt:{meeting_id}:{c.id}:{user_id}" in claimed
+        ]
+        try:
+            ctx.chat.send_direct(user_id, prompt_dm(codes, label))
+        except ChatUnavailable:
+            with ctx.uow() as uow:
+                for key in claimed:
+                    uow.processed.release(key)
+                uow.commit()
+            continue
         sent += 1
     return sent
 

@@ -335,7 +335,7 @@ def _prompted(uow: UnitOfWork, meeting_id: str) -> list[str]:
     return [
         user_id
         for user_id in meetings.asked_members(uow, meeting_id)
-        if uow.processed.is_claimed(f"prompt:{meeting_id}:{user_id}")
+        if uow.processed.is_claimed(meetings.prompted_key(meeting_id, user_id))
     ]
 
 

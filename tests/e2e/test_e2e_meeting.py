@@ -73,12 +73,20 @@ def test_open_posts_the_notice_first_then_one_thread_per_case_and_prompts_those_
 
 def test_a_case_added_after_opening_gets_its_thread_at_once(workspace: LocalWorkspace) -> None:
     ws = workspace
-    prepare_meeting(ws, "houkatsu shogai konkyu csw")
+    _, first = prepare_meeting(ws, "houkatsu shogai konkyu csw")
+    ws.settle()
+    dms_before = {key: len(ws.server.dms(member(key))) for key in ("houkatsu", "shogai", "csw")}
     answer = ws.command(COORDINATOR, CHANNEL, "case new houkatsu csw")
     code = answer.split("事例 ", 1)[1].split(" ", 1)[0]
     answer = ws.command(COORDINATOR, CHANNEL, f"agenda add {code}")
-    assert "スレッドを作成しました" in answer, answer
+    assert "スレッドを作成しました" in answer and "依頼のDM 2人" in answer, answer
     assert thread_head(ws, code)
+    ws.settle()
+    # The members newly asked hear of this case only; an agency not asked hears nothing.
+    for key in ("houkatsu", "csw"):
+        new = ws.server.dms(member(key))[dms_before[key] :]
+        assert len(new) == 1 and code in str(new[0]) and first[0] not in str(new[0])
+    assert len(ws.server.dms(member("shogai"))) == dms_before["shogai"]
     answer = ws.command(COORDINATOR, CHANNEL, f"agenda add {code}")
     assert "すでに" in answer, answer
     ws.settle()
