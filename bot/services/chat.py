@@ -20,7 +20,11 @@ from bot.domain.model import ChannelFacts
 # Mentions travel as a token that only the adapter's escape function turns into a ping; the
 # delimiters are private-use characters, removed from everything people type.
 MENTION_OPEN, MENTION_CLOSE = "\ue000", "\ue001"
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ue000\ue001\ud800-\udfff]")
+# Also bidi overrides and invisible marks, which can disguise what a reply or a name says.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069"
+    "\ufeff\ue000\ue001\ud800-\udfff]"
+)
 
 
 def mention(user_id: str) -> str:

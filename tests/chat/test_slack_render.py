@@ -494,3 +494,11 @@ def test_a_modal_round_trips_through_the_local_workspace_state() -> None:
     assert values.choice("kind") == "support"
     assert values.choices["agencies"] == ("shogai",)
     assert values.choice("urgent") == "yes"
+
+
+@pytest.mark.parametrize(
+    "hidden", ["\u202e", "\u202a", "\u2066", "\u2069", "\u200b", "\u200e", "\u200f", "\ufeff"]
+)
+def test_invisible_and_bidi_characters_are_removed_from_what_people_type(hidden: str) -> None:
+    # An RLO or a zero-width space could make a name or a reply read differently than it is.
+    assert clean_user_text(f"長男は{hidden}訪問に応じない") == "長男は訪問に応じない"

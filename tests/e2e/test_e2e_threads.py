@@ -186,3 +186,13 @@ def test_a_reply_is_recorded_as_typed_not_as_slack_escaped_it(workspace: LocalWo
     ws.slack.user_edits(CHANNEL, ts, "家賃 &amp; 光熱費 &lt;3か月分&gt; を滞納")
     ws.wait_until(lambda: [i.text for i in inputs(ws, day)] == ["家賃 & 光熱費 <3か月分> を滞納"])
     assert "家賃 & 光熱費 <3か月分> を滞納" in minutes_text(ws, day)
+
+
+def test_the_bot_never_asks_slack_to_unfurl_links(workspace: LocalWorkspace) -> None:
+    """A URL in a bot post must not be fetched and previewed by Slack."""
+    ws = workspace
+    prepare_meeting(ws, "houkatsu shogai konkyu csw")
+    ws.settle()
+    posts = [params for method, params in ws.server.api_calls if method == "chat.postMessage"]
+    assert posts
+    assert all(str(p.get("unfurl_links")).lower() == "false" for p in posts), posts[0]

@@ -71,7 +71,9 @@ class SlackGateway:
     def post(
         self, channel_id: str, message: Message, *, thread: MessageRef | None = None
     ) -> MessageRef:
-        extra = {"thread_ts": thread.message_id} if thread else {}
+        extra: dict[str, Any] = {"thread_ts": thread.message_id} if thread else {}
+        # A URL someone typed must not become a preview fetched from outside.
+        extra.update(unfurl_links=False, unfurl_media=False)
         data = self._call(
             "chat.postMessage", channel=channel_id, **message_payload(message), **extra
         )
