@@ -1086,7 +1086,9 @@ class SqlProcessedRequests(_Repository):
     def forget_before(self, cutoff: datetime) -> int:
         """Delete keys claimed before ``cutoff`` (an aware datetime); returns how many.
 
-        Slack retries within minutes, so keys older than a few days can go.
+        Not called by the bot. Not every key is short-lived: some guard a once-ever send or
+        record who was asked for input (``prompt:…``, ``moved:…``, ``cancelled:…``,
+        ``case:…``), so deleting those would let a send or a case registration repeat.
         """
         result: Any = self._session.execute(
             delete(ProcessedRequestRow).where(ProcessedRequestRow.created_at < cutoff)

@@ -7,7 +7,6 @@ Dates are formatted in 和暦 here (with the Gregorian year where a cell is wide
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -187,8 +186,3 @@ def role_summary_context(view: RoleSummaryView) -> Context:
         "agencies": agencies,
         "scope_mark": f"（{agencies[0]['agency']}）" if single else "",
     }
-
-
-def context_names(context: Mapping[str, Any]) -> frozenset[str]:
-    """The top-level variable names of a context (for the unknown-placeholder check)."""
-    return frozenset(context)

@@ -81,21 +81,6 @@ def has_confirmed(uow: UnitOfWork, meeting: Meeting, user_id: str) -> bool:
     return uow.acknowledgements.get(meeting.id, user_id, SECRECY_NOTICE.version) is not None
 
 
-def may_see_case(
-    ctx: ServiceContext, uow: UnitOfWork, actor: Actor, meeting: Meeting, case: Case
-) -> bool:
-    """Need-to-know for one case of one meeting. Coordinators must confirm the notice too."""
-    if actor.is_system:
-        return True
-    if not ctx.chat.user_is_active(actor.user_id):
-        return False  # a deactivated account fails closed
-    if not has_confirmed(uow, meeting, actor.user_id):
-        return False
-    if is_coordinator(uow, actor):
-        return True
-    return bool(asked_agencies_of(uow, actor.user_id, case))
-
-
 def roster(uow: UnitOfWork, cases: Sequence[Case]) -> set[str]:
     """Who may be in a meeting's channel: coordinators and members of the agencies asked."""
     people = {coordinator.user_id for coordinator in uow.coordinators.list(active_only=True)}

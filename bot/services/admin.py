@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.domain.errors import Duplicate, NotFound
+from bot.domain.errors import NotFound
 from bot.domain.model import (
     Agency,
     AgencyMembership,
@@ -193,7 +193,6 @@ def resolve_agencies(uow: UnitOfWork, keys: list[str]) -> list[Agency]:
 
 
 __all__ = [
-    "Duplicate",
     "add_coordinator",
     "ensure_coordinators",
     "list_agencies",

@@ -1,7 +1,8 @@
-"""Ports: what the use cases need from the outside world, as ``typing.Protocol``.
+"""Ports: what the use cases need from storage and the scheduler, as ``typing.Protocol``.
 
-Storage implements the repositories and the unit of work; chat adapters implement the chat
-gateway (added with the chat work). Services import only this module and the domain.
+Storage implements the repositories and the unit of work; the scheduler adapter implements
+``JobScheduler``. The chat gateway is the other port, in ``bot.services.chat``. Services
+depend on these ports and the domain, never on the adapters.
 
 Every ``add`` of a thing the domain requires to be unique raises
 ``bot.domain.errors.Duplicate`` (after rolling back the unit of work's transaction) when it

@@ -623,12 +623,12 @@ def _monitoring(ctx: ServiceContext, meeting_id: str, case_id: str, key: str) ->
     """The monitoring date of the decision, if it still stands, and the meeting it goes to."""
     on = monitoring_date_of(key)
     with ctx.uow() as uow:
-        decided_at = uow.meetings.get(meeting_id)
+        meeting = uow.meetings.get(meeting_id)
         case = uow.cases.get(case_id)
         decision = uow.decisions.get(meeting_id, case_id)
         if (
             on is None
-            or decided_at is None
+            or meeting is None
             or case is None
             or decision is None
             or decision.next_monitoring_on != on
@@ -639,13 +639,13 @@ def _monitoring(ctx: ServiceContext, meeting_id: str, case_id: str, key: str) ->
             return None
         candidates = [
             m
-            for m in uow.meetings.upcoming(decided_at.channel_id, ctx.today())
+            for m in uow.meetings.upcoming(meeting.channel_id, ctx.today())
             if m.date < on and m.id != meeting_id and ctx.now() < m.starts_at(ctx.tz)
         ]
         leads = {r.agency_id for r in uow.roles.for_case(case_id) if r.lead}
         members = [m.user_id for agency_id in leads for m in uow.memberships.for_agency(agency_id)]
         return _Monitoring(
-            decided_at.channel_id,
+            meeting.channel_id,
             str(case.code),
             on,
             members,

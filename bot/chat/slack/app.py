@@ -19,10 +19,10 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.chat.commands import Command, CommandError, help_text, parse
-from bot.chat.slack.render import escape, form_values, modal
+from bot.chat.slack.render import escape, form_values
 from bot.domain.calendar import HolidayPolicy
 from bot.domain.errors import DomainError, Duplicate
-from bot.domain.model import MeetingKind
+from bot.domain.model import CaseCode, MeetingKind
 from bot.services import (
     admin,
     audit_log,
@@ -59,8 +59,7 @@ FAILED = "処理中に問題が発生しました。入力内容は失われて�
 
 def slack_text_to_command_text(text: str) -> str:
     """Slack escapes ``&<>`` and writes mentions as ``<@U123|name>``; the grammar wants ``@U123``."""
-    text = _SLACK_MENTION.sub(lambda m: f" @{m.group(1)} ", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return _plain(_SLACK_MENTION.sub(lambda m: f" @{m.group(1)} ", text))
 
 
 def run_command(
@@ -118,9 +117,7 @@ def run_command(
                 urgent=command.urgent,
             ),
         )
-        return (
-            f"事例 {code} を登録しました。次は議題に追加してください（/shien agenda add {code}）。"
-        )
+        return _case_created(code)
     if name == "consent":
         assert command.consent_on is not None
         return cases.record_consent(ctx, actor, words[0], command.consent_on)
@@ -381,7 +378,11 @@ def _submit_case_form(ctx: ServiceContext, actor: Actor, view: dict[str, Any]) -
         raise FormErrors(
             {"consent" if "同意" in error.message else "agencies": error.message}
         ) from None
+    return _case_created(code)
+
+
+def _case_created(code: CaseCode) -> str:
     return f"事例 {code} を登録しました。次は議題に追加してください（/shien agenda add {code}）。"
 
 
-__all__ = ["modal", "register", "run_command", "slack_text_to_command_text"]
+__all__ = ["register", "run_command", "slack_text_to_command_text"]
