@@ -79,7 +79,9 @@ def setup_channel(ctx: ServiceContext, actor: Actor, channel_id: str) -> str:
     """
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, "setup")
-        MeetingChannel.check_suitable(ctx.chat.channel_facts(channel_id))
+    # Asked outside any transaction: a Slack call must not hold SQLite's write lock.
+    MeetingChannel.check_suitable(ctx.chat.channel_facts(channel_id))
+    with ctx.uow() as uow:
         if uow.channels.get(channel_id) is not None:
             return "このチャンネルはすでに会議チャンネルとして設定されています。"
         uow.channels.add(

@@ -23,7 +23,7 @@ from bot.domain.model import (
 from bot.services.access import Actor, require_coordinator
 from bot.services.admin import resolve_agencies
 from bot.services.audit import audit
-from bot.services.chat import FileToSend, Message, Note, Paragraph
+from bot.services.chat import ChatUnavailable, FileToSend, Message, Note, Paragraph
 from bot.services.context import ServiceContext
 from bot.services.document_views import (
     AcknowledgementView,
@@ -364,17 +364,6 @@ def deliver_role_summaries(
             meeting.id,
             f"file={role_summary_filename(meeting.date)}",
         )
-        for agency, _, members in extracts:
-            for user_id in members:
-                audit(
-                    ctx,
-                    uow,
-                    actor,
-                    AuditAction.DOCUMENT_DOWNLOADED,
-                    "meeting",
-                    meeting.id,
-                    f"file={role_summary_filename(meeting.date, agency.key)};to={user_id}",
-                )
         uow.commit()
         label = meeting_label(meeting, ctx.tz)
     ctx.chat.send_file(
@@ -386,7 +375,8 @@ def deliver_role_summaries(
         ),
         comment=f"{label} の役割分担表（全機関）です。",
     )
-    sent = 0
+    sent, failed = 0, 0
+    delivered: list[tuple[str, str]] = []
     for agency, view, members in extracts:
         data = ctx.documents.render_role_summary(view)
         lines = [
@@ -395,32 +385,46 @@ def deliver_role_summaries(
             for a in view.agencies
             for t in a.tasks
         ]
+        message = Message(
+            f"{agency.name} の役割分担",
+            (
+                Paragraph(f"{label} で決まった {agency.name} の役割です。\n" + "\n".join(lines)),
+                Note(SECRECY_NOTICE.one_line),
+            ),
+        )
+        extract = FileToSend(
+            role_summary_filename(meeting.date, agency.key), data, f"役割分担表 {agency.name}"
+        )
         for user_id in members:
             if not ctx.chat.user_is_active(user_id):
                 continue
-            ctx.chat.send_direct(
-                user_id,
-                Message(
-                    f"{agency.name} の役割分担",
-                    (
-                        Paragraph(
-                            f"{label} で決まった {agency.name} の役割です。\n" + "\n".join(lines)
-                        ),
-                        Note(SECRECY_NOTICE.one_line),
-                    ),
-                ),
-            )
-            ctx.chat.send_file(
-                user_id,
-                FileToSend(
-                    role_summary_filename(meeting.date, agency.key),
-                    data,
-                    f"役割分担表 {agency.name}",
-                ),
-                comment="貴機関の役割分担表です。",
-            )
+            try:
+                ctx.chat.send_direct(user_id, message)
+                ctx.chat.send_file(user_id, extract, comment="貴機関の役割分担表です。")
+            except ChatUnavailable:  # one unreachable member must not stop the others
+                failed += 1
+                continue
             sent += 1
-    return f"役割分担表（全機関）をDMでお送りし、{len(extracts)}機関の構成員 {sent}人に各機関の役割だけを送りました。"
+            delivered.append((agency.key, user_id))
+    # Each extract is audited once it has actually gone out (inactive accounts get none).
+    with ctx.uow() as uow:
+        for key, user_id in delivered:
+            audit(
+                ctx,
+                uow,
+                actor,
+                AuditAction.DOCUMENT_DOWNLOADED,
+                "meeting",
+                meeting.id,
+                f"file={role_summary_filename(meeting.date, key)};to={user_id}",
+            )
+        uow.commit()
+    answer = f"役割分担表（全機関）をDMでお送りし、{len(extracts)}機関の構成員 {sent}人に各機関の役割だけを送りました。"
+    if failed:
+        answer += (
+            f"{failed}人には送れませんでした（アカウントが無効か、Slack に届きませんでした）。"
+        )
+    return answer
 
 
 def _meeting_for_documents(

@@ -201,15 +201,20 @@ def open_collection(ctx: ServiceContext, actor: Actor, channel_id: str, day: dat
         require_coordinator(ctx, uow, actor, "open")
         require_channel(uow, channel_id)
         meeting = find_meeting(ctx, uow, channel_id, day)
-        items = list(uow.agenda.for_meeting(meeting.id))
-        if not items:
+        if not uow.agenda.for_meeting(meeting.id):
             raise DomainError(
                 f"{meeting_label(meeting, ctx.tz)} には議題がありません。"
                 "先に /shien agenda add R8-001 のように事例を追加してください。"
             )
+    # Asked outside any transaction: a Slack call must not hold SQLite's write lock.
+    facts = ctx.chat.channel_facts(channel_id)
+    MeetingChannel.check_suitable(facts)
+    with ctx.uow() as uow:
+        current = uow.meetings.get(meeting.id)
+        assert current is not None
+        meeting = current
+        items = list(uow.agenda.for_meeting(meeting.id))
         cases = [_case(uow, item.case_id) for item in items]
-        facts = ctx.chat.channel_facts(channel_id)
-        MeetingChannel.check_suitable(facts)
         outsiders = sorted(facts.member_ids - roster(uow, cases))
         if outsiders:
             audit(
@@ -251,20 +256,25 @@ def _case(uow: UnitOfWork, case_id: str) -> Case:
 
 
 def _open_threads(ctx: ServiceContext, meeting_id: str) -> int:
-    """Post the notice and the missing case threads; record each ref as soon as it exists."""
-    posted = 0
+    """Post the notice and the missing case threads; record each ref as soon as it exists.
+
+    Chat calls happen outside any unit of work: on SQLite a transaction holds the database's
+    write lock, and a post may wait (pacing, rate limits) far longer than other writers may.
+    """
     with ctx.uow() as uow:
         meeting = uow.meetings.get(meeting_id)
         assert meeting is not None
         items = list(uow.agenda.for_meeting(meeting_id))
-        if meeting.notice_ref is None:
-            ref = ctx.chat.post(
-                meeting.channel_id,
-                notice_message(meeting, meeting_label(meeting, ctx.tz), len(items)),
-            )
-            meeting.notice_ref = ref.key()
-            uow.meetings.save(meeting)
+        notice = notice_message(meeting, meeting_label(meeting, ctx.tz), len(items))
+    if meeting.notice_ref is None:
+        ref = ctx.chat.post(meeting.channel_id, notice)
+        with ctx.uow() as uow:
+            current = uow.meetings.get(meeting_id)
+            assert current is not None
+            current.notice_ref = ref.key()
+            uow.meetings.save(current)
             uow.commit()
+    posted = 0
     for item in items:
         if item.thread_ref is not None:
             continue
@@ -273,11 +283,12 @@ def _open_threads(ctx: ServiceContext, meeting_id: str) -> int:
             message = case_thread_message(
                 case, item.occasion, _statuses(uow, meeting_id, case), item.id
             )
-            ref = ctx.chat.post(meeting.channel_id, message)
+        ref = ctx.chat.post(meeting.channel_id, message)
+        with ctx.uow() as uow:
             item.thread_ref = ref.key()
             uow.agenda.save(item)
             uow.commit()
-            posted += 1
+        posted += 1
     return posted
 
 
@@ -546,14 +557,21 @@ def remind(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
             )
         per_user = pending_members(uow, meeting.id)
         label = meeting_label(meeting, ctx.tz)
-    sent = 0
+    sent, failed = 0, 0
     for user_id, codes in per_user.items():
-        if ctx.chat.user_is_active(user_id):
+        if not ctx.chat.user_is_active(user_id):
+            continue
+        try:
             ctx.chat.send_direct(user_id, prompt_dm(codes, label, reminder=True))
             sent += 1
-    if not sent:
+        except ChatUnavailable:  # one unreachable DM must not stop the others
+            failed += 1
+    if not sent and not failed:
         return "未回答の機関はありません。"
-    return f"未回答の機関の構成員 {sent}人にリマインドを送りました。"
+    answer = f"未回答の機関の構成員 {sent}人にリマインドを送りました。"
+    if failed:
+        answer += f"{failed}人には送れませんでした。しばらくしてからもう一度 /shien remind を実行してください。"
+    return answer
 
 
 def member_joined(ctx: ServiceContext, channel_id: str, user_id: str, event_ref: str = "") -> bool:

@@ -11,6 +11,7 @@ has already started.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -438,8 +439,11 @@ def move_meeting(
     ctx.scheduler.unplan(old_keys)
     plan_meetings(ctx, [meeting])
     if meeting.notice_ref is not None:
-        meetings_ref = meetings.parse_ref(meeting.notice_ref)
-        ctx.chat.update(meetings_ref, notice_message(meeting, label, items))
+        # The members' DMs below matter more than refreshing the notice's date.
+        with suppress(ChatUnavailable):
+            ctx.chat.update(
+                meetings.parse_ref(meeting.notice_ref), notice_message(meeting, label, items)
+            )
     told = _tell(
         ctx,
         prompted,

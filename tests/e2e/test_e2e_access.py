@@ -323,3 +323,23 @@ def test_an_allowed_status_read_is_audited_per_case(workspace: LocalWorkspace) -
             if e.action is AuditAction.CASE_VIEWED and "via=status" in e.detail
         ]
     assert sorted(viewed) == sorted((houkatsu, code) for code in codes)
+
+
+def test_role_extracts_are_audited_only_when_they_go_out(workspace: LocalWorkspace) -> None:
+    ws = workspace
+    day, codes = prepare_meeting(ws, "houkatsu shogai konkyu csw", open_collection=False)
+    for key in ("houkatsu", "csw"):
+        answer = ws.command(COORDINATOR, CHANNEL, f"role {codes[0]} {key} 継続的な見守り")
+        assert "役割を記録しました" in answer, answer
+    ws.server.deactivate_user(member("csw"))
+    assert "役割分担表" in ws.command(COORDINATOR, CHANNEL, f"roles {day}")
+    ws.settle()
+    assert ws.server.files_shared_with(member("houkatsu"))
+    assert not ws.server.files_shared_with(member("csw"))
+    with database(ws) as uow:
+        sent_to = [
+            e.detail
+            for e in uow.audit.list()
+            if e.action is AuditAction.DOCUMENT_DOWNLOADED and ";to=" in e.detail
+        ]
+    assert [d.rsplit("to=", 1)[1] for d in sent_to] == [member("houkatsu")]
