@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.domain.calendar import fiscal_year
-from bot.domain.errors import ConsentRequired, Duplicate, InvalidValue, NotFound
+from bot.domain.errors import ConsentRequired, DomainError, Duplicate, InvalidValue, NotFound
 from bot.domain.model import (
     AuditAction,
     Case,
@@ -16,6 +16,16 @@ from bot.domain.model import (
 from bot.services.access import Actor, require_coordinator
 from bot.services.admin import resolve_agencies
 from bot.services.audit import audit
+from bot.services.chat import (
+    Choice,
+    DateInput,
+    Form,
+    FormErrors,
+    FormValues,
+    SelectInput,
+    TextInput,
+    clean_user_text,
+)
 from bot.services.context import ServiceContext
 from bot.services.ports import UnitOfWork
 
@@ -44,7 +54,8 @@ def create_case(ctx: ServiceContext, actor: Actor, request: NewCase) -> CaseCode
         )
     today = ctx.today()
     if request.consent_on is not None and request.consent_on > today:
-        raise InvalidValue(
+        # A date still to come is no consent on record.
+        raise ConsentRequired(
             "本人同意の日付に未来の日付は指定できません。同意を得た日を入力してください。"
         )
     if request.kind is MeetingKind.MULTILAYER and request.consent_on is None:
@@ -79,6 +90,87 @@ def create_case(ctx: ServiceContext, actor: Actor, request: NewCase) -> CaseCode
             audit(ctx, uow, actor, AuditAction.CONSENT_RECORDED, "case", str(code))
         uow.commit()
     return code
+
+
+def case_created(code: CaseCode) -> str:
+    """The answer to a coordinator who registered a case (by command or form)."""
+    return f"事例 {code} を登録しました。次は議題に追加してください（/shien agenda add {code}）。"
+
+
+CASE_FORM = "shien_case_form"
+
+
+def case_form(ctx: ServiceContext, actor: Actor) -> Form:
+    """Coordinators only. The form behind ``/shien case new`` without arguments."""
+    with ctx.uow() as uow:
+        require_coordinator(ctx, uow, actor, "case.new")
+        agencies = list(uow.agencies.list())
+    if not agencies:
+        raise DomainError(
+            "関係機関が登録されていません。先に /shien agency add で登録してください。"
+        )
+    return Form(
+        form_id=CASE_FORM,
+        title="事例の登録",
+        submit_label="登録する",
+        fields=(
+            SelectInput(
+                "agencies",
+                "依頼する関係機関",
+                tuple(Choice(a.key, a.name) for a in agencies),
+                multiple=True,
+            ),
+            SelectInput(
+                "kind",
+                "会議の種別",
+                (
+                    Choice("support", "支援会議（本人同意なし）"),
+                    Choice("multilayer", "重層的支援会議（本人同意あり）"),
+                ),
+                initial="support",
+            ),
+            DateInput("consent", "本人同意を得た日（重層のみ）", optional=True),
+            SelectInput(
+                "urgent", "緊急度", (Choice("no", "通常"), Choice("yes", "緊急")), initial="no"
+            ),
+            TextInput(
+                "summary",
+                "状況と問題点（議事録に記載・チャットには表示されません）",
+                multiline=True,
+                optional=True,
+            ),
+        ),
+    )
+
+
+def submit_case_form(
+    ctx: ServiceContext, actor: Actor, values: FormValues, submission_id: str
+) -> str:
+    """Coordinators only (re-checked). Registers the case of the form; the same submission
+    delivered twice registers one case. Errors are shown beside the field they concern."""
+    keys = list(values.choices.get("agencies") or ())
+    if not keys:
+        raise FormErrors({"agencies": "依頼する関係機関を1つ以上選んでください。"})
+    try:
+        code = create_case(
+            ctx,
+            actor,
+            NewCase(
+                agency_keys=keys,
+                kind=MeetingKind(values.choice("kind") or MeetingKind.SUPPORT.value),
+                consent_on=values.dates.get("consent"),
+                urgent=values.choice("urgent") == "yes",
+                summary=clean_user_text(values.text("summary")),
+                request_id=submission_id,
+            ),
+        )
+    except Duplicate as error:  # the same form delivered again: one case
+        return error.message
+    except ConsentRequired as error:
+        raise FormErrors({"consent": error.message}) from None
+    except (InvalidValue, NotFound) as error:
+        raise FormErrors({"agencies": error.message}) from None
+    return case_created(code)
 
 
 def find_case(uow: UnitOfWork, text: str) -> Case:

@@ -4,7 +4,7 @@ decision form and the case form; repeated clicks and re-submitted forms have one
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from e2e_steps import (
@@ -295,4 +295,22 @@ def test_the_case_form_requires_consent_for_a_multilayer_case(workspace: LocalWo
     )
     answer = response.json()
     assert answer["response_action"] == "errors" and "consent" in answer["errors"]
+    assert _case_codes(ws) == []
+
+
+def test_the_case_form_puts_a_future_consent_date_beside_its_field(
+    workspace: LocalWorkspace,
+) -> None:
+    ws = workspace
+    register_agencies(ws)
+    view = _open_case_form(ws)
+    later = (date.today() + timedelta(days=3)).isoformat()  # in the future in any time zone
+    response = ws.slack.submit_view(
+        COORDINATOR,
+        view["id"],
+        {"agencies": ["csw"], "kind": "multilayer", "consent": later},
+    )
+    answer = response.json()
+    assert answer["response_action"] == "errors"
+    assert "未来の日付" in answer["errors"]["consent"]
     assert _case_codes(ws) == []

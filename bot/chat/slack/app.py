@@ -21,8 +21,7 @@ from slack_bolt import Ack, App, Respond
 from bot.chat.commands import Command, CommandError, help_text, parse
 from bot.chat.slack.render import escape, form_values
 from bot.domain.calendar import HolidayPolicy
-from bot.domain.errors import DomainError, Duplicate
-from bot.domain.model import CaseCode, MeetingKind
+from bot.domain.errors import DomainError
 from bot.services import (
     admin,
     audit_log,
@@ -34,24 +33,18 @@ from bot.services import (
     meetings,
     scheduling,
 )
-from bot.services.access import Actor, require_coordinator
+from bot.services.access import Actor
 from bot.services.chat import (
     ChatUnavailable,
-    Choice,
-    DateInput,
-    Form,
     FormErrors,
     Message,
     Paragraph,
-    SelectInput,
-    TextInput,
 )
 from bot.services.context import ServiceContext
 from bot.services.messages import ACK_ACTION, INPUT_ACTION
 
 log = logging.getLogger(__name__)
 
-CASE_FORM = "shien_case_form"
 _SLACK_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 UNAVAILABLE = "Slack との通信に失敗しました。しばらくしてからもう一度お試しください。"
 FAILED = "処理中に問題が発生しました。入力内容は失われていません。もう一度お試しいただき、続く場合は事務局にご連絡ください。"
@@ -105,7 +98,7 @@ def run_command(
         return scheduling.move_meeting(ctx, actor, channel_id, day, to_day, command.start)
     if name == "case new":
         if not words:
-            ctx.chat.open_form(trigger_id, case_form(ctx, actor))
+            ctx.chat.open_form(trigger_id, cases.case_form(ctx, actor))
             return None
         code = cases.create_case(
             ctx,
@@ -117,7 +110,7 @@ def run_command(
                 urgent=command.urgent,
             ),
         )
-        return _case_created(code)
+        return cases.case_created(code)
     if name == "consent":
         assert command.consent_on is not None
         return cases.record_consent(ctx, actor, words[0], command.consent_on)
@@ -149,49 +142,6 @@ def run_command(
     if name == "roles":
         return documents.deliver_role_summaries(ctx, actor, channel_id, day)
     return help_text()  # pragma: no cover - the grammar knows no other names
-
-
-def case_form(ctx: ServiceContext, actor: Actor) -> Form:
-    """The form behind ``/shien case new`` without arguments (coordinators only)."""
-    with ctx.uow() as uow:
-        require_coordinator(ctx, uow, actor, "case.new")
-        agencies = list(uow.agencies.list())
-    if not agencies:
-        raise DomainError(
-            "関係機関が登録されていません。先に /shien agency add で登録してください。"
-        )
-    return Form(
-        form_id=CASE_FORM,
-        title="事例の登録",
-        submit_label="登録する",
-        fields=(
-            SelectInput(
-                "agencies",
-                "依頼する関係機関",
-                tuple(Choice(a.key, a.name) for a in agencies),
-                multiple=True,
-            ),
-            SelectInput(
-                "kind",
-                "会議の種別",
-                (
-                    Choice("support", "支援会議（本人同意なし）"),
-                    Choice("multilayer", "重層的支援会議（本人同意あり）"),
-                ),
-                initial="support",
-            ),
-            DateInput("consent", "本人同意を得た日（重層のみ）", optional=True),
-            SelectInput(
-                "urgent", "緊急度", (Choice("no", "通常"), Choice("yes", "緊急")), initial="no"
-            ),
-            TextInput(
-                "summary",
-                "状況と問題点（議事録に記載・チャットには表示されません）",
-                multiline=True,
-                optional=True,
-            ),
-        ),
-    )
 
 
 def answer_for(error: Exception, what: str) -> str:
@@ -308,7 +258,12 @@ def register(app: App, ctx: ServiceContext, background: Executor) -> None:
             ctx, actor, view.get("private_metadata", ""), form_values(view["state"]["values"])
         ),
     )
-    submission(CASE_FORM, lambda actor, view: _submit_case_form(ctx, actor, view))
+    submission(
+        cases.CASE_FORM,
+        lambda actor, view: cases.submit_case_form(
+            ctx, actor, form_values(view["state"]["values"]), str(view.get("id", ""))
+        ),
+    )
 
     @app.event("message")
     def on_message(event: dict[str, Any]) -> None:
@@ -348,41 +303,6 @@ def _plain(text: str) -> str:
 
 def _text_message(text: str) -> Message:
     return Message(text[:200], (Paragraph(text),))
-
-
-def _submit_case_form(ctx: ServiceContext, actor: Actor, view: dict[str, Any]) -> str:
-    values = form_values(view["state"]["values"])
-    keys = list(values.choices.get("agencies") or ())
-    if not keys:
-        raise FormErrors({"agencies": "依頼する関係機関を1つ以上選んでください。"})
-    kind = MeetingKind(values.choice("kind") or "support")
-    consent: date | None = values.dates.get("consent")
-    if kind is MeetingKind.MULTILAYER and consent is None:
-        raise FormErrors({"consent": "重層的支援会議の事例には本人同意を得た日が必要です。"})
-    try:
-        code = cases.create_case(
-            ctx,
-            actor,
-            cases.NewCase(
-                agency_keys=keys,
-                kind=kind,
-                consent_on=consent,
-                urgent=values.choice("urgent") == "yes",
-                summary=values.text("summary"),
-                request_id=str(view.get("id", "")),
-            ),
-        )
-    except Duplicate as error:  # the same form delivered again: one case
-        return error.message
-    except DomainError as error:
-        raise FormErrors(
-            {"consent" if "同意" in error.message else "agencies": error.message}
-        ) from None
-    return _case_created(code)
-
-
-def _case_created(code: CaseCode) -> str:
-    return f"事例 {code} を登録しました。次は議題に追加してください（/shien agenda add {code}）。"
 
 
 __all__ = ["register", "run_command", "slack_text_to_command_text"]
