@@ -1,189 +1,197 @@
-"""The ``/shien`` command grammar, independent of the chat platform.
+"""The ``/shien`` command table and its dispatcher, independent of the chat platform.
 
-Adapters turn the platform's mention syntax into ``@<user id>`` tokens (Slack sends
-``<@U123|name>``), then call ``parse``. Keywords, keys, dates and times are matched after
-NFKC (full-width input from a Japanese phone works, as do ``ー`` in dates and ``14時``);
-free text (an agency's name, a role) is kept as typed. Every error is a ``CommandError``
-whose Japanese message shows the expected form with an example.
+Each subcommand is one ``Spec``: the words that name it (English and Japanese), its usage
+with an example, who may run it, a parser that builds its typed arguments, and the use case
+it calls. Help, parsing and dispatch all derive from ``TABLE``; a chat adapter turns its
+platform's text into ``@<user id>`` mentions and calls ``dispatch``.
+
+To add a command: write its arguments' dataclass and parser here, add one ``Spec`` to
+``TABLE``, and put any new wording in ``bot.texts``.
+
+Order of checks in ``dispatch``: the subcommand is recognised, then **who may run it** is
+checked (a non-coordinator gets the refusal and an audited ``access.denied``, never a
+validation message), then its arguments are parsed, then the use case runs (and applies
+the need-to-know policy to what it touches).
 """
 
 from __future__ import annotations
 
+import logging
 import re
-import unicodedata
-from dataclasses import dataclass, field
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, time
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
-from bot.domain.calendar import parse_date, parse_time, parse_weekday
+from bot import texts
+from bot.chat import grammar
+from bot.chat.grammar import ArgumentError, CommandError, Word
+from bot.domain.calendar import HolidayPolicy, parse_weekday
 from bot.domain.errors import DomainError
 from bot.domain.model import CaseCode, MeetingKind, Occasion
+from bot.services import (
+    admin,
+    audit_log,
+    cases,
+    consent,
+    decisions,
+    documents,
+    meetings,
+    scheduling,
+)
+from bot.services.access import Actor, check_coordinator
+from bot.services.chat import ChatUnavailable
+from bot.services.context import ServiceContext
+
+log = logging.getLogger(__name__)
 
 
-class CommandError(DomainError):
-    """The command could not be understood. ``show_help`` asks for the full help."""
-
-    def __init__(self, message: str, *, show_help: bool = False) -> None:
-        super().__init__(message)
-        self.show_help = show_help
+class Who(StrEnum):
+    ANYONE = "anyone"  # the use case applies the need-to-know policy itself
+    COORDINATOR = "coordinator"
 
 
 @dataclass(frozen=True)
-class Command:
-    name: str  # canonical subcommand: "help", "setup", "agency add", ...
-    users: tuple[str, ...] = ()
-    words: tuple[str, ...] = ()
+class Call:
+    """One invocation: who, where, and the platform's handle for opening a form."""
+
+    ctx: ServiceContext
+    actor: Actor
+    channel_id: str
+    interaction_ref: str = ""
+
+
+# --------------------------------------------------------------------------- typed arguments
+
+
+@dataclass(frozen=True)
+class NoArgs:
+    pass
+
+
+@dataclass(frozen=True)
+class OneUser:
+    user_id: str
+
+
+@dataclass(frozen=True)
+class AgencyAdd:
+    key: str
+    name: str
+    users: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AgencyRemove:
+    key: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Adhoc:
+    day: date
+    start: time
+    kind: MeetingKind = MeetingKind.SUPPORT
+
+
+@dataclass(frozen=True)
+class Monthly:
+    ordinal: int  # 1–5, or -1 for the last
+    weekday: int  # Monday = 0
+    start: time
+    kind: MeetingKind = MeetingKind.SUPPORT
+    policy: HolidayPolicy = HolidayPolicy.NEXT
+
+
+@dataclass(frozen=True)
+class OnDay:
+    day: date
+
+
+@dataclass(frozen=True)
+class MeetingDay:
+    """A meeting by its date; without one, the channel's next meeting."""
+
     day: date | None = None
+
+
+@dataclass(frozen=True)
+class Move:
+    day: date
+    to: date
     start: time | None = None
+
+
+@dataclass(frozen=True)
+class CaseNew:
+    """Without agency keys, the case form opens."""
+
+    agency_keys: tuple[str, ...] = ()
     kind: MeetingKind = MeetingKind.SUPPORT
     consent_on: date | None = None
     urgent: bool = False
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    code: str
+
+
+@dataclass(frozen=True)
+class Consent:
+    code: str
+    on: date
+
+
+@dataclass(frozen=True)
+class ConsentWithdraw:
+    code: str
+    on: date | None = None
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    code: str | None = None
+    day: date | None = None
+
+
+@dataclass(frozen=True)
+class AgendaAdd:
+    code: str
+    day: date | None = None
+    occasion: Occasion | None = None
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    agency_key: str
+    task: str
     due_on: date | None = None
     lead: bool = False
-    occasion: Occasion | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
-USAGE: dict[str, tuple[str, str]] = {
-    # name: (usage, what it does)
-    "help": ("/shien help", "コマンドの一覧を表示します"),
-    "setup": ("/shien setup", "このプライベートチャンネルを会議チャンネルにします（事務局）"),
-    "coordinator add": (
-        "/shien coordinator add @ユーザー",
-        "事務局（コーディネーター）を追加します",
-    ),
-    "agency add": (
-        "/shien agency add houkatsu 架空市中央地域包括支援センター @構成員 …",
-        "関係機関と構成員を登録します（登録済みなら構成員を追加）",
-    ),
-    "agency remove": (
-        "/shien agency remove houkatsu @構成員",
-        "構成員を機関から外します（直ちに閲覧不可）",
-    ),
-    "agency list": ("/shien agency list", "登録済みの関係機関と構成員を表示します"),
-    "adhoc": (
-        "/shien adhoc 2026-12-08 14:00 [重層]",
-        "随時の支援会議（または重層的支援会議）を登録します",
-    ),
-    "monthly": (
-        "/shien monthly 2 火 14:00 [重層] [休日:next]",
-        "定例会議（例: 毎月第2火曜 14:00。最終週は last）を設定し、今後6回の日程を表示します。"
-        "閉庁日は 休日:next（翌開庁日）・prev（前の開庁日）・skip（休会）",
-    ),
-    "meetings": ("/shien meetings", "このチャンネルの今後の会議（議題数・状況）を表示します"),
-    "cancel": ("/shien cancel 2026-12-08", "会議を中止します（依頼済みの構成員にDMで通知）"),
-    "move": (
-        "/shien move 2026-12-08 2026-12-10 [14:00]",
-        "会議の日時を変更します（依頼済みの構成員にDMで通知）",
-    ),
-    "case new": (
-        "/shien case new houkatsu csw [重層] [同意:2026-11-20] [緊急]",
-        "事例を登録し、事例番号（R8-001 など）を返します。引数なしでフォームを開きます",
-    ),
-    "consent": ("/shien consent R8-001 2026-11-20", "本人同意の日付を記録します"),
-    "consent withdraw": (
-        "/shien consent withdraw R8-001 [2026-12-01]",
-        "本人同意の撤回を記録し、今後の重層的支援会議の議題から外します",
-    ),
-    "agenda add": (
-        "/shien agenda add R8-001 [2026-12-08] [場面:再プラン]",
-        "事例を次回（または指定日）の会議の議題にします",
-    ),
-    "open": (
-        "/shien open [2026-12-08]",
-        "情報収集を開始します（守秘義務の通知と事例ごとのスレッド）",
-    ),
-    "ack": ("/shien ack [2026-12-08]", "守秘義務を確認します（通知のボタンでも可）"),
-    "status": ("/shien status [2026-12-08]", "事例・機関ごとの確認と回答の状況を表示します"),
-    "remind": ("/shien remind [2026-12-08]", "未回答の機関の構成員にDMでリマインドします"),
-    "role": (
-        "/shien role R8-001 houkatsu 介護保険サービスの導入 [期限:2026-12-25] [主担当]",
-        "役割分担を記録します",
-    ),
-    "decide": (
-        "/shien decide R8-001",
-        "支援方針・次回モニタリング・結果・決定事項のフォームを開きます",
-    ),
-    "minutes": ("/shien minutes [2026-12-08]", "議事録（Word）をDMで受け取ります（確定前は案）"),
-    "minutes final": (
-        "/shien minutes final [2026-12-08]",
-        "議事録を確定します。以後は確定版がそのまま届き、変更されません",
-    ),
-    "roles": (
-        "/shien roles [2026-12-08]",
-        "役割分担表（Word）を受け取り、各機関には自機関の役割だけを送ります",
-    ),
-    "audit": (
-        "/shien audit [R8-001]",
-        "監査記録（誰がいつ何をしたか）を新しい順に表示します。日付（2026-12-08）でも絞り込めます（事務局）",
-    ),
-}
+# --------------------------------------------------------------------------- parsers
 
-ALIASES = {
-    "help": "help",
-    "ヘルプ": "help",
-    "使い方": "help",
-    "setup": "setup",
-    "設定": "setup",
-    "coordinator": "coordinator",
-    "事務局": "coordinator",
-    "agency": "agency",
-    "機関": "agency",
-    "adhoc": "adhoc",
-    "随時": "adhoc",
-    "臨時": "adhoc",
-    "monthly": "monthly",
-    "定例": "monthly",
-    "毎月": "monthly",
-    "meetings": "meetings",
-    "会議一覧": "meetings",
-    "予定": "meetings",
-    "cancel": "cancel",
-    "中止": "cancel",
-    "move": "move",
-    "変更": "move",
-    "移動": "move",
-    "延期": "move",
-    "case": "case",
-    "事例": "case",
-    "consent": "consent",
-    "同意": "consent",
-    "agenda": "agenda",
-    "議題": "agenda",
-    "open": "open",
-    "開始": "open",
-    "収集開始": "open",
-    "ack": "ack",
-    "確認": "ack",
-    "status": "status",
-    "状況": "status",
-    "remind": "remind",
-    "リマインド": "remind",
-    "督促": "remind",
-    "role": "role",
-    "役割": "role",
-    "decide": "decide",
-    "決定": "decide",
-    "minutes": "minutes",
-    "議事録": "minutes",
-    "roles": "roles",
-    "役割分担表": "roles",
-    "役割表": "roles",
-    "audit": "audit",
-    "監査": "audit",
-    "監査記録": "audit",
-}
-VERBS = {
-    "add": "add",
-    "追加": "add",
-    "登録": "add",
-    "new": "new",
-    "新規": "new",
-    "list": "list",
-    "一覧": "list",
-    "remove": "remove",
-    "削除": "remove",
-}
-OCCASIONS = {
+
+@dataclass(frozen=True)
+class Args:
+    """A subcommand's words after its name: the mentioned users and the other words."""
+
+    users: tuple[str, ...]
+    rest: tuple[Word, ...]
+
+    @property
+    def plain(self) -> list[str]:
+        return [w.norm for w in self.rest]
+
+
+_MULTILAYER_WORDS = {"重層", "重層的支援会議", "multilayer"}
+_URGENT_WORDS = {"緊急", "urgent"}
+_LEAD_WORDS = {"主担当", "lead"}
+_OCCASIONS = {
     "プラン策定": Occasion.PLAN,
     "プラン": Occasion.PLAN,
     "plan": Occasion.PLAN,
@@ -194,405 +202,473 @@ OCCASIONS = {
     "中断": Occasion.SUSPENSION,
     "suspension": Occasion.SUSPENSION,
 }
-_USER = re.compile(r"^@([A-Z0-9][A-Z0-9._-]*)$")
-_MULTILAYER_WORDS = {"重層", "重層的支援会議", "multilayer"}
-_URGENT_WORDS = {"緊急", "urgent"}
-_LEAD_WORDS = {"主担当", "lead"}
-_CONSENT_KEYS = {"同意", "consent"}
-_OCCASION_KEYS = {"場面", "occasion"}
-_DUE_KEYS = {"期限", "due"}
-_POLICY_KEYS = {"休日", "holiday", "policy"}
-_KEYS = _CONSENT_KEYS | _OCCASION_KEYS | _DUE_KEYS | _POLICY_KEYS
-_TAKES_USERS = {"coordinator add", "agency add", "agency remove"}
-_VERB_HEADS = ("coordinator", "agency", "case", "agenda")
-# NFKC leaves these dashes alone; Japanese phones often type "ー" or "−" for "-".
-_DATE_DASHES = re.compile(r"(?<=\d)[‐‑‒–—―−ーｰ](?=\d)")
-_KANJI_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
-_KANJI_TIME = re.compile(r"(\d{1,2})時(?:(\d{1,2})分|(半))?")
-_SAFE_ECHO = re.compile(r"[0-9A-Za-z:/@._\-]{1,20}")
+_POLICIES = {
+    **dict.fromkeys(("next", "翌", "翌日", "翌開庁日"), HolidayPolicy.NEXT),
+    **dict.fromkeys(("prev", "previous", "前", "前日", "前開庁日"), HolidayPolicy.PREVIOUS),
+    **dict.fromkeys(("skip", "休会", "なし"), HolidayPolicy.SKIP),
+}
+_LAST_WORDS = {"last", "最終", "最後", "-1"}
 
 
-@dataclass(frozen=True)
-class _Word:
-    """One word of the command: ``raw`` as typed (kept for free text such as an agency's
-    name or a role), ``norm`` in NFKC for matching keywords, keys, dates and mentions."""
-
-    raw: str
-    norm: str
+def _kind(plain: list[str]) -> MeetingKind:
+    multilayer = any(w in _MULTILAYER_WORDS for w in plain)
+    return MeetingKind.MULTILAYER if multilayer else MeetingKind.SUPPORT
 
 
-def help_text() -> str:
-    lines = [
-        "支援会議ボットのコマンド一覧（[ ] は省略可。日付を省くと、このチャンネルの次回の会議）:"
-    ]
-    lines += [f"• {usage}\n    {what}" for usage, what in USAGE.values()]
-    return "\n".join(lines)
+def _no_args(args: Args) -> NoArgs:
+    if args.plain:
+        raise ArgumentError(texts.GRAMMAR.no_arguments)
+    return NoArgs()
 
 
-def _usage(name: str) -> str:
-    return f"使い方: {USAGE[name][0]}"
+def _one_user(args: Args) -> OneUser:
+    if len(args.users) != 1 or args.plain:
+        raise ArgumentError(texts.GRAMMAR.one_user_to_add)
+    return OneUser(args.users[0])
 
 
-def _quoted(text: str, known: str, unknown: str) -> str:
-    """``「text」known`` when the word cannot be case content (short ASCII), else
-    ``unknown``: errors never echo names or long input."""
-    return f"「{text}」{known}" if _SAFE_ECHO.fullmatch(text) else unknown
+def _agency_add(args: Args) -> AgencyAdd:
+    plain = args.plain
+    if not plain:
+        raise ArgumentError(texts.GRAMMAR.agency_key)
+    if len(plain) < 2:
+        raise ArgumentError(texts.GRAMMAR.agency_key_and_name)
+    return AgencyAdd(plain[0], " ".join(w.raw for w in args.rest[1:]), args.users)
 
 
-def _key_value(word: str) -> tuple[str, str] | None:
-    if ":" in word:  # NFKC has turned the full-width colon into ":"
-        key, _, value = word.partition(":")
-        return key.lower(), value
-    return None
+def _agency_remove(args: Args) -> AgencyRemove:
+    plain = args.plain
+    if not plain:
+        raise ArgumentError(texts.GRAMMAR.agency_key)
+    if len(plain) > 1:
+        raise ArgumentError(texts.GRAMMAR.agency_key_and_member_only)
+    if len(args.users) != 1:
+        raise ArgumentError(texts.GRAMMAR.one_member_to_remove)
+    return AgencyRemove(plain[0], args.users[0])
 
 
-def _words(text: str) -> list[_Word]:
-    """Split on any white space (the ideographic space too); ``期限: 2026-12-25`` with a
-    space after the colon, as phones often insert, is one word."""
-    words: list[_Word] = []
-    for raw in text.split():
-        norm = unicodedata.normalize("NFKC", raw).strip()
-        if not norm:
+def _adhoc(args: Args) -> Adhoc:
+    rest = [w for w in args.plain if w not in _MULTILAYER_WORDS]
+    if len(rest) != 2:
+        raise ArgumentError(texts.GRAMMAR.date_and_time)
+    return Adhoc(grammar.day(rest[0]), grammar.clock_time(rest[1]), _kind(args.plain))
+
+
+def _ordinal(text: str) -> int:
+    word = text.lower().removeprefix("第").removesuffix("週")
+    if word in _LAST_WORDS:
+        return -1
+    if word in ("1", "2", "3", "4", "5"):
+        return int(word)
+    raise ArgumentError(
+        grammar.quoted(
+            text, texts.GRAMMAR.ordinal_unreadable, texts.GRAMMAR.some_ordinal_unreadable
+        )
+        + texts.GRAMMAR.ordinal_range
+    )
+
+
+def _monthly(args: Args) -> Monthly:
+    policy = HolidayPolicy.NEXT
+    rest: list[str] = []
+    seen: set[str] = set()
+    for word in args.plain:
+        if word in _MULTILAYER_WORDS:
             continue
-        previous = words[-1] if words else None
-        if previous and previous.norm.endswith(":") and previous.norm[:-1].lower() in _KEYS:
-            words[-1] = _Word(previous.raw + raw, previous.norm + norm)
+        if (value := grammar.key_value(word, "policy")) is not None:
+            grammar.once(seen, "休日")
+            found = _POLICIES.get(value.lower())
+            if found is None:
+                raise ArgumentError(texts.GRAMMAR.holiday_policy)
+            policy = found
+        elif grammar.split_key(word) and not grammar.TIME_LIKE.match(word):
+            raise grammar.not_allowed(word)
         else:
-            words.append(_Word(raw, norm))
-    return words
+            rest.append(word)
+    if len(rest) == 2 and (match := _ORDINAL_WEEKDAY.match(rest[0])):  # 第2火曜 14:00
+        rest = [match.group(1), match.group(2), rest[1]]
+    if len(rest) != 3:
+        raise ArgumentError(texts.GRAMMAR.ordinal_weekday_time)
+    return Monthly(
+        _ordinal(rest[0]),
+        parse_weekday(rest[1]),
+        grammar.clock_time(rest[2]),
+        _kind(args.plain),
+        policy,
+    )
 
 
-def _date(text: str) -> date:
-    text = _DATE_DASHES.sub("-", text)
-    if match := _KANJI_DATE.fullmatch(text):
-        text = "-".join(match.groups())
-    return parse_date(text)
-
-
-def _time(text: str) -> time:
-    if match := _KANJI_TIME.fullmatch(text):
-        hour, minute, half = match.groups()
-        text = f"{hour}:{'30' if half else (minute or '0').zfill(2)}"
-    return parse_time(text)
-
-
-_FINAL_WORDS = {"final", "確定"}
-_WITHDRAW_WORDS = {"withdraw", "撤回", "取消", "取り消し"}
+_ORDINAL_WEEKDAY = re.compile(r"^(?:第)?([1-5]|最終|last)(?:週)?(.+)$", re.IGNORECASE)
 _CASE_CODE_LIKE = re.compile(r"^[A-Za-z]")
 
 
-def _split_head(word: str) -> tuple[str, str | None] | None:
-    """``ヘルプ`` → ("help", None); ``機関追加`` typed without a space → ("agency", "追加")."""
-    head = ALIASES.get(word.lower())
-    if head is not None:
-        return head, None
-    for alias, canonical in ALIASES.items():
-        if canonical in _VERB_HEADS and word.startswith(alias) and word[len(alias) :] in VERBS:
-            return canonical, word[len(alias) :]
+def _on_day(args: Args) -> OnDay:
+    if len(args.plain) != 1:
+        raise ArgumentError(texts.GRAMMAR.one_date_to_cancel)
+    return OnDay(grammar.day(args.plain[0]))
+
+
+def _move(args: Args) -> Move:
+    plain = args.plain
+    if len(plain) not in (2, 3):
+        raise ArgumentError(texts.GRAMMAR.move_dates)
+    start = grammar.clock_time(plain[2]) if len(plain) == 3 else None
+    return Move(grammar.day(plain[0]), grammar.day(plain[1]), start)
+
+
+def _meeting_day(args: Args) -> MeetingDay:
+    if len(args.plain) > 1:
+        raise ArgumentError(texts.GRAMMAR.meeting_date_only)
+    return MeetingDay(grammar.day(args.plain[0]) if args.plain else None)
+
+
+def _case_new(args: Args) -> CaseNew:
+    consent_on = None
+    keys = []
+    seen: set[str] = set()
+    for word in args.plain:
+        if word in _MULTILAYER_WORDS or word in _URGENT_WORDS:
+            continue
+        if (value := grammar.key_value(word, "consent")) is not None:
+            grammar.once(seen, "同意")
+            consent_on = grammar.day(value)
+        elif grammar.split_key(word):
+            raise grammar.not_allowed(word, texts.GRAMMAR.case_new_allowed)
+        else:
+            keys.append(word)
+    return CaseNew(
+        tuple(keys),
+        _kind(args.plain),
+        consent_on,
+        any(w in _URGENT_WORDS for w in args.plain),
+    )
+
+
+def _case_ref(args: Args) -> CaseRef:
+    if len(args.plain) != 1:
+        raise ArgumentError(texts.GRAMMAR.one_case_code)
+    return CaseRef(args.plain[0])
+
+
+def _consent(args: Args) -> Consent:
+    if len(args.plain) != 2:
+        raise ArgumentError(texts.GRAMMAR.code_and_consent_date)
+    return Consent(args.plain[0], grammar.day(args.plain[1]))
+
+
+def _consent_withdraw(args: Args) -> ConsentWithdraw:
+    plain = args.plain
+    if not 1 <= len(plain) <= 2:
+        raise ArgumentError(texts.GRAMMAR.case_code)
+    return ConsentWithdraw(plain[0], grammar.day(plain[1]) if len(plain) == 2 else None)
+
+
+def _audit(args: Args) -> AuditFilter:
+    plain = args.plain
+    if len(plain) > 1:
+        raise ArgumentError(texts.GRAMMAR.code_or_date)
+    if not plain:
+        return AuditFilter()
+    if _CASE_CODE_LIKE.match(plain[0]):
+        return AuditFilter(code=str(CaseCode.parse(plain[0])))
+    return AuditFilter(day=grammar.day(plain[0]))
+
+
+def _agenda_add(args: Args) -> AgendaAdd:
+    occasion = None
+    rest = []
+    seen: set[str] = set()
+    for word in args.plain:
+        if (value := grammar.key_value(word, "occasion")) is not None:
+            grammar.once(seen, "場面")
+            occasion = _OCCASIONS.get(value.lower())
+            if occasion is None:
+                raise ArgumentError(texts.GRAMMAR.occasions)
+        else:
+            rest.append(word)
+    if not rest:
+        raise ArgumentError(texts.GRAMMAR.case_code)
+    if len(rest) > 2:
+        raise ArgumentError(texts.GRAMMAR.agenda_add_allowed)
+    return AgendaAdd(rest[0], grammar.day(rest[1]) if len(rest) == 2 else None, occasion)
+
+
+def _role(args: Args) -> Role:
+    due_on = None
+    lead = False
+    task: list[Word] = []
+    seen: set[str] = set()
+    for item in args.rest:
+        if (value := grammar.key_value(item.norm, "due")) is not None:
+            grammar.once(seen, "期限")
+            due_on = grammar.day(value)
+        elif item.norm in _LEAD_WORDS:
+            lead = True
+        else:
+            task.append(item)
+    if len(task) < 3:
+        raise ArgumentError(texts.GRAMMAR.role_parts)
+    return Role(task[0].norm, task[1].norm, " ".join(w.raw for w in task[2:]), due_on, lead)
+
+
+# --------------------------------------------------------------------------- use cases
+
+
+def _case_new_run(call: Call, a: CaseNew) -> str | None:
+    if not a.agency_keys:
+        call.ctx.chat.open_form(call.interaction_ref, cases.case_form(call.ctx, call.actor))
+        return None
+    new = cases.NewCase(list(a.agency_keys), a.kind, a.consent_on, a.urgent)
+    return cases.case_created(cases.create_case(call.ctx, call.actor, new))
+
+
+def _decide_run(call: Call, a: CaseRef) -> None:
+    form = decisions.decision_form(call.ctx, call.actor, call.channel_id, a.code)
+    call.ctx.chat.open_form(call.interaction_ref, form)
+
+
+# --------------------------------------------------------------------------- the table
+
+A = TypeVar("A")
+_ADD = ("add", "追加", "登録")
+
+
+@dataclass(frozen=True)
+class Spec(Generic[A]):
+    """One subcommand. ``heads`` name it (the first is canonical); ``verbs`` follow the
+    head for subcommands that share one (``agency add``); a spec with ``default`` set is
+    chosen when its head is typed alone."""
+
+    heads: tuple[str, ...]
+    verbs: tuple[str, ...]
+    usage: str
+    summary: str
+    who: Who
+    parse: Callable[[Args], A]
+    run: Callable[[Call, A], str | None]
+    takes_users: bool = False
+    default: bool = False
+
+    @property
+    def name(self) -> str:
+        return " ".join(filter(None, (self.heads[0], self.verbs[0] if self.verbs else "")))
+
+    @property
+    def audit_name(self) -> str:
+        return self.name.replace(" ", ".")
+
+
+def _help_run(call: Call, a: NoArgs) -> str:
+    return help_text()
+
+
+C, ANY = Who.COORDINATOR, Who.ANYONE
+TABLE: tuple[Spec[Any], ...] = (
+    Spec(("help", "ヘルプ", "使い方"), (), "/shien help", "コマンドの一覧を表示します", ANY,
+         lambda args: NoArgs(), _help_run),
+    Spec(("setup", "設定"), (), "/shien setup",
+         "このプライベートチャンネルを会議チャンネルにします（事務局）", C, _no_args,
+         lambda c, a: admin.setup_channel(c.ctx, c.actor, c.channel_id)),
+    Spec(("coordinator", "事務局"), _ADD, "/shien coordinator add @ユーザー",
+         "事務局（コーディネーター）を追加します", C, _one_user,
+         lambda c, a: admin.add_coordinator(c.ctx, c.actor, a.user_id),
+         takes_users=True, default=True),
+    Spec(("agency", "機関"), _ADD,
+         "/shien agency add houkatsu 架空市中央地域包括支援センター @構成員 …",
+         "関係機関と構成員を登録します（登録済みなら構成員を追加）", C, _agency_add,
+         lambda c, a: admin.register_agency(c.ctx, c.actor, a.key, a.name, list(a.users)),
+         takes_users=True),
+    Spec(("agency", "機関"), ("remove", "削除"), "/shien agency remove houkatsu @構成員",
+         "構成員を機関から外します（直ちに閲覧不可）", C, _agency_remove,
+         lambda c, a: admin.remove_member(c.ctx, c.actor, a.key, a.user_id), takes_users=True),
+    Spec(("agency", "機関"), ("list", "一覧"), "/shien agency list",
+         "登録済みの関係機関と構成員を表示します", C, _no_args,
+         lambda c, a: admin.list_agencies(c.ctx, c.actor)),
+    Spec(("adhoc", "随時", "臨時"), (), "/shien adhoc 2026-12-08 14:00 [重層]",
+         "随時の支援会議（または重層的支援会議）を登録します", C, _adhoc,
+         lambda c, a: meetings.schedule_adhoc(c.ctx, c.actor, c.channel_id, a.day, a.start, a.kind)),
+    Spec(("monthly", "定例", "毎月"), (), "/shien monthly 2 火 14:00 [重層] [休日:next]",
+         "定例会議（例: 毎月第2火曜 14:00。最終週は last）を設定し、今後6回の日程を表示します。"
+         "閉庁日は 休日:next（翌開庁日）・prev（前の開庁日）・skip（休会）", C, _monthly,
+         lambda c, a: scheduling.set_monthly(
+             c.ctx, c.actor, c.channel_id, a.ordinal, a.weekday, a.start, a.kind, a.policy)),
+    Spec(("meetings", "会議一覧", "予定"), (), "/shien meetings",
+         "このチャンネルの今後の会議（議題数・状況）を表示します", ANY, _no_args,
+         lambda c, a: scheduling.list_meetings(c.ctx, c.actor, c.channel_id)),
+    Spec(("cancel", "中止"), (), "/shien cancel 2026-12-08",
+         "会議を中止します（依頼済みの構成員にDMで通知）", C, _on_day,
+         lambda c, a: scheduling.cancel_meeting(c.ctx, c.actor, c.channel_id, a.day)),
+    Spec(("move", "変更", "移動", "延期"), (), "/shien move 2026-12-08 2026-12-10 [14:00]",
+         "会議の日時を変更します（依頼済みの構成員にDMで通知）", C, _move,
+         lambda c, a: scheduling.move_meeting(c.ctx, c.actor, c.channel_id, a.day, a.to, a.start)),
+    Spec(("case", "事例"), ("new", "新規", *_ADD),
+         "/shien case new houkatsu csw [重層] [同意:2026-11-20] [緊急]",
+         "事例を登録し、事例番号（R8-001 など）を返します。引数なしでフォームを開きます", C,
+         _case_new, _case_new_run, default=True),
+    Spec(("consent", "同意"), (), "/shien consent R8-001 2026-11-20",
+         "本人同意の日付を記録します", C, _consent,
+         lambda c, a: cases.record_consent(c.ctx, c.actor, a.code, a.on)),
+    Spec(("consent", "同意"), ("withdraw", "撤回", "取消", "取り消し"),
+         "/shien consent withdraw R8-001 [2026-12-01]",
+         "本人同意の撤回を記録し、今後の重層的支援会議の議題から外します", C, _consent_withdraw,
+         lambda c, a: consent.withdraw_consent(c.ctx, c.actor, a.code, a.on)),
+    Spec(("agenda", "議題"), _ADD, "/shien agenda add R8-001 [2026-12-08] [場面:再プラン]",
+         "事例を次回（または指定日）の会議の議題にします", C, _agenda_add,
+         lambda c, a: meetings.add_to_agenda(
+             c.ctx, c.actor, c.channel_id, a.code, a.day, a.occasion), default=True),
+    Spec(("open", "開始", "収集開始"), (), "/shien open [2026-12-08]",
+         "情報収集を開始します（守秘義務の通知と事例ごとのスレッド）", C, _meeting_day,
+         lambda c, a: meetings.open_collection(c.ctx, c.actor, c.channel_id, a.day)),
+    Spec(("ack", "確認"), (), "/shien ack [2026-12-08]",
+         "守秘義務を確認します（通知のボタンでも可）", ANY, _meeting_day,
+         lambda c, a: meetings.acknowledge(c.ctx, c.actor, channel_id=c.channel_id, day=a.day)),
+    Spec(("status", "状況"), (), "/shien status [2026-12-08]",
+         "事例・機関ごとの確認と回答の状況を表示します", ANY, _meeting_day,
+         lambda c, a: meetings.status(c.ctx, c.actor, c.channel_id, a.day)),
+    Spec(("remind", "リマインド", "督促"), (), "/shien remind [2026-12-08]",
+         "未回答の機関の構成員にDMでリマインドします", C, _meeting_day,
+         lambda c, a: meetings.remind(c.ctx, c.actor, c.channel_id, a.day)),
+    Spec(("role", "役割"), (),
+         "/shien role R8-001 houkatsu 介護保険サービスの導入 [期限:2026-12-25] [主担当]",
+         "役割分担を記録します", C, _role,
+         lambda c, a: decisions.assign_role(
+             c.ctx, c.actor, c.channel_id, a.code, a.agency_key, a.task, a.due_on, a.lead)),
+    Spec(("decide", "決定"), (), "/shien decide R8-001",
+         "支援方針・次回モニタリング・結果・決定事項のフォームを開きます", C, _case_ref,
+         _decide_run),
+    Spec(("minutes", "議事録"), (), "/shien minutes [2026-12-08]",
+         "議事録（Word）をDMで受け取ります（確定前は案）", C, _meeting_day,
+         lambda c, a: documents.deliver_minutes(c.ctx, c.actor, c.channel_id, a.day)),
+    Spec(("minutes", "議事録"), ("final", "確定"), "/shien minutes final [2026-12-08]",
+         "議事録を確定します。以後は確定版がそのまま届き、変更されません", C, _meeting_day,
+         lambda c, a: documents.deliver_final_minutes(c.ctx, c.actor, c.channel_id, a.day)),
+    Spec(("roles", "役割分担表", "役割表"), (), "/shien roles [2026-12-08]",
+         "役割分担表（Word）を受け取り、各機関には自機関の役割だけを送ります", C, _meeting_day,
+         lambda c, a: documents.deliver_role_summaries(c.ctx, c.actor, c.channel_id, a.day)),
+    Spec(("audit", "監査", "監査記録"), (), "/shien audit [R8-001]",
+         "監査記録（誰がいつ何をしたか）を新しい順に表示します。日付（2026-12-08）でも絞り込めます（事務局）",
+         C, _audit,
+         lambda c, a: audit_log.show_audit(c.ctx, c.actor, case_code=a.code, day=a.day)),
+)  # fmt: skip
+BY_NAME = {spec.name: spec for spec in TABLE}
+_HEADS: dict[str, list[Spec[Any]]] = {}
+for _spec in TABLE:
+    for _head in _spec.heads:
+        _HEADS.setdefault(_head.lower(), []).append(_spec)
+_ALL_VERBS = {verb.lower() for spec in TABLE for verb in spec.verbs}
+
+
+def help_text() -> str:
+    lines = [texts.GRAMMAR.help_title]
+    lines += [f"• {spec.usage}\n    {spec.summary}" for spec in TABLE]
+    return "\n".join(lines)
+
+
+def usage(spec: Spec[Any]) -> str:
+    return texts.GRAMMAR.usage.format(usage=spec.usage)
+
+
+def _head_of(word: str) -> tuple[list[Spec[Any]], str | None] | None:
+    """``ヘルプ`` → its specs; ``機関追加`` typed without a space → agency's specs and the
+    verb ``追加`` (only where the rest is one of that head's verbs)."""
+    found = _HEADS.get(word.lower())
+    if found is not None:
+        return found, None
+    for alias, specs in _HEADS.items():
+        tail = word[len(alias) :].lower()
+        if word.lower().startswith(alias) and any(tail in s.verbs for s in specs):
+            return specs, tail
     return None
 
 
-def parse(text: str) -> Command:
-    """Parse the text after ``/shien``. Raises ``CommandError`` with a Japanese message."""
-    words = _words(text)
-    if not words:
-        return Command("help")
-    split = _split_head(words[0].norm)
-    if split is None:
+def resolve(text: str) -> tuple[Spec[Any], list[Word]]:
+    """The subcommand ``text`` names and the words after its name."""
+    typed = grammar.words(text)
+    if not typed:
+        return BY_NAME["help"], []
+    head = _head_of(typed[0].norm)
+    if head is None:
         raise CommandError(
-            _quoted(
-                words[0].norm, "というコマンドはありません。", "そのようなコマンドはありません。"
+            grammar.quoted(
+                typed[0].norm, texts.GRAMMAR.no_such_command, texts.GRAMMAR.no_such_command_unnamed
             ),
             show_help=True,
         )
-    head, glued_verb = split
-    rest = words[1:]
-    if glued_verb is not None:
-        rest.insert(0, _Word(glued_verb, glued_verb))
-    if head in _VERB_HEADS:
-        verb = VERBS.get(rest[0].norm.lower()) if rest else None
-        defaults = {"coordinator": "add", "agency": None, "case": "new", "agenda": "add"}
-        if verb is None:
-            verb = defaults[head]
-            if verb is None:
-                raise CommandError(
-                    f"{_usage('agency add')}\n{_usage('agency list')}\n{_usage('agency remove')}"
-                )
-        else:
-            rest = rest[1:]
-        if head == "case" and verb == "add":  # 事例 登録 / case add
-            verb = "new"
-        name = f"{head} {verb}"
-        if name not in USAGE:
-            raise CommandError(f"「{head} {verb}」というコマンドはありません。", show_help=True)
-    else:
-        name = head
-    try:
-        return _parse_args(name, rest)
-    except CommandError:
-        raise
-    except DomainError as error:
-        raise CommandError(f"{error.message}\n{_usage(name)}") from None
-
-
-_POLICIES = {
-    "next": "next",
-    "翌": "next",
-    "翌日": "next",
-    "翌開庁日": "next",
-    "prev": "prev",
-    "previous": "prev",
-    "前": "prev",
-    "前日": "prev",
-    "前開庁日": "prev",
-    "skip": "skip",
-    "休会": "skip",
-    "なし": "skip",
-}
-_LAST_WORDS = {"last", "最終", "最後", "-1"}
-_ORDINAL_WEEKDAY = re.compile(r"^(?:第)?([1-5]|最終|last)(?:週)?(.+)$", re.IGNORECASE)
-
-
-def _ordinal(text: str) -> str:
-    word = text.lower().removeprefix("第").removesuffix("週")
-    if word in _LAST_WORDS:
-        return "-1"
-    if word in ("1", "2", "3", "4", "5"):
-        return word
-    raise CommandError(
-        _quoted(text, "は第何週として読めません。", "第何週として読めない値があります。")
-        + f"1〜5 または last（最終）で指定してください。\n{_usage('monthly')}"
-    )
-
-
-def _parse_schedule(name: str, plain: list[str]) -> Command:
-    """``monthly``, ``meetings``, ``cancel`` and ``move``."""
-    if name == "meetings":
-        if plain:
-            raise CommandError(f"このコマンドには引数はありません。\n{_usage(name)}")
-        return Command(name)
-    if name == "cancel":
-        if len(plain) != 1:
-            raise CommandError(f"中止する会議の日付を1つ指定してください。\n{_usage(name)}")
-        return Command(name, day=_date(plain[0]))
-    if name == "move":
-        if len(plain) not in (2, 3):
-            raise CommandError(
-                f"今の日付と新しい日付（と開始時刻）を指定してください。\n{_usage(name)}"
-            )
-        return Command(
-            name,
-            day=_date(plain[0]),
-            start=_time(plain[2]) if len(plain) == 3 else None,
-            extra={"to": _date(plain[1]).isoformat()},
-        )
-    kind = MeetingKind.SUPPORT
-    policy = "next"
-    args: list[str] = []
-    seen: set[str] = set()
-    for word in plain:
-        pair = _key_value(word)
-        if word in _MULTILAYER_WORDS:
-            kind = MeetingKind.MULTILAYER
-        elif pair and pair[0] in _POLICY_KEYS:
-            _one_value(seen, "休日", name)
-            found = _POLICIES.get(pair[1].lower())
-            if found is None:
-                raise CommandError(
-                    "休日の扱いは next（翌開庁日）・prev（前の開庁日）・skip（休会）のいずれかです。\n"
-                    + _usage(name)
-                )
-            policy = found
-        elif pair and not _TIME_LIKE.match(word):
-            raise CommandError(
-                _quoted(word, "は指定できません。", "指定できない項目があります。")
-                + f"\n{_usage(name)}"
-            )
-        else:
-            args.append(word)
-    if len(args) == 2 and (match := _ORDINAL_WEEKDAY.match(args[0])):  # 第2火曜 14:00
-        args = [match.group(1), match.group(2), args[1]]
-    if len(args) != 3:
-        raise CommandError(f"第何週・曜日・開始時刻を指定してください。\n{_usage(name)}")
-    return Command(
-        name,
-        start=_time(args[2]),
-        kind=kind,
-        extra={
-            "ordinal": _ordinal(args[0]),
-            "weekday": str(parse_weekday(args[1])),
-            "policy": policy,
-        },
-    )
-
-
-_TIME_LIKE = re.compile(r"^\d{1,2}:\d{2}$")
-
-
-def _one_value(seen: set[str], key: str, name: str) -> None:
-    if key in seen:
-        raise CommandError(f"{key}は1つだけ指定してください。\n{_usage(name)}")
-    seen.add(key)
-
-
-def _parse_args(name: str, words: list[_Word]) -> Command:
-    if name == "help":
-        return Command(name)
-    users = tuple(m.group(1) for w in words if (m := _USER.match(w.norm)))
-    rest = [w for w in words if not _USER.match(w.norm)]
-    plain = [w.norm for w in rest]
-    if users and name not in _TAKES_USERS:
-        raise CommandError(f"このコマンドでは@メンションは指定できません。\n{_usage(name)}")
-    if name in _TAKES_USERS and any(w.startswith("@") for w in plain):
+    specs, glued = head
+    rest = typed[1:]
+    verb = glued or (rest[0].norm.lower() if rest else None)
+    for spec in specs:
+        if verb is not None and verb in (v.lower() for v in spec.verbs):
+            return spec, rest if glued else rest[1:]
+    if verb is not None and verb in _ALL_VERBS and specs[0].verbs:
+        name = f"{specs[0].heads[0]} {verb}"
         raise CommandError(
-            "@メンションを認識できませんでした。@ に続けて表示される候補から選んでください。\n"
-            + _usage(name)
+            grammar.quoted(
+                name, texts.GRAMMAR.no_such_command, texts.GRAMMAR.no_such_command_unnamed
+            ),
+            show_help=True,
         )
+    for spec in specs:
+        if not spec.verbs or spec.default:
+            return spec, rest
+    raise CommandError("\n".join(usage(spec) for spec in specs))
 
-    if name in ("setup", "agency list"):
-        if plain:
-            raise CommandError(f"このコマンドには引数はありません。\n{_usage(name)}")
-        return Command(name)
-    if name == "coordinator add":
-        if len(users) != 1 or plain:
-            raise CommandError(
-                f"追加するユーザーを1人、@メンションで指定してください。\n{_usage(name)}"
-            )
-        return Command(name, users=users)
-    if name == "agency add":
-        if not plain:
-            raise CommandError(f"機関キーを指定してください。\n{_usage(name)}")
-        if len(plain) < 2:
-            raise CommandError(f"機関キーと名称を指定してください。\n{_usage(name)}")
-        return Command(name, users=users, words=(plain[0], " ".join(w.raw for w in rest[1:])))
-    if name == "agency remove":
-        if not plain:
-            raise CommandError(f"機関キーを指定してください。\n{_usage(name)}")
-        if len(plain) > 1:
-            raise CommandError(f"指定できるのは機関キーと構成員だけです。\n{_usage(name)}")
-        if len(users) != 1:
-            raise CommandError(f"外す構成員を1人、@メンションで指定してください。\n{_usage(name)}")
-        return Command(name, users=users, words=(plain[0], ""))
-    if name == "adhoc":
-        kind = (
-            MeetingKind.MULTILAYER
-            if any(w in _MULTILAYER_WORDS for w in plain)
-            else MeetingKind.SUPPORT
-        )
-        args = [w for w in plain if w not in _MULTILAYER_WORDS]
-        if len(args) != 2:
-            raise CommandError(f"日付と開始時刻を指定してください。\n{_usage(name)}")
-        return Command(name, day=_date(args[0]), start=_time(args[1]), kind=kind)
-    if name in ("monthly", "meetings", "cancel", "move"):
-        return _parse_schedule(name, plain)
-    if name == "case new":
-        kind = (
-            MeetingKind.MULTILAYER
-            if any(w in _MULTILAYER_WORDS for w in plain)
-            else MeetingKind.SUPPORT
-        )
-        consent_on = None
-        keys = []
-        seen: set[str] = set()
-        for word in plain:
-            if word in _MULTILAYER_WORDS or word in _URGENT_WORDS:
-                continue
-            pair = _key_value(word)
-            if pair and pair[0] in _CONSENT_KEYS:
-                _one_value(seen, "同意", name)
-                consent_on = _date(pair[1])
-            elif pair:
-                raise CommandError(
-                    _quoted(word, "は指定できません。", "指定できない項目があります。")
-                    + f"指定できるのは機関キー・重層・同意:日付・緊急です。\n{_usage(name)}"
-                )
-            else:
-                keys.append(word)
-        return Command(
-            name,
-            words=tuple(keys),
-            kind=kind,
-            consent_on=consent_on,
-            urgent=any(w in _URGENT_WORDS for w in plain),
-        )
-    if name == "consent" and plain and plain[0].lower() in _WITHDRAW_WORDS:
-        name = "consent withdraw"
-        if not 2 <= len(plain) <= 3:
-            raise CommandError(f"事例番号を指定してください。\n{_usage(name)}")
-        return Command(
-            name, words=(plain[1],), consent_on=_date(plain[2]) if len(plain) == 3 else None
-        )
-    if name == "audit":
-        if len(plain) > 1:
-            raise CommandError(f"指定できるのは事例番号か日付のどちらか1つです。\n{_usage(name)}")
-        if not plain:
-            return Command(name)
-        if _CASE_CODE_LIKE.match(plain[0]):
-            return Command(name, words=(str(CaseCode.parse(plain[0])),))
-        return Command(name, day=_date(plain[0]))
-    if name == "consent":
-        if len(plain) != 2:
-            raise CommandError(f"事例番号と同意の日付を指定してください。\n{_usage(name)}")
-        return Command(name, words=(plain[0],), consent_on=_date(plain[1]))
-    if name == "agenda add":
-        occasion = None
-        args = []
-        seen = set()
-        for word in plain:
-            pair = _key_value(word)
-            if pair and pair[0] in _OCCASION_KEYS:
-                _one_value(seen, "場面", name)
-                occasion = OCCASIONS.get(pair[1].lower())
-                if occasion is None:
-                    raise CommandError(
-                        f"場面は {'・'.join(('プラン策定', '再プラン', '終結', '中断'))} のいずれかです。\n{_usage(name)}"
-                    )
-            else:
-                args.append(word)
-        if not args:
-            raise CommandError(f"事例番号を指定してください。\n{_usage(name)}")
-        if len(args) > 2:
-            raise CommandError(
-                f"指定できるのは事例番号・会議の日付・場面だけです。\n{_usage(name)}"
-            )
-        return Command(
-            name,
-            words=(args[0],),
-            day=_date(args[1]) if len(args) == 2 else None,
-            occasion=occasion,
-        )
-    if name == "minutes" and plain and plain[0].lower() in _FINAL_WORDS:
-        name, plain = "minutes final", plain[1:]
-    if name in ("open", "ack", "status", "remind", "minutes", "minutes final", "roles"):
-        if len(plain) > 1:
-            raise CommandError(f"指定できるのは会議の日付だけです。\n{_usage(name)}")
-        return Command(name, day=_date(plain[0]) if plain else None)
-    if name == "role":
-        due_on = None
-        lead = False
-        task: list[_Word] = []
-        seen = set()
-        for item in rest:
-            pair = _key_value(item.norm)
-            if pair and pair[0] in _DUE_KEYS:
-                _one_value(seen, "期限", name)
-                due_on = _date(pair[1])
-            elif item.norm in _LEAD_WORDS:
-                lead = True
-            else:
-                task.append(item)
-        if len(task) < 3:
-            raise CommandError(
-                f"事例番号・機関キー・役割の内容を指定してください。\n{_usage(name)}"
-            )
-        return Command(
-            name,
-            words=(task[0].norm, task[1].norm, " ".join(w.raw for w in task[2:])),
-            due_on=due_on,
-            lead=lead,
-        )
-    if name == "decide":
-        if len(plain) != 1:
-            raise CommandError(f"事例番号を1つ指定してください。\n{_usage(name)}")
-        return Command(name, words=(plain[0],))
-    raise CommandError("コマンドを解釈できませんでした。", show_help=True)  # pragma: no cover
+
+def parse_args(spec: Spec[Any], words: list[Word]) -> Any:
+    """The typed arguments of ``spec``; errors carry its usage."""
+    users = tuple(u for w in words if (u := grammar.user_of(w)) is not None)
+    rest = tuple(w for w in words if grammar.user_of(w) is None)
+    try:
+        if users and not spec.takes_users:
+            raise ArgumentError(texts.GRAMMAR.no_mentions_here)
+        if spec.takes_users and any(w.norm.startswith("@") for w in rest):
+            raise ArgumentError(texts.GRAMMAR.mention_unrecognised)
+        return spec.parse(Args(users, rest))
+    except DomainError as error:
+        raise CommandError(f"{error.message}\n{usage(spec)}") from None
+
+
+@dataclass(frozen=True)
+class Parsed:
+    spec: Spec[Any]
+    args: Any
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+def parse(text: str) -> Parsed:
+    """Recognise and parse without running: for tests and tools."""
+    spec, words = resolve(text)
+    return Parsed(spec, parse_args(spec, words))
+
+
+def dispatch(call: Call, text: str) -> str | None:
+    """Run the command in ``text`` for ``call.actor``; the answer is text for them alone.
+    Every failure becomes its Japanese message (``answer_for``)."""
+    try:
+        spec, words = resolve(text)
+        if spec.who is Who.COORDINATOR:
+            check_coordinator(call.ctx, call.actor, spec.audit_name)
+        return spec.run(call, parse_args(spec, words))
+    except Exception as error:
+        return answer_for(error, "command")
+
+
+def answer_for(error: Exception, what: str) -> str:
+    """A known failure becomes its Japanese message; anything else is logged by kind only
+    (never its message, which could carry content)."""
+    if isinstance(error, CommandError):
+        return error.message + ("\n\n" + help_text() if error.show_help else "")
+    if isinstance(error, DomainError):
+        return error.message
+    if isinstance(error, ChatUnavailable):
+        return texts.CHAT.unavailable
+    log.error(
+        "%s failed: %s\n%s",
+        what,
+        type(error).__name__,
+        "".join(traceback.format_tb(error.__traceback__)),
+    )
+    return texts.CHAT.failed

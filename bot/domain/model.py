@@ -615,7 +615,7 @@ class AuditAction(StrEnum):
     INPUT_HELD = "input.held"
     INPUT_EDITED = "input.edited"
     INPUT_WITHDRAWN = "input.withdrawn"
-    INPUT_REJECTED = "input.rejected"
+    INPUT_REJECTED = "input.rejected"  # written by earlier versions; now access.denied
     INPUT_FLAGGED = "input.flagged"  # looks like it carries direct identifiers (kinds only)
     INPUT_PURGED = "input.purged"  # deleted after the retention period: a tombstone
     ROLE_ASSIGNED = "role.assigned"

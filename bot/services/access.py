@@ -1,21 +1,30 @@
-"""The one access policy: deny by default, checked by every use case.
+"""The one need-to-know policy: deny by default, asked by every use case.
 
-Who may do what:
-- coordinators (事務局) run meetings: setup, agencies, cases, agenda, roles, decisions, documents;
-- a member sees a case only if their agency is asked for it, their membership is active,
-  their chat account is active, and they have confirmed the current secrecy notice for that
-  meeting;
-- everyone else sees nothing about cases.
+``standing`` answers, for an actor and a meeting (or one case of it), which of these the
+actor is:
 
-Denials are recorded in the audit trail (without case content) in their own transaction, so
-that a refused request still leaves its trace.
+- ``COORDINATOR``: runs meetings (setup, agencies, cases, agenda, roles, decisions,
+  documents) and reads every case; scheduled work and terminal operators count as one;
+- ``CONFIRMED``: an active member of an agency asked for the case (or, for a meeting, for
+  any case on it) who has confirmed the current secrecy notice of that meeting;
+- ``UNCONFIRMED``: the same, not yet confirmed — may confirm, and their replies are held;
+- ``NOT_ASKED``: a registered member whose agencies are not asked;
+- ``DEACTIVATED``: the chat account is deactivated (fails closed whatever else is true);
+- ``OUTSIDER``: anyone else.
+
+Every read or change of case content passes one of the ``require_*`` functions below, and
+every refusal goes through ``deny``, which writes ``access.denied`` with the reason (the
+standing, or a short code) in its own transaction, so a refused request still leaves its
+trace.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
+from bot import texts
 from bot.domain.confidentiality import SECRECY_NOTICE
 from bot.domain.errors import DomainError
 from bot.domain.model import (
@@ -33,11 +42,6 @@ class PermissionDenied(DomainError):
     """The actor may not do this. The message says why, politely, without revealing cases."""
 
 
-COORDINATOR_ONLY = (
-    "この操作は事務局（コーディネーター）のみが行えます。必要な場合は事務局にご依頼ください。"
-)
-
-
 @dataclass(frozen=True)
 class Actor:
     """Who is asking: a chat user ID (or ``system`` for scheduled work)."""
@@ -52,6 +56,34 @@ class Actor:
 
 
 SYSTEM = Actor("system")
+
+
+class Standing(StrEnum):
+    COORDINATOR = "coordinator"
+    CONFIRMED = "confirmed_member"
+    UNCONFIRMED = "unconfirmed_member"
+    NOT_ASKED = "not_asked"
+    DEACTIVATED = "deactivated"
+    OUTSIDER = "outsider"
+
+
+@dataclass(frozen=True)
+class Access:
+    """An actor's standing for a meeting or case, and their agencies asked for it (in the
+    case's order; a coordinator who is also a member may have some)."""
+
+    standing: Standing
+    agencies: tuple[Agency, ...] = ()
+    confirmed: bool = False  # the current notice, for this meeting
+
+    @property
+    def may_read(self) -> bool:
+        return self.standing in (Standing.COORDINATOR, Standing.CONFIRMED)
+
+    @property
+    def may_confirm(self) -> bool:
+        """Coordinators and active members of an agency asked, confirmed or not."""
+        return self.standing in (Standing.COORDINATOR, Standing.CONFIRMED, Standing.UNCONFIRMED)
 
 
 def is_coordinator(uow: UnitOfWork, actor: Actor) -> bool:
@@ -71,14 +103,45 @@ def agencies_of(uow: UnitOfWork, user_id: str) -> list[Agency]:
     return agencies
 
 
-def asked_agencies_of(uow: UnitOfWork, user_id: str, case: Case) -> list[Agency]:
-    """The person's agencies that are asked for ``case``, in the case's order."""
-    mine = {agency.id: agency for agency in agencies_of(uow, user_id)}
-    return [mine[agency_id] for agency_id in case.asked_agency_ids if agency_id in mine]
-
-
 def has_confirmed(uow: UnitOfWork, meeting: Meeting, user_id: str) -> bool:
     return uow.acknowledgements.get(meeting.id, user_id, SECRECY_NOTICE.version) is not None
+
+
+def _agenda_cases(uow: UnitOfWork, meeting: Meeting) -> list[Case]:
+    cases = []
+    for item in uow.agenda.for_meeting(meeting.id):
+        case = uow.cases.get(item.case_id)
+        if case is not None:
+            cases.append(case)
+    return cases
+
+
+def standing(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    meeting: Meeting,
+    case: Case | None = None,
+) -> Access:
+    """The actor's standing for ``case`` on ``meeting`` (or, without a case, for any case
+    on the meeting's agenda). The one place the need-to-know rule is assembled."""
+    if actor.is_system:
+        return Access(Standing.COORDINATOR)
+    mine = {agency.id: agency for agency in agencies_of(uow, actor.user_id)}
+    asked_ids: list[str] = []
+    for asked in [case] if case is not None else _agenda_cases(uow, meeting):
+        asked_ids += [a for a in asked.asked_agency_ids if a in mine and a not in asked_ids]
+    agencies = tuple(mine[a] for a in asked_ids)
+    if not ctx.chat.user_is_active(actor.user_id):
+        return Access(Standing.DEACTIVATED)
+    confirmed = has_confirmed(uow, meeting, actor.user_id)
+    if is_coordinator(uow, actor):
+        return Access(Standing.COORDINATOR, agencies, confirmed)
+    if not agencies:
+        return Access(Standing.NOT_ASKED if mine else Standing.OUTSIDER)
+    if confirmed:
+        return Access(Standing.CONFIRMED, agencies, confirmed)
+    return Access(Standing.UNCONFIRMED, agencies, confirmed)
 
 
 def roster(uow: UnitOfWork, cases: Sequence[Case]) -> set[str]:
@@ -116,8 +179,81 @@ def deny(
     uow.commit()
 
 
+def refuse(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    target_type: str,
+    target_id: str,
+    reason: str,
+    message: str,
+) -> PermissionDenied:
+    """``deny``, then the error to raise: ``raise refuse(...)``."""
+    deny(ctx, uow, actor, target_type, target_id, reason)
+    return PermissionDenied(message)
+
+
 def require_coordinator(ctx: ServiceContext, uow: UnitOfWork, actor: Actor, what: str) -> None:
+    """Coordinators (active, with an active chat account), scheduled work and operators."""
     if actor.is_system or (is_coordinator(uow, actor) and ctx.chat.user_is_active(actor.user_id)):
         return
-    deny(ctx, uow, actor, "command", what, "not_coordinator")
-    raise PermissionDenied(COORDINATOR_ONLY)
+    raise refuse(ctx, uow, actor, "command", what, "not_coordinator", texts.ACCESS.coordinator_only)
+
+
+def check_coordinator(ctx: ServiceContext, actor: Actor, what: str) -> None:
+    """``require_coordinator`` in a unit of work of its own: for the command dispatcher and
+    form submissions, which must refuse before they validate anything."""
+    with ctx.uow() as uow:
+        require_coordinator(ctx, uow, actor, what)
+
+
+def require_reader(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    meeting: Meeting,
+    case: Case | None = None,
+    *,
+    what: str,
+) -> Access:
+    """Case content is read only by coordinators and confirmed members of an agency asked
+    (for ``case``, or for any case of ``meeting``)."""
+    access = standing(ctx, uow, actor, meeting, case)
+    if access.may_read:
+        return access
+    target = ("case", str(case.code)) if case is not None else ("meeting", meeting.id)
+    raise refuse(
+        ctx, uow, actor, *target, f"{what}:{access.standing}", refusal(access.standing, case)
+    )
+
+
+def require_contributor(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    meeting: Meeting,
+    case: Case,
+    *,
+    what: str,
+    held_ok: bool = False,
+) -> Access:
+    """Case content is written only by active members of an agency asked for the case who
+    have confirmed the notice (or, with ``held_ok``, not yet: their input is held).
+    Coordinators answer for no agency unless they are also registered as a member."""
+    access = standing(ctx, uow, actor, meeting, case)
+    if not access.agencies:
+        reason = Standing.NOT_ASKED if access.standing is Standing.COORDINATOR else access.standing
+    elif not access.confirmed and not held_ok:
+        reason = Standing.UNCONFIRMED
+    else:
+        return access
+    raise refuse(ctx, uow, actor, "case", str(case.code), f"{what}:{reason}", refusal(reason, case))
+
+
+def refusal(reason: Standing, case: Case | None) -> str:
+    """What the refused person is told: never which cases exist beyond the one they named."""
+    if reason is Standing.UNCONFIRMED:
+        return texts.ACCESS.confirm_first
+    if case is not None:
+        return texts.ACCESS.not_asked_case.format(code=case.code)
+    return texts.ACCESS.not_asked_meeting

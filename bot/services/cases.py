@@ -13,7 +13,7 @@ from bot.domain.model import (
     CaseCode,
     MeetingKind,
 )
-from bot.services.access import Actor, require_coordinator
+from bot.services.access import Actor, check_coordinator, require_coordinator
 from bot.services.admin import resolve_agencies
 from bot.services.audit import audit
 from bot.services.chat import (
@@ -148,6 +148,7 @@ def submit_case_form(
 ) -> str:
     """Coordinators only (re-checked). Registers the case of the form; the same submission
     delivered twice registers one case. Errors are shown beside the field they concern."""
+    check_coordinator(ctx, actor, "case.new")
     keys = list(values.choices.get("agencies") or ())
     if not keys:
         raise FormErrors({"agencies": "依頼する関係機関を1つ以上選んでください。"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from bot import texts
 from bot.domain.errors import DomainError, InvalidValue, NotFound
 from bot.domain.model import (
     AuditAction,
@@ -16,7 +17,7 @@ from bot.domain.model import (
     designate_lead,
 )
 from bot.services import scheduling
-from bot.services.access import Actor, require_coordinator
+from bot.services.access import Actor, check_coordinator, refuse, require_coordinator
 from bot.services.admin import resolve_agencies
 from bot.services.audit import audit
 from bot.services.cases import find_case
@@ -178,6 +179,7 @@ def submit_decision(ctx: ServiceContext, actor: Actor, metadata: str, values: Fo
     """Coordinators only (re-checked on submit). A re-submitted form replaces the decision.
     Audited as ``decision.recorded``."""
     meeting_id, _, case_id = metadata.partition(":")
+    check_coordinator(ctx, actor, "decide")
     try:
         outcome = Outcome(values.choice("outcome") or Outcome.CONTINUE.value)
     except ValueError:
@@ -185,9 +187,17 @@ def submit_decision(ctx: ServiceContext, actor: Actor, metadata: str, values: Fo
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, "decide")
         meeting, case = uow.meetings.get(meeting_id), uow.cases.get(case_id)
-        if meeting is None or case is None:
-            raise NotFound(
-                "会議または事例が見つかりません。もう一度 /shien decide を実行してください。"
+        if meeting is None or case is None or uow.agenda.get(meeting.id, case.id) is None:
+            # A form whose metadata names a case that is not on the meeting it names was not
+            # made by the bot: refused and audited, never recorded.
+            raise refuse(
+                ctx,
+                uow,
+                actor,
+                "form",
+                metadata[:80],
+                "decide:case_not_on_meeting",
+                texts.DECISIONS.form_mismatch,
             )
         decision = Decision(
             meeting_id=meeting.id,

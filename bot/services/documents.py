@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 
+from bot import texts
 from bot.domain.confidentiality import SECRECY_NOTICE
 from bot.domain.documents import minutes_filename, role_summary_filename, sha256_of
 from bot.domain.errors import Duplicate, InvalidValue, NotFound
@@ -20,7 +21,7 @@ from bot.domain.model import (
     Meeting,
     MeetingState,
 )
-from bot.services.access import Actor, require_coordinator
+from bot.services.access import Actor, Standing, require_coordinator, standing
 from bot.services.admin import resolve_agencies
 from bot.services.audit import audit
 from bot.services.chat import ChatUnavailable, FileToSend, Message, Note, Paragraph
@@ -349,11 +350,21 @@ def deliver_role_summaries(
         meeting = _meeting_for_documents(ctx, uow, channel_id, day)
         full = build_role_summary_view(ctx, uow, meeting)
         extracts = []
+        skipped = 0
         for agency in uow.agencies.list():
             view = build_role_summary_view(ctx, uow, meeting, only=agency)
             if not view.agencies:
                 continue
-            members = [m.user_id for m in uow.memberships.for_agency(agency.id, active_only=True)]
+            # Tasks go only to members who may read this meeting's cases: active, asked,
+            # and confirmed the notice of this meeting. The others are counted, not sent.
+            members, unconfirmed = [], 0
+            for membership in uow.memberships.for_agency(agency.id, active_only=True):
+                access = standing(ctx, uow, Actor(membership.user_id), meeting)
+                if access.may_read and agency in access.agencies:
+                    members.append(membership.user_id)
+                elif access.standing is Standing.UNCONFIRMED:
+                    unconfirmed += 1
+            skipped += unconfirmed
             extracts.append((agency, view, members))
         audit(
             ctx,
@@ -396,8 +407,6 @@ def deliver_role_summaries(
             role_summary_filename(meeting.date, agency.key), data, f"役割分担表 {agency.name}"
         )
         for user_id in members:
-            if not ctx.chat.user_is_active(user_id):
-                continue
             try:
                 ctx.chat.send_direct(user_id, message)
                 ctx.chat.send_file(user_id, extract, comment="貴機関の役割分担表です。")
@@ -420,6 +429,8 @@ def deliver_role_summaries(
             )
         uow.commit()
     answer = f"役割分担表（全機関）をDMでお送りし、{len(extracts)}機関の構成員 {sent}人に各機関の役割だけを送りました。"
+    if skipped:
+        answer += texts.DOCUMENTS.roles_skipped_unconfirmed.format(count=skipped)
     if failed:
         answer += (
             f"{failed}人には送れませんでした（アカウントが無効か、Slack に届きませんでした）。"

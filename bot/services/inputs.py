@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot import texts
 from bot.domain import identifiers
 from bot.domain.errors import Duplicate, NotFound
 from bot.domain.identifiers import IdentifierKind
 from bot.domain.model import (
+    Agency,
     AgencyInput,
     AgendaItem,
     AuditAction,
+    Case,
     InputSource,
     InputState,
     Meeting,
@@ -18,9 +21,10 @@ from bot.domain.model import (
 from bot.services.access import (
     Actor,
     PermissionDenied,
-    asked_agencies_of,
+    Standing,
     deny,
-    has_confirmed,
+    require_contributor,
+    standing,
 )
 from bot.services.audit import audit
 from bot.services.chat import (
@@ -63,8 +67,8 @@ def record_reply(
 
     Anyone may post in the channel; only members of an agency asked for the case are
     recorded. A member who has not confirmed the notice is held until they do. Audited as
-    ``input.recorded`` / ``input.held`` / ``input.rejected`` (denied). Retried events have
-    one effect: the message's ID is the input's unique source.
+    ``input.recorded`` / ``input.held`` / ``access.denied`` (with the author's standing).
+    Retried events have one effect: the message's ID is the input's unique source.
     """
     source_ref = MessageRef(channel_id, message_id).key()
     actor = Actor(user_id)
@@ -76,25 +80,18 @@ def record_reply(
             return ReplyOutcome.ALREADY_RECORDED
         meeting, case = uow.meetings.get(item.meeting_id), uow.cases.get(item.case_id)
         assert meeting is not None and case is not None
-        agencies = asked_agencies_of(uow, user_id, case) if ctx.chat.user_is_active(user_id) else []
+        access = standing(ctx, uow, actor, meeting, case)
+        agencies = access.agencies
         code = str(case.code)
+        coordinator = meeting.created_by
         if not agencies:
             if not uow.processed.claim(f"rejected:{source_ref}"):
                 return ReplyOutcome.ALREADY_RECORDED  # a retried event: tell no one twice
-            audit(
-                ctx,
-                uow,
-                actor,
-                AuditAction.INPUT_REJECTED,
-                "case",
-                code,
-                "reason=not_asked",
-                allowed=False,
-            )
             uow.commit()
-            coordinator = meeting.created_by
+            reason = "no_agency" if access.standing is Standing.COORDINATOR else access.standing
+            deny(ctx, uow, actor, "case", code, f"reply:{reason}")
         else:
-            confirmed = has_confirmed(uow, meeting, user_id)
+            confirmed = access.confirmed
             agency_input = AgencyInput(
                 meeting_id=meeting.id,
                 case_id=case.id,
@@ -114,7 +111,6 @@ def record_reply(
             audit(ctx, uow, actor, action, "input", agency_input.id, f"case={code}")
             kinds = _flag(ctx, uow, actor, agency_input.id, code, agency_input.text)
             uow.commit()
-            coordinator = meeting.created_by
 
     if not agencies:
         ctx.chat.post_ephemeral(
@@ -166,36 +162,78 @@ def record_reply(
     return ReplyOutcome.RECORDED
 
 
-def edit_reply(ctx: ServiceContext, channel_id: str, message_id: str, text: str) -> bool:
-    """An edited reply updates the input it became. Audited as ``input.edited``."""
+def _own_input(
+    ctx: ServiceContext, uow: UnitOfWork, channel_id: str, message_id: str, what: str
+) -> tuple[AgencyInput, Meeting, str] | None:
+    """The live input a thread message became, if its author may still change it: an
+    active member of the input's agency, still asked for the case (held inputs included).
+    Otherwise the change is refused (and audited): the record keeps what was recorded."""
+    agency_input = uow.inputs.by_source(
+        InputSource.THREAD, MessageRef(channel_id, message_id).key()
+    )
+    if agency_input is None or agency_input.state is InputState.WITHDRAWN:
+        return None
+    meeting = uow.meetings.get(agency_input.meeting_id)
+    case = uow.cases.get(agency_input.case_id)
+    assert meeting is not None and case is not None
+    author = Actor(agency_input.author_user_id)
+    access = require_contributor(ctx, uow, author, meeting, case, what=what, held_ok=True)
+    if agency_input.agency_id not in {agency.id for agency in access.agencies}:
+        deny(ctx, uow, author, "case", str(case.code), f"{what}:agency_not_asked")
+        raise PermissionDenied(texts.ACCESS.not_asked_case.format(code=case.code))
+    return agency_input, meeting, str(case.code)
+
+
+def _tell_refused(
+    ctx: ServiceContext, channel_id: str, user_id: str, error: PermissionDenied
+) -> None:
+    ctx.chat.post_ephemeral(
+        channel_id,
+        user_id,
+        Message(
+            texts.INPUTS.change_not_recorded,
+            (Paragraph(texts.INPUTS.change_not_recorded + error.message),),
+        ),
+    )
+
+
+def edit_reply(
+    ctx: ServiceContext, channel_id: str, message_id: str, text: str, user_id: str = ""
+) -> bool:
+    """An edited reply updates the input it became, if its author may still change it.
+    Audited as ``input.edited`` (or ``access.denied``; the author is told)."""
+    refused: PermissionDenied | None = None
     with ctx.uow() as uow:
-        agency_input = uow.inputs.by_source(
-            InputSource.THREAD, MessageRef(channel_id, message_id).key()
-        )
-        if agency_input is None or agency_input.state is InputState.WITHDRAWN:
-            return False
-        before = set(identifiers.detect(agency_input.text))
-        agency_input.edit(clean_user_text(text, max_length=40_000), at=ctx.clock())
-        uow.inputs.save(agency_input)
-        author = Actor(agency_input.author_user_id)
-        audit(ctx, uow, author, AuditAction.INPUT_EDITED, "input", agency_input.id)
-        # Only kinds the edit added are flagged: a retried edit event adds none.
-        kinds = tuple(k for k in identifiers.detect(agency_input.text) if k not in before)
-        meeting = uow.meetings.get(agency_input.meeting_id)
-        case = uow.cases.get(agency_input.case_id)
-        assert meeting is not None and case is not None
-        code = str(case.code)
-        if kinds:
-            audit(
-                ctx,
-                uow,
-                author,
-                AuditAction.INPUT_FLAGGED,
-                "input",
-                agency_input.id,
-                f"case={code};kinds={identifiers.codes(kinds)}",
-            )
-        uow.commit()
+        try:
+            found = _own_input(ctx, uow, channel_id, message_id, "edit")
+        except PermissionDenied as error:
+            refused = error
+        else:
+            if found is None:
+                return False
+            agency_input, meeting, code = found
+            before = set(identifiers.detect(agency_input.text))
+            agency_input.edit(clean_user_text(text, max_length=40_000), at=ctx.clock())
+            uow.inputs.save(agency_input)
+            author = Actor(agency_input.author_user_id)
+            audit(ctx, uow, author, AuditAction.INPUT_EDITED, "input", agency_input.id)
+            # Only kinds the edit added are flagged: a retried edit event adds none.
+            kinds = tuple(k for k in identifiers.detect(agency_input.text) if k not in before)
+            if kinds:
+                audit(
+                    ctx,
+                    uow,
+                    author,
+                    AuditAction.INPUT_FLAGGED,
+                    "input",
+                    agency_input.id,
+                    f"case={code};kinds={identifiers.codes(kinds)}",
+                )
+            uow.commit()
+    if refused is not None:
+        if user_id:
+            _tell_refused(ctx, channel_id, user_id, refused)
+        return False
     if kinds:
         _warn_identifiers(
             ctx, channel_id, author.user_id, meeting.created_by, code, kinds, editable=True
@@ -268,57 +306,60 @@ def _warn_identifiers(
     )
 
 
-def withdraw_reply(ctx: ServiceContext, channel_id: str, message_id: str) -> bool:
-    """A deleted reply withdraws its input. Audited as ``input.withdrawn``."""
+def withdraw_reply(
+    ctx: ServiceContext, channel_id: str, message_id: str, user_id: str = ""
+) -> bool:
+    """A deleted reply withdraws its input, if its author may still change it. Audited as
+    ``input.withdrawn`` (or ``access.denied``; the author is told)."""
+    refused: PermissionDenied | None = None
     with ctx.uow() as uow:
-        agency_input = uow.inputs.by_source(
-            InputSource.THREAD, MessageRef(channel_id, message_id).key()
-        )
-        if agency_input is None or agency_input.state is InputState.WITHDRAWN:
-            return False
-        agency_input.withdraw(at=ctx.clock())
-        uow.inputs.save(agency_input)
-        audit(
-            ctx,
-            uow,
-            Actor(agency_input.author_user_id),
-            AuditAction.INPUT_WITHDRAWN,
-            "input",
-            agency_input.id,
-        )
-        uow.commit()
-        meeting_id, case_id = agency_input.meeting_id, agency_input.case_id
+        try:
+            found = _own_input(ctx, uow, channel_id, message_id, "withdraw")
+        except PermissionDenied as error:
+            refused = error
+        else:
+            if found is None:
+                return False
+            agency_input = found[0]
+            agency_input.withdraw(at=ctx.clock())
+            uow.inputs.save(agency_input)
+            audit(
+                ctx,
+                uow,
+                Actor(agency_input.author_user_id),
+                AuditAction.INPUT_WITHDRAWN,
+                "input",
+                agency_input.id,
+            )
+            uow.commit()
+            meeting_id, case_id = agency_input.meeting_id, agency_input.case_id
+    if refused is not None:
+        if user_id:
+            _tell_refused(ctx, channel_id, user_id, refused)
+        return False
     refresh_thread(ctx, meeting_id, case_id)
     return True
 
 
 def _checked_item(
     ctx: ServiceContext, uow: UnitOfWork, actor: Actor, item_id: str
-) -> tuple[AgendaItem, Meeting, str]:
-    """The agenda item behind a button or form, re-checked for this actor (deny by default)."""
+) -> tuple[AgendaItem, Meeting, Case, Agency]:
+    """The agenda item behind a button or form, re-checked for this actor (deny by default):
+    a confirmed, active member of an agency asked for its case."""
     item = uow.agenda.by_id(item_id)
     if item is None:
-        raise NotFound("この事例は議題から外れたか、見つかりません。")
+        raise NotFound(texts.INPUTS.item_gone)
     meeting, case = uow.meetings.get(item.meeting_id), uow.cases.get(item.case_id)
     assert meeting is not None and case is not None
-    if not asked_agencies_of(uow, actor.user_id, case) or not ctx.chat.user_is_active(
-        actor.user_id
-    ):
-        deny(ctx, uow, actor, "case", str(case.code), "not_asked")
-        raise PermissionDenied(
-            f"{case.code} の依頼先機関の構成員として登録されていないため、入力できません。"
-        )
-    if not has_confirmed(uow, meeting, actor.user_id):
-        raise PermissionDenied(
-            "先に守秘義務の確認をお願いします（通知のボタンまたは /shien ack）。"
-        )
-    return item, meeting, str(case.code)
+    access = require_contributor(ctx, uow, actor, meeting, case, what="input_form")
+    return item, meeting, case, access.agencies[0]
 
 
 def open_input_form(ctx: ServiceContext, actor: Actor, item_id: str, interaction_ref: str) -> None:
     """Members of an asked agency who confirmed the notice get the 入力する form."""
     with ctx.uow() as uow:
-        item, _, code = _checked_item(ctx, uow, actor, item_id)
+        item, _, case, _ = _checked_item(ctx, uow, actor, item_id)
+        code = str(case.code)
     ctx.chat.open_form(
         interaction_ref,
         Form(
@@ -344,10 +385,8 @@ def submit_input_form(
         raise FormErrors({"situation": "いずれかの欄に入力してください。"})
     text = "\n".join(f"【{label}】{body}" for label, body in parts if body)
     with ctx.uow() as uow:
-        item, meeting, code = _checked_item(ctx, uow, actor, item_id)
-        case = uow.cases.get(item.case_id)
-        assert case is not None
-        agency = asked_agencies_of(uow, actor.user_id, case)[0]
+        item, meeting, case, agency = _checked_item(ctx, uow, actor, item_id)
+        code = str(case.code)
         agency_input = AgencyInput(
             meeting_id=meeting.id,
             case_id=case.id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, time
 
+from bot import texts
 from bot.domain.calendar import WEEKDAY_JA
 from bot.domain.confidentiality import SECRECY_NOTICE
 from bot.domain.errors import DomainError, Duplicate, InvalidValue, NotFound
@@ -26,12 +27,12 @@ from bot.domain.timeline import PlannedSend, SendKind, open_key, opening_time, p
 from bot.services.access import (
     Actor,
     PermissionDenied,
-    asked_agencies_of,
-    deny,
-    has_confirmed,
-    is_coordinator,
+    Standing,
+    refuse,
     require_coordinator,
+    require_reader,
     roster,
+    standing,
 )
 from bot.services.audit import audit
 from bot.services.cases import find_case
@@ -423,14 +424,16 @@ def acknowledge(
         else:
             assert channel_id is not None
             meeting = find_meeting(ctx, uow, channel_id, day)
-        cases = [_case(uow, i.case_id) for i in uow.agenda.for_meeting(meeting.id)]
-        eligible = is_coordinator(uow, actor) or any(
-            asked_agencies_of(uow, actor.user_id, c) for c in cases
-        )
-        if not eligible or not ctx.chat.user_is_active(actor.user_id):
-            deny(ctx, uow, actor, "meeting", meeting.id, "not_member")
-            raise PermissionDenied(
-                "この会議の依頼先機関の構成員として登録されていないため、確認できません。事務局にお問い合わせください。"
+        access = standing(ctx, uow, actor, meeting)
+        if not access.may_confirm:
+            raise refuse(
+                ctx,
+                uow,
+                actor,
+                "meeting",
+                meeting.id,
+                f"ack:{access.standing}",
+                texts.MEETINGS.ack_not_member,
             )
         label = meeting_label(meeting, ctx.tz)
         existing = uow.acknowledgements.get(meeting.id, actor.user_id, SECRECY_NOTICE.version)
@@ -498,23 +501,12 @@ def status(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
     ``access.denied``)."""
     with ctx.uow() as uow:
         meeting = find_meeting(ctx, uow, channel_id, day)
-        active = ctx.chat.user_is_active(actor.user_id)  # a deactivated account fails closed
-        coordinator = is_coordinator(uow, actor) and active
-        items = list(uow.agenda.for_meeting(meeting.id))
-        cases = [_case(uow, i.case_id) for i in items]
+        access = require_reader(ctx, uow, actor, meeting, what="status")
+        coordinator = access.standing is Standing.COORDINATOR
+        cases = [_case(uow, i.case_id) for i in uow.agenda.for_meeting(meeting.id)]
         if not coordinator:
-            cases = [c for c in cases if asked_agencies_of(uow, actor.user_id, c)]
-            if not cases or not active:
-                deny(ctx, uow, actor, "meeting", meeting.id, "status_not_member")
-                raise PermissionDenied(
-                    "この会議の依頼先機関の構成員として登録されていないため、状況は表示できません。"
-                    "事務局にお問い合わせください。"
-                )
-            if not has_confirmed(uow, meeting, actor.user_id):
-                deny(ctx, uow, actor, "meeting", meeting.id, "status_not_confirmed")
-                raise PermissionDenied(
-                    "先に守秘義務の確認をお願いします（/shien ack）。確認後に状況を表示できます。"
-                )
+            mine = {agency.id for agency in access.agencies}
+            cases = [c for c in cases if mine.intersection(c.asked_agency_ids)]
         lines = [f"{meeting_label(meeting, ctx.tz)} — {meeting.state.label}"]
         if coordinator:
             acks = {a.user_id: a for a in uow.acknowledgements.for_meeting(meeting.id)}

@@ -8,7 +8,24 @@ from datetime import date, time
 
 import pytest
 
-from bot.chat.commands import USAGE, Command, CommandError, help_text, parse
+from bot.chat.commands import (
+    BY_NAME,
+    TABLE,
+    Adhoc,
+    AgencyAdd,
+    AgencyRemove,
+    AgendaAdd,
+    CaseNew,
+    CaseRef,
+    Consent,
+    MeetingDay,
+    NoArgs,
+    OneUser,
+    Role,
+    help_text,
+    parse,
+)
+from bot.chat.grammar import CommandError
 from bot.chat.slack.app import slack_text_to_command_text
 from bot.domain.model import MeetingKind, Occasion
 
@@ -17,7 +34,7 @@ DAY = date(2026, 12, 8)
 
 def _example(name: str) -> str:
     """The usage line of ``name`` as a person would type it: options filled in."""
-    usage = USAGE[name][0].removeprefix("/shien ")
+    usage = BY_NAME[name].usage.removeprefix("/shien ")
     usage = (
         usage.replace("@ユーザー", "@U0ABC")
         .replace("@構成員 …", "@U0ABC")
@@ -35,68 +52,55 @@ def _error(text: str) -> CommandError:
 # --------------------------------------------------------------------------- every subcommand
 
 
-@pytest.mark.parametrize("name", list(USAGE))
+@pytest.mark.parametrize("name", list(BY_NAME))
 def test_every_usage_example_parses_to_its_subcommand(name: str) -> None:
     assert parse(_example(name)).name == name
 
 
 def test_the_examples_carry_their_arguments() -> None:
-    assert parse("coordinator add @U0ABC") == Command("coordinator add", users=("U0ABC",))
-    assert parse("agency add houkatsu 架空市中央地域包括支援センター @U0ABC") == Command(
-        "agency add", users=("U0ABC",), words=("houkatsu", "架空市中央地域包括支援センター")
+    assert parse("coordinator add @U0ABC").args == OneUser("U0ABC")
+    assert parse("agency add houkatsu 架空市中央地域包括支援センター @U0ABC").args == AgencyAdd(
+        "houkatsu", "架空市中央地域包括支援センター", ("U0ABC",)
     )
-    assert parse("agency remove houkatsu @U0ABC") == Command(
-        "agency remove", users=("U0ABC",), words=("houkatsu", "")
+    assert parse("agency remove houkatsu @U0ABC").args == AgencyRemove("houkatsu", "U0ABC")
+    assert parse("adhoc 2026-12-08 14:00 重層").args == Adhoc(DAY, time(14), MeetingKind.MULTILAYER)
+    assert parse("case new houkatsu csw 重層 同意:2026-11-20 緊急").args == CaseNew(
+        ("houkatsu", "csw"), MeetingKind.MULTILAYER, date(2026, 11, 20), urgent=True
     )
-    assert parse("adhoc 2026-12-08 14:00 重層") == Command(
-        "adhoc", day=DAY, start=time(14), kind=MeetingKind.MULTILAYER
+    assert parse("consent R8-001 2026-11-20").args == Consent("R8-001", date(2026, 11, 20))
+    assert parse("agenda add R8-001 2026-12-08 場面:再プラン").args == AgendaAdd(
+        "R8-001", DAY, Occasion.REPLAN
     )
-    assert parse("case new houkatsu csw 重層 同意:2026-11-20 緊急") == Command(
-        "case new",
-        words=("houkatsu", "csw"),
-        kind=MeetingKind.MULTILAYER,
-        consent_on=date(2026, 11, 20),
-        urgent=True,
+    assert parse("role R8-001 houkatsu 介護保険サービスの導入 期限:2026-12-25 主担当").args == Role(
+        "R8-001", "houkatsu", "介護保険サービスの導入", date(2026, 12, 25), lead=True
     )
-    assert parse("consent R8-001 2026-11-20") == Command(
-        "consent", words=("R8-001",), consent_on=date(2026, 11, 20)
-    )
-    assert parse("agenda add R8-001 2026-12-08 場面:再プラン") == Command(
-        "agenda add", words=("R8-001",), day=DAY, occasion=Occasion.REPLAN
-    )
-    assert parse("role R8-001 houkatsu 介護保険サービスの導入 期限:2026-12-25 主担当") == Command(
-        "role",
-        words=("R8-001", "houkatsu", "介護保険サービスの導入"),
-        due_on=date(2026, 12, 25),
-        lead=True,
-    )
-    assert parse("decide R8-001") == Command("decide", words=("R8-001",))
+    assert parse("decide R8-001").args == CaseRef("R8-001")
 
 
 @pytest.mark.parametrize("name", ["open", "ack", "status", "remind", "minutes", "roles"])
 def test_meeting_commands_take_an_optional_date(name: str) -> None:
-    assert parse(name) == Command(name)
-    assert parse(f"{name} 2026-12-08") == Command(name, day=DAY)
-    assert parse(f"{name} 2026/12/08") == Command(name, day=DAY)
+    assert parse(name).args == MeetingDay()
+    assert parse(f"{name} 2026-12-08").args == MeetingDay(DAY)
+    assert parse(f"{name} 2026/12/08").args == MeetingDay(DAY)
 
 
 def test_nothing_or_only_space_asks_for_help() -> None:
-    assert parse("") == Command("help")
-    assert parse(" \u3000 ") == Command("help")
+    assert parse("").name == "help"
+    assert parse(" \u3000 ").name == "help"
 
 
 def test_optional_parts_default_to_a_plain_support_meeting() -> None:
-    assert parse("adhoc 2026-12-08 9:30") == Command("adhoc", day=DAY, start=time(9, 30))
-    command = parse("case new houkatsu")
+    assert parse("adhoc 2026-12-08 9:30").args == Adhoc(DAY, time(9, 30))
+    command = parse("case new houkatsu").args
     assert (command.kind, command.urgent, command.consent_on) == (MeetingKind.SUPPORT, False, None)
-    assert parse("agenda add R8-001") == Command("agenda add", words=("R8-001",))
-    role = parse("role R8-001 houkatsu 見守り")
+    assert parse("agenda add R8-001").args == AgendaAdd("R8-001")
+    role = parse("role R8-001 houkatsu 見守り").args
     assert (role.due_on, role.lead) == (None, False)
 
 
 def test_case_new_without_arguments_opens_the_form() -> None:
-    assert parse("case new") == Command("case new")
-    assert parse("事例") == Command("case new")
+    assert parse("case new").args == CaseNew()
+    assert parse("事例").args == CaseNew()
 
 
 def test_the_verb_may_be_left_out_where_there_is_only_one() -> None:
@@ -108,7 +112,7 @@ def test_the_verb_may_be_left_out_where_there_is_only_one() -> None:
 def test_words_are_case_insensitive() -> None:
     assert parse("HELP").name == "help"
     assert parse("Case New houkatsu").name == "case new"
-    assert parse("agenda add R8-001 場面:Replan").occasion is Occasion.REPLAN
+    assert parse("agenda add R8-001 場面:Replan").args.occasion is Occasion.REPLAN
 
 
 @pytest.mark.parametrize(
@@ -123,7 +127,7 @@ def test_words_are_case_insensitive() -> None:
     ],
 )
 def test_every_occasion(word: str, occasion: Occasion) -> None:
-    assert parse(f"agenda add R8-001 場面:{word}").occasion is occasion
+    assert parse(f"agenda add R8-001 場面:{word}").args.occasion is occasion
 
 
 # --------------------------------------------------------------------------- Japanese aliases
@@ -181,43 +185,45 @@ def test_a_glued_word_is_split_only_for_commands_with_verbs() -> None:
 
 
 def test_case_add_means_case_new() -> None:
-    assert parse("case add houkatsu") == parse("case new houkatsu")
+    assert parse("case add houkatsu").args == parse("case new houkatsu").args
 
 
 # --------------------------------------------------------------------------- a Japanese phone
 
 
 def test_full_width_letters_digits_and_the_ideographic_space() -> None:
-    assert parse("ａｄｈｏｃ\u3000２０２６－１２－０８\u3000１４：００") == Command(
-        "adhoc", day=DAY, start=time(14)
+    assert parse("ａｄｈｏｃ\u3000２０２６－１２－０８\u3000１４：００").args == Adhoc(
+        DAY, time(14)
     )
-    assert parse("随時\u3000２０２６－１２－０８\u3000１４：００\u3000重層").kind is (
+    assert parse("随時\u3000２０２６－１２－０８\u3000１４：００\u3000重層").args.kind is (
         MeetingKind.MULTILAYER
     )
-    assert parse("状況\u3000２０２６／１２／０８") == Command("status", day=DAY)
-    assert parse("議題\u3000追加\u3000Ｒ８－００１").words == ("R8-001",)
+    assert parse("状況\u3000２０２６／１２／０８").args == MeetingDay(DAY)
+    assert parse("議題\u3000追加\u3000Ｒ８－００１").args.code == "R8-001"
 
 
 def test_key_values_with_a_full_width_colon() -> None:
-    assert parse("事例 登録 houkatsu 重層 同意：2026-11-20").consent_on == date(2026, 11, 20)
-    assert parse("役割 R8-001 houkatsu 見守り 期限：2026-12-25").due_on == date(2026, 12, 25)
-    assert parse("議題 追加 R8-001 場面：終結").occasion is Occasion.CLOSURE
+    assert parse("事例 登録 houkatsu 重層 同意：2026-11-20").args.consent_on == date(2026, 11, 20)
+    assert parse("役割 R8-001 houkatsu 見守り 期限：2026-12-25").args.due_on == date(2026, 12, 25)
+    assert parse("議題 追加 R8-001 場面：終結").args.occasion is Occasion.CLOSURE
 
 
 def test_a_space_after_the_colon_as_phones_insert_it() -> None:
-    assert parse("role R8-001 houkatsu 見守り 期限: 2026-12-25").due_on == date(2026, 12, 25)
-    assert parse("case new houkatsu 重層 同意：\u30002026-11-20").consent_on == date(2026, 11, 20)
+    assert parse("role R8-001 houkatsu 見守り 期限: 2026-12-25").args.due_on == date(2026, 12, 25)
+    assert parse("case new houkatsu 重層 同意：\u30002026-11-20").args.consent_on == date(
+        2026, 11, 20
+    )
 
 
 @pytest.mark.parametrize("dash", ["ー", "−", "‐", "–", "－"])
 def test_dashes_a_japanese_keyboard_types_in_dates(dash: str) -> None:
-    assert parse(f"status 2026{dash}12{dash}08").day == DAY
+    assert parse(f"status 2026{dash}12{dash}08").args.day == DAY
 
 
 def test_dates_and_times_written_in_kanji() -> None:
-    assert parse("adhoc 2026年12月8日 14時") == Command("adhoc", day=DAY, start=time(14))
-    assert parse("adhoc 2026年12月8日 9時半").start == time(9, 30)
-    assert parse("adhoc 2026-12-08 14時15分").start == time(14, 15)
+    assert parse("adhoc 2026年12月8日 14時").args == Adhoc(DAY, time(14))
+    assert parse("adhoc 2026年12月8日 9時半").args.start == time(9, 30)
+    assert parse("adhoc 2026-12-08 14時15分").args.start == time(14, 15)
 
 
 # --------------------------------------------------------------------------- mentions and flags
@@ -225,27 +231,29 @@ def test_dates_and_times_written_in_kanji() -> None:
 
 def test_slack_mentions_become_user_ids() -> None:
     text = slack_text_to_command_text("coordinator add <@U0ABC|yamada>")
-    assert parse(text) == Command("coordinator add", users=("U0ABC",))
+    assert parse(text).args == OneUser("U0ABC")
 
 
 def test_agency_add_with_a_multi_word_name_and_several_members() -> None:
     text = slack_text_to_command_text(
         "agency add houkatsu 架空市 中央 地域包括支援センター <@U0ABC|yamada><@U0DEF>"
     )
-    command = parse(text)
+    command = parse(text).args
     assert command.users == ("U0ABC", "U0DEF")
-    assert command.words == ("houkatsu", "架空市 中央 地域包括支援センター")
+    assert (command.key, command.name) == ("houkatsu", "架空市 中央 地域包括支援センター")
 
 
 def test_a_name_typed_with_the_ideographic_space_keeps_one_space() -> None:
-    command = parse("agency add shogai 架空市\u3000基幹相談支援センター")
-    assert command.words == ("shogai", "架空市 基幹相談支援センター")
+    command = parse("agency add shogai 架空市\u3000基幹相談支援センター").args
+    assert (command.key, command.name) == ("shogai", "架空市 基幹相談支援センター")
 
 
 def test_mentions_may_come_before_the_name() -> None:
-    command = parse(slack_text_to_command_text("agency add houkatsu <@U0ABC|y> 架空市センター"))
+    command = parse(
+        slack_text_to_command_text("agency add houkatsu <@U0ABC|y> 架空市センター")
+    ).args
     assert command.users == ("U0ABC",)
-    assert command.words == ("houkatsu", "架空市センター")
+    assert (command.key, command.name) == ("houkatsu", "架空市センター")
 
 
 def test_a_mention_slack_did_not_resolve_is_refused_not_taken_for_a_name() -> None:
@@ -263,42 +271,41 @@ def test_a_mention_is_refused_where_no_user_is_expected() -> None:
 
 @pytest.mark.parametrize("word", ["重層", "重層的支援会議", "multilayer"])
 def test_multilayer_flag(word: str) -> None:
-    assert parse(f"adhoc 2026-12-08 14:00 {word}").kind is MeetingKind.MULTILAYER
-    assert parse(f"case new houkatsu {word} 同意:2026-11-20").kind is MeetingKind.MULTILAYER
+    assert parse(f"adhoc 2026-12-08 14:00 {word}").args.kind is MeetingKind.MULTILAYER
+    assert parse(f"case new houkatsu {word} 同意:2026-11-20").args.kind is MeetingKind.MULTILAYER
 
 
 @pytest.mark.parametrize("word", ["緊急", "urgent"])
 def test_urgent_flag(word: str) -> None:
-    command = parse(f"case new houkatsu {word}")
+    command = parse(f"case new houkatsu {word}").args
     assert command.urgent
-    assert command.words == ("houkatsu",)
+    assert command.agency_keys == ("houkatsu",)
 
 
 def test_flags_may_come_in_any_order() -> None:
-    assert parse("adhoc 重層 2026-12-08 14:00").kind is MeetingKind.MULTILAYER
-    command = parse("case new 緊急 同意:2026-11-20 houkatsu 重層 csw")
-    assert command.words == ("houkatsu", "csw")
+    assert parse("adhoc 重層 2026-12-08 14:00").args.kind is MeetingKind.MULTILAYER
+    command = parse("case new 緊急 同意:2026-11-20 houkatsu 重層 csw").args
+    assert command.agency_keys == ("houkatsu", "csw")
     assert command.urgent
-    role = parse("role R8-001 houkatsu 主担当 期限:2026-12-25 見守り")
-    assert role.words == ("R8-001", "houkatsu", "見守り")
-    assert role.lead
+    role = parse("role R8-001 houkatsu 主担当 期限:2026-12-25 見守り").args
+    assert role == Role("R8-001", "houkatsu", "見守り", date(2026, 12, 25), lead=True)
 
 
 @pytest.mark.parametrize("word", ["主担当", "lead"])
 def test_lead_flag(word: str) -> None:
-    assert parse(f"role R8-001 houkatsu 見守り {word}").lead
+    assert parse(f"role R8-001 houkatsu 見守り {word}").args.lead
 
 
 def test_a_role_keeps_its_words_with_single_spaces_as_typed() -> None:
     command = parse(
         "役割 R8-001 houkatsu 母の 介護保険サービス（週２回）の\u3000導入 期限：2026-12-25"
-    )
-    assert command.words == ("R8-001", "houkatsu", "母の 介護保険サービス（週２回）の 導入")
+    ).args
+    assert command.task == "母の 介護保険サービス（週２回）の 導入"
     assert command.due_on == date(2026, 12, 25)
 
 
 def test_a_role_may_contain_a_colon() -> None:
-    assert parse("role R8-001 houkatsu 連絡先:包括").words[2] == "連絡先:包括"
+    assert parse("role R8-001 houkatsu 連絡先:包括").args.task == "連絡先:包括"
 
 
 # --------------------------------------------------------------------------- errors
@@ -365,7 +372,7 @@ def test_too_many_arguments(text: str) -> None:
 
 
 def test_help_ignores_what_follows() -> None:
-    assert parse("help me") == Command("help")
+    assert parse("help me").args == NoArgs()
 
 
 @pytest.mark.parametrize(
@@ -445,9 +452,9 @@ def test_a_japanese_unknown_word_is_not_echoed() -> None:
 
 def test_help_text_lists_every_subcommand() -> None:
     text = help_text()
-    for usage, what in USAGE.values():
-        assert usage in text
-        assert what in text
+    for spec in TABLE:
+        assert spec.usage in text
+        assert spec.summary in text
 
 
 def test_holiday_policy_with_a_space_after_the_colon() -> None:

@@ -252,6 +252,7 @@ def test_roles_sends_each_agency_only_its_own_tasks(workspace: LocalWorkspace) -
         lead = " 主担当" if key == "houkatsu" else ""
         answer = ws.command(COORDINATOR, CHANNEL, f"role {code} {key} {task}{lead}")
         assert "役割を記録しました" in answer, answer
+        assert "確認を記録しました" in ws.command(member(key), CHANNEL, "ack")
 
     answer = ws.command(COORDINATOR, CHANNEL, f"roles {day}")
     assert "3機関" in answer, answer
@@ -275,6 +276,29 @@ def test_roles_sends_each_agency_only_its_own_tasks(workspace: LocalWorkspace) -
     # shogai has no task: no summary at all.
     assert ws.server.files_shared_with(member("shogai")) == []
     assert not any("役割" in d for d in dm_texts(ws, member("shogai")))
+
+
+def test_roles_go_only_to_members_who_confirmed_the_notice(workspace: LocalWorkspace) -> None:
+    """A member who never confirmed the secrecy notice of the meeting gets no tasks (no DM,
+    no file) until they do; the coordinator is told how many were left out."""
+    ws = workspace
+    day, (code,) = prepare_meeting(ws, CASE_A)
+    for key in ("houkatsu", "konkyu"):
+        assert "役割を記録しました" in ws.command(COORDINATOR, CHANNEL, f"role {code} {key} 見守り")
+    assert "確認を記録しました" in ws.command(member("houkatsu"), CHANNEL, "ack")
+
+    answer = ws.command(COORDINATOR, CHANNEL, f"roles {day}")
+    assert "確認がまだの構成員 1人には送っていません" in answer, answer
+    ws.wait_until(lambda: ws.server.files_shared_with(member("houkatsu")))
+    ws.settle()
+    assert ws.server.files_shared_with(member("konkyu")) == []
+    assert not any("役割" in d for d in dm_texts(ws, member("konkyu")))
+
+    assert "確認を記録しました" in ws.command(member("konkyu"), CHANNEL, "ack")
+    answer = ws.command(COORDINATOR, CHANNEL, f"roles {day}")
+    assert "確認がまだ" not in answer, answer
+    files = ws.wait_until(lambda: ws.server.files_shared_with(member("konkyu")))
+    assert "見守り" in docx_text(files[0].bytes)
 
 
 def test_a_multilayer_case_needs_consent(workspace: LocalWorkspace) -> None:
@@ -331,6 +355,7 @@ def test_role_extracts_are_audited_only_when_they_go_out(workspace: LocalWorkspa
     for key in ("houkatsu", "csw"):
         answer = ws.command(COORDINATOR, CHANNEL, f"role {codes[0]} {key} 継続的な見守り")
         assert "役割を記録しました" in answer, answer
+        ack(ws, member(key))
     ws.server.deactivate_user(member("csw"))
     assert "役割分担表" in ws.command(COORDINATOR, CHANNEL, f"roles {day}")
     ws.settle()

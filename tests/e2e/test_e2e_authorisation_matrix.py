@@ -25,7 +25,7 @@ from workspace_fixtures import meeting_day
 
 from bot.chat.local_workspace.harness import LocalWorkspace
 from bot.documents import DocxRenderer
-from bot.domain.model import InputSource, InputState
+from bot.domain.model import AuditAction, InputSource, InputState
 
 OWN, OTHER = "C0KAIGIA1", "C0KAIGIB2"
 COORDINATOR = "U0JIMU"
@@ -215,11 +215,23 @@ def _bot_posts(world: World) -> int:
     )
 
 
+def _denials(world: World, user: str) -> list[str]:
+    """The ``access.denied`` rows written for ``user``: their reasons, oldest first."""
+    assert world.ws.runtime is not None
+    with world.ws.runtime.database.unit_of_work() as uow:
+        return [
+            e.detail
+            for e in uow.audit.list()
+            if e.action is AuditAction.ACCESS_DENIED and e.actor == user and not e.allowed
+        ]
+
+
 @dataclass
 class Seen:
     """What one person had received, and what existed, before a cell."""
 
     data: dict[str, Any]
+    denials: int
     posts: int
     ephemerals: int
     dms: int
@@ -231,6 +243,7 @@ def _seen(world: World, user: str) -> Seen:
     server = world.ws.server
     return Seen(
         data=_data(world),
+        denials=len(_denials(world, user)),
         posts=_bot_posts(world),
         ephemerals=len(server.ephemerals(user)),
         dms=len([m for m in server.dms(user) if m.get("bot_id")]),
@@ -374,8 +387,13 @@ def test_authorisation_matrix(world: World, role: str) -> None:
             if command not in _THREAD_SCOPED:
                 leaked = [code for code in hidden if code in private]
                 assert not leaked, f"{where}: {leaked} revealed in {private}"
+            denials = _denials(world, user)[before.denials :]
             if expected != D:
+                assert not denials, f"{where}: allowed, yet audited as denied: {denials}"
                 continue
+            # Every refusal leaves exactly one trace, with its reason.
+            assert len(denials) == 1, f"{where}: {len(denials)} access.denied rows: {denials}"
+            assert denials[0].startswith("reason=") and len(denials[0]) > 7, where
             assert _data(world) == before.data, f"{where}: a denied request changed data"
             assert _bot_posts(world) == before.posts, f"{where}: a denied request posted"
             server = world.ws.server

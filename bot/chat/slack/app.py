@@ -9,29 +9,20 @@ from __future__ import annotations
 
 import logging
 import re
-import traceback
 from collections.abc import Callable
 from concurrent.futures import Executor
-from datetime import date
 from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.chat.commands import Command, CommandError, help_text, parse
+from bot.chat.commands import Call, answer_for, dispatch
 from bot.chat.slack.render import escape, form_values
-from bot.domain.calendar import HolidayPolicy
-from bot.domain.errors import DomainError
 from bot.services import (
-    admin,
-    audit_log,
     cases,
-    consent,
     decisions,
-    documents,
     inputs,
     meetings,
-    scheduling,
 )
 from bot.services.access import Actor
 from bot.services.chat import (
@@ -46,120 +37,11 @@ from bot.services.messages import ACK_ACTION, INPUT_ACTION
 log = logging.getLogger(__name__)
 
 _SLACK_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
-UNAVAILABLE = "Slack との通信に失敗しました。しばらくしてからもう一度お試しください。"
-FAILED = "処理中に問題が発生しました。入力内容は失われていません。もう一度お試しいただき、続く場合は事務局にご連絡ください。"
 
 
 def slack_text_to_command_text(text: str) -> str:
     """Slack escapes ``&<>`` and writes mentions as ``<@U123|name>``; the grammar wants ``@U123``."""
     return _plain(_SLACK_MENTION.sub(lambda m: f" @{m.group(1)} ", text))
-
-
-def run_command(
-    ctx: ServiceContext, actor: Actor, channel_id: str, command: Command, trigger_id: str
-) -> str | None:
-    """Dispatch a parsed command to its service; the answer is text for the requester."""
-    name, words, day = command.name, command.words, command.day
-    if name == "help":
-        return help_text()
-    if name == "setup":
-        return admin.setup_channel(ctx, actor, channel_id)
-    if name == "coordinator add":
-        return admin.add_coordinator(ctx, actor, command.users[0])
-    if name == "agency add":
-        return admin.register_agency(ctx, actor, words[0], words[1], list(command.users))
-    if name == "agency remove":
-        return admin.remove_member(ctx, actor, words[0], command.users[0])
-    if name == "agency list":
-        return admin.list_agencies(ctx, actor)
-    if name == "adhoc":
-        assert day is not None and command.start is not None
-        return meetings.schedule_adhoc(ctx, actor, channel_id, day, command.start, command.kind)
-    if name == "monthly":
-        assert command.start is not None
-        return scheduling.set_monthly(
-            ctx,
-            actor,
-            channel_id,
-            int(command.extra["ordinal"]),
-            int(command.extra["weekday"]),
-            command.start,
-            command.kind,
-            HolidayPolicy(command.extra["policy"]),
-        )
-    if name == "meetings":
-        return scheduling.list_meetings(ctx, actor, channel_id)
-    if name == "cancel":
-        assert day is not None
-        return scheduling.cancel_meeting(ctx, actor, channel_id, day)
-    if name == "move":
-        assert day is not None
-        to_day = date.fromisoformat(command.extra["to"])
-        return scheduling.move_meeting(ctx, actor, channel_id, day, to_day, command.start)
-    if name == "case new":
-        if not words:
-            ctx.chat.open_form(trigger_id, cases.case_form(ctx, actor))
-            return None
-        code = cases.create_case(
-            ctx,
-            actor,
-            cases.NewCase(
-                agency_keys=list(words),
-                kind=command.kind,
-                consent_on=command.consent_on,
-                urgent=command.urgent,
-            ),
-        )
-        return cases.case_created(code)
-    if name == "consent":
-        assert command.consent_on is not None
-        return cases.record_consent(ctx, actor, words[0], command.consent_on)
-    if name == "consent withdraw":
-        return consent.withdraw_consent(ctx, actor, words[0], command.consent_on)
-    if name == "audit":
-        return audit_log.show_audit(ctx, actor, case_code=words[0] if words else None, day=day)
-    if name == "agenda add":
-        return meetings.add_to_agenda(ctx, actor, channel_id, words[0], day, command.occasion)
-    if name == "open":
-        return meetings.open_collection(ctx, actor, channel_id, day)
-    if name == "ack":
-        return meetings.acknowledge(ctx, actor, channel_id=channel_id, day=day)
-    if name == "status":
-        return meetings.status(ctx, actor, channel_id, day)
-    if name == "remind":
-        return meetings.remind(ctx, actor, channel_id, day)
-    if name == "role":
-        return decisions.assign_role(
-            ctx, actor, channel_id, words[0], words[1], words[2], command.due_on, command.lead
-        )
-    if name == "decide":
-        ctx.chat.open_form(trigger_id, decisions.decision_form(ctx, actor, channel_id, words[0]))
-        return None
-    if name == "minutes final":
-        return documents.deliver_final_minutes(ctx, actor, channel_id, day)
-    if name == "minutes":
-        return documents.deliver_minutes(ctx, actor, channel_id, day)
-    if name == "roles":
-        return documents.deliver_role_summaries(ctx, actor, channel_id, day)
-    return help_text()  # pragma: no cover - the grammar knows no other names
-
-
-def answer_for(error: Exception, what: str) -> str:
-    """A known failure becomes its Japanese message; anything else is logged by kind only."""
-    if isinstance(error, CommandError):
-        return error.message + ("\n\n" + help_text() if error.show_help else "")
-    if isinstance(error, DomainError):
-        return error.message
-    if isinstance(error, ChatUnavailable):
-        return UNAVAILABLE
-    # Never leak content: the exception's type and stack, not its message.
-    log.error(
-        "%s failed: %s\n%s",
-        what,
-        type(error).__name__,
-        "".join(traceback.format_tb(error.__traceback__)),
-    )
-    return FAILED
 
 
 def _guarded(action: Callable[[], str | None], what: str) -> str | None:
@@ -187,14 +69,9 @@ def register(app: App, ctx: ServiceContext, background: Executor) -> None:
     @app.command("/shien")
     def shien(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
-        actor, channel_id = Actor(body["user_id"]), body["channel_id"]
+        call = Call(ctx, Actor(body["user_id"]), body["channel_id"], body.get("trigger_id", ""))
         text = slack_text_to_command_text(body.get("text", ""))
-
-        def act() -> str | None:
-            command = parse(text)
-            return run_command(ctx, actor, channel_id, command, body.get("trigger_id", ""))
-
-        later(lambda: answer(respond, _guarded(act, "command")))
+        later(lambda: answer(respond, dispatch(call, text)))
 
     @app.action(ACK_ACTION)
     def ack_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -285,9 +162,18 @@ def _on_message(ctx: ServiceContext, event: dict[str, Any]) -> None:
     channel_id = event.get("channel", "")
     if subtype == "message_changed":
         message = event.get("message") or {}
-        inputs.edit_reply(ctx, channel_id, message.get("ts", ""), _plain(message.get("text", "")))
+        inputs.edit_reply(
+            ctx,
+            channel_id,
+            message.get("ts", ""),
+            _plain(message.get("text", "")),
+            str(message.get("user", "")),
+        )
     elif subtype == "message_deleted":
-        inputs.withdraw_reply(ctx, channel_id, event.get("deleted_ts", ""))
+        previous = event.get("previous_message") or {}
+        inputs.withdraw_reply(
+            ctx, channel_id, event.get("deleted_ts", ""), str(previous.get("user", ""))
+        )
     elif subtype in (None, "thread_broadcast", "file_share") and not event.get("bot_id"):
         thread_ts, ts = event.get("thread_ts"), event.get("ts", "")
         if thread_ts and thread_ts != ts and event.get("user"):
@@ -305,4 +191,4 @@ def _text_message(text: str) -> Message:
     return Message(text[:200], (Paragraph(text),))
 
 
-__all__ = ["register", "run_command", "slack_text_to_command_text"]
+__all__ = ["register", "slack_text_to_command_text"]
