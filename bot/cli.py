@@ -175,7 +175,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     """One whole meeting cycle on a local Slack workspace (no Slack, no network)."""
-    from bot.demo import run_demo
+    from localslack.demo import run_demo
 
     out = Path(args.out)
     print("支援会議ボット デモ — 架空市のローカルSlackワークスペースで、会議の一巡を実行します。")

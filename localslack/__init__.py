@@ -10,9 +10,9 @@ Usage::
         driver.slash_command("U_ALICE", "C_KAIGI01", "/shien", "open")
 """
 
-from bot.chat.local_workspace.apphost import AppHandler, AppHttpHost
-from bot.chat.local_workspace.driver import BotResponse, DriverError, SlackDriver
-from bot.chat.local_workspace.server import (
+from localslack.apphost import AppHandler, AppHttpHost
+from localslack.driver import BotResponse, DriverError, SlackDriver
+from localslack.server import (
     DEFAULT_BOT_TOKEN,
     DEFAULT_SIGNING_SECRET,
     FORM_ONLY_METHODS,
