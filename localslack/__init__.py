@@ -1,5 +1,9 @@
 """The local Slack workspace: a stateful Web API stand-in plus a driver playing Slack's side.
 
+It lives beside the product, not inside it: the offline demo (``shienbot demo``, plugged in
+through an entry point), the tests and the benchmarks use it; ``bot`` and ``storage`` never
+import it.
+
 Usage::
 
     with LocalSlackServer() as server:
