@@ -47,9 +47,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.chat.local_workspace.driver import BotResponse
-from bot.chat.local_workspace.harness import LocalWorkspace
 from bot.domain.calendar import JapaneseCalendar
+from localslack.driver import BotResponse
+from localslack.harness import LocalWorkspace
 
 CHANNEL = "C0KAIGI01"
 COORDINATOR = "U0JIMU"

@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -170,26 +171,6 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     finally:
         runtime.close()
-    return EXIT_OK
-
-
-def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    """One whole meeting cycle on a local Slack workspace (no Slack, no network)."""
-    from bot.demo import run_demo
-
-    out = Path(args.out)
-    print("支援会議ボット デモ — 架空市のローカルSlackワークスペースで、会議の一巡を実行します。")
-    print("登場する人・機関・世帯はすべて架空です。チャットには事例番号だけが出ます。")
-    result = run_demo(out)
-    print("\n━━ 作成した文書")
-    for path in result.files:
-        print(f"   {path}")
-    print(f"\nWeb API 呼び出し: {result.api_calls}回")
-    if result.problems:
-        print("\n実際のSlackならエラーになった点:")
-        for problem in result.problems:
-            print(f"   - {problem}")
-        return EXIT_PROBLEMS
     return EXIT_OK
 
 
@@ -368,6 +349,36 @@ def _describe_db_error(exc: Exception) -> str:
 
 Command = Callable[[Settings, argparse.Namespace], int]
 
+#: Installed packages add subcommands through this entry-point group: each entry point is a
+#: callable ``register(subparsers)`` that adds its subparser and sets ``handler`` (a
+#: ``Command``) as its default. ``shienbot demo`` comes this way from ``localslack``, the
+#: local Slack workspace beside the product, which the product itself never imports.
+COMMANDS_ENTRY_POINT_GROUP = "shienbot.commands"
+
+
+def _add_plugin_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register the subcommands of the ``shienbot.commands`` entry points, in name order.
+
+    Without any (``localslack`` not installed) the CLI simply has no such subcommands. A
+    plug-in that fails to load is named on stderr and skipped, so that it can never stop
+    ``serve``, ``migrate`` or the other built-in commands."""
+    seen: set[str] = set()
+    for entry_point in sorted(
+        entry_points(group=COMMANDS_ENTRY_POINT_GROUP), key=lambda ep: ep.name
+    ):
+        if entry_point.name in seen:  # the same distribution found twice on sys.path
+            continue
+        seen.add(entry_point.name)
+        try:
+            register = entry_point.load()
+            register(commands)
+        except Exception as exc:
+            print(
+                f"拡張コマンド {entry_point.name} を読み込めませんでした: "
+                f"{type(exc).__name__}: {exc}",
+                file=sys.stderr,
+            )
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -409,15 +420,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=cmd_serve)
 
-    demo = commands.add_parser(
-        "demo",
-        help="ローカルのSlackワークスペースで会議の一巡を実演し、議事録などを --out に書き出します",
-    )
-    demo.add_argument(
-        "--out", default="demo-output", help="文書の出力先フォルダ（既定 demo-output）"
-    )
-    demo.set_defaults(handler=cmd_demo)
-
     minutes = commands.add_parser("minutes", help="会議の議事録（Word）をファイルに書き出します")
     minutes.add_argument("--meeting", required=True, metavar="YYYY-MM-DD", help="会議の日付")
     minutes.add_argument("--channel", help="同じ日に複数の会議があるときのチャンネルID")
@@ -452,6 +454,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="削除せずに、対象の件数だけを表示します"
     )
     purge.set_defaults(handler=cmd_purge)
+
+    _add_plugin_commands(commands)
     return parser
 
 

@@ -20,7 +20,7 @@ from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.chat.local_workspace import (
+from localslack import (
     DEFAULT_BOT_TOKEN,
     AppHandler,
     AppHttpHost,

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from bot.chat.local_workspace.blockkit import message_block_errors, view_errors
 from bot.chat.slack.render import (
     HEADER_LIMIT,
     SECTION_LIMIT,
@@ -39,6 +38,7 @@ from bot.services.chat import (
     clean_user_text,
     mention,
 )
+from localslack.blockkit import message_block_errors, view_errors
 
 # --------------------------------------------------------------------------- escape
 
@@ -473,9 +473,9 @@ def test_form_values_of_an_unopened_multi_select_and_a_bad_date() -> None:
     assert values.texts == {}
 
 
-def test_a_modal_round_trips_through_the_local_workspace_state() -> None:
+def test_a_modal_round_trips_through_the_local_slack_workspace_state() -> None:
     """What the local server builds from the view is what ``form_values`` reads."""
-    from bot.chat.local_workspace.driver import _build_state
+    from localslack.driver import _build_state
 
     view = modal(_form())
     state = _build_state(

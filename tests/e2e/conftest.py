@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from workspace_fixtures import CHANNEL, COORDINATOR, MEMBERS, NAMES
 
-from bot.chat.local_workspace.harness import LocalWorkspace
 from bot.documents import DocxRenderer
+from localslack.harness import LocalWorkspace
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 from docx import Document
 from workspace_fixtures import CHANNEL, COORDINATOR, MEMBERS, NAMES, meeting_day, register_agencies
 
-from bot.chat.local_workspace.harness import LocalWorkspace
 from bot.domain.model import AgencyInput, Meeting
+from localslack.harness import LocalWorkspace
 from storage.unit_of_work import SqlUnitOfWork
 
 INPUT_ACTION = "shien_input"

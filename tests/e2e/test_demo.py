@@ -7,7 +7,7 @@ from pathlib import Path
 
 from docx import Document
 
-from bot.demo import run_demo
+from localslack.demo import run_demo
 
 SUMMARY_FRAGMENT = "母（82）と長男（54）の二人世帯"
 

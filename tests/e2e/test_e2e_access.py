@@ -25,9 +25,9 @@ from workspace_fixtures import (
     register_agencies,
 )
 
-from bot.chat.local_workspace.harness import LocalWorkspace
 from bot.domain.calendar import JapaneseCalendar
 from bot.domain.model import AuditAction
+from localslack.harness import LocalWorkspace
 
 CASE_A = "houkatsu shogai konkyu csw"
 CASE_C = "houkatsu konkyu"

@@ -23,9 +23,9 @@ import pytest
 from e2e_steps import INPUT_ACTION
 from workspace_fixtures import meeting_day
 
-from bot.chat.local_workspace.harness import LocalWorkspace
 from bot.documents import DocxRenderer
 from bot.domain.model import AuditAction, InputSource, InputState
+from localslack.harness import LocalWorkspace
 
 OWN, OTHER = "C0KAIGIA1", "C0KAIGIB2"
 COORDINATOR = "U0JIMU"

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from e2e_steps import database, prepare_meeting
 from workspace_fixtures import CHANNEL, COORDINATOR, MEMBERS, OUTSIDER, register_agencies
 
-from bot.chat.local_workspace.harness import LocalWorkspace
 from bot.domain.calendar import JapaneseCalendar, national_holidays
+from localslack.harness import LocalWorkspace
 
 CASE_A = "houkatsu shogai konkyu csw"
 HELP_MARK = "コマンド一覧"

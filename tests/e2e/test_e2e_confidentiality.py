@@ -21,9 +21,9 @@ from e2e_steps import (
 )
 from workspace_fixtures import CHANNEL, COORDINATOR, meeting_day, register_agencies
 
-from bot.chat.local_workspace.harness import LocalWorkspace
 from bot.domain.calendar import JapaneseCalendar
 from bot.domain.model import AuditAction, AuditEvent
+from localslack.harness import LocalWorkspace
 
 CASE_A = "houkatsu shogai konkyu csw"
 PHONE = "090-1234-5678"

@@ -12,8 +12,8 @@ from pathlib import Path
 from e2e_steps import ack, database, docx_text, meeting, member, prepare_meeting, reply
 from workspace_fixtures import CHANNEL, COORDINATOR
 
-from bot.chat.local_workspace.harness import LocalWorkspace
 from bot.domain.model import AuditAction
+from localslack.harness import LocalWorkspace
 
 
 def _newest_file(ws: LocalWorkspace, before: int) -> bytes:

@@ -27,7 +27,7 @@ from e2e_steps import (
 )
 from workspace_fixtures import CHANNEL, COORDINATOR, meeting_day, register_agencies
 
-from bot.chat.local_workspace.harness import LocalWorkspace
+from localslack.harness import LocalWorkspace
 
 CASE_A = "houkatsu shogai konkyu csw"
 

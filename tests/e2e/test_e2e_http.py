@@ -27,8 +27,8 @@ from e2e_steps import (
 )
 from workspace_fixtures import CHANNEL, COORDINATOR, meeting_day, register_agencies
 
-from bot.chat.local_workspace.driver import SlackDriver
-from bot.chat.local_workspace.harness import LocalWorkspace
+from localslack.driver import SlackDriver
+from localslack.harness import LocalWorkspace
 
 CASE_A = "houkatsu shogai konkyu csw"
 

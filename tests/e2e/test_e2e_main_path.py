@@ -8,7 +8,7 @@ import io
 from docx import Document
 from workspace_fixtures import CHANNEL, COORDINATOR, MEMBERS, meeting_day, register_agencies
 
-from bot.chat.local_workspace.harness import LocalWorkspace
+from localslack.harness import LocalWorkspace
 
 
 def _thread_head(ws: LocalWorkspace, code: str) -> str:

@@ -16,7 +16,7 @@ from e2e_steps import (
 )
 from workspace_fixtures import CHANNEL, COORDINATOR, MEMBERS, OUTSIDER, register_agencies
 
-from bot.chat.local_workspace.harness import LocalWorkspace
+from localslack.harness import LocalWorkspace
 
 
 def test_a_coordinator_can_add_another_coordinator(workspace: LocalWorkspace) -> None:

@@ -22,8 +22,8 @@ from e2e_steps import (
 )
 from workspace_fixtures import CHANNEL, COORDINATOR
 
-from bot.chat.local_workspace.harness import LocalWorkspace
 from bot.domain.model import AuditAction, InputState
+from localslack.harness import LocalWorkspace
 
 INPUT_ACTION = "shien_input"
 ALL = "houkatsu shogai konkyu csw"  # every agency in the channel: nobody is an outsider

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from workspace_fixtures import CHANNEL, COORDINATOR, MEMBERS, NAMES, register_agencies
 
-from bot.chat.local_workspace.harness import LocalWorkspace
 from bot.documents import DocxRenderer
 from bot.domain.timeline import PlannedSend
 from bot.scheduling import PacedChat, Pacer
 from bot.services.scheduling import run_send
+from localslack.harness import LocalWorkspace
 
 JST = ZoneInfo("Asia/Tokyo")
 HOUKATSU = MEMBERS["houkatsu"][0]

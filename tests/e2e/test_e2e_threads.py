@@ -21,8 +21,8 @@ from e2e_steps import (
 )
 from workspace_fixtures import CHANNEL, COORDINATOR
 
-from bot.chat.local_workspace.harness import LocalWorkspace
 from bot.domain.model import InputState
+from localslack.harness import LocalWorkspace
 
 CASE_A = "houkatsu shogai konkyu csw"
 HOUKATSU_1 = "要介護認定の申請を支援中。"

@@ -25,8 +25,8 @@ from test_serve_cli import _free_port
 from workspace_fixtures import CHANNEL, COORDINATOR
 
 from bot import log_config
-from bot.chat.local_workspace import LocalSlackServer, SlackDriver
-from bot.chat.local_workspace.harness import LocalWorkspace
+from localslack import LocalSlackServer, SlackDriver
+from localslack.harness import LocalWorkspace
 
 CANARIES = {
     "summary": "カナリア要約-7c1d",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.chat.local_workspace import LocalSlackServer, SlackDriver
+from localslack import LocalSlackServer, SlackDriver
 
 COORDINATOR = "U0JIMU"
 

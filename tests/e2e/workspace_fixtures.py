@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.chat.local_workspace.harness import LocalWorkspace
 from bot.domain.calendar import JapaneseCalendar
+from localslack.harness import LocalWorkspace
 
 CHANNEL = "C0KAIGI01"
 COORDINATOR = "U0JIMU"

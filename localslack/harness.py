@@ -16,11 +16,11 @@ from types import TracebackType
 from typing import Any, ParamSpec, TypeVar
 
 from bot.bootstrap import Runtime, build_runtime, system_clock
-from bot.chat.local_workspace.driver import SlackDriver
-from bot.chat.local_workspace.server import LocalSlackServer
 from bot.chat.slack.serve import SlackHTTPServer
 from bot.services.context import DocumentRenderer
 from bot.settings import Settings
+from localslack.driver import SlackDriver
+from localslack.server import LocalSlackServer
 
 P = ParamSpec("P")
 T = TypeVar("T")

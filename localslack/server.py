@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from bot.chat.local_workspace import blockkit
+from localslack import blockkit
 
 JSON = dict[str, Any]
 EventListener = Callable[[JSON], None]

@@ -1,5 +1,9 @@
 """The local Slack workspace: a stateful Web API stand-in plus a driver playing Slack's side.
 
+It lives beside the product, not inside it: the offline demo (``shienbot demo``, plugged in
+through an entry point), the tests and the benchmarks use it; ``bot`` and ``storage`` never
+import it.
+
 Usage::
 
     with LocalSlackServer() as server:
@@ -10,9 +14,9 @@ Usage::
         driver.slash_command("U_ALICE", "C_KAIGI01", "/shien", "open")
 """
 
-from bot.chat.local_workspace.apphost import AppHandler, AppHttpHost
-from bot.chat.local_workspace.driver import BotResponse, DriverError, SlackDriver
-from bot.chat.local_workspace.server import (
+from localslack.apphost import AppHandler, AppHttpHost
+from localslack.driver import BotResponse, DriverError, SlackDriver
+from localslack.server import (
     DEFAULT_BOT_TOKEN,
     DEFAULT_SIGNING_SECRET,
     FORM_ONLY_METHODS,

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from bot.chat.local_workspace import SharedFile
-from bot.chat.local_workspace.harness import LocalWorkspace
 from bot.domain.calendar import JapaneseCalendar
 from bot.services.messages import ACK_ACTION
+from localslack import SharedFile
+from localslack.harness import LocalWorkspace
 
 CHANNEL = "C0KAIGI01"
 CHANNEL_NAME = "kaigi-01"  # opaque: no personal data in channel names

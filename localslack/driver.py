@@ -3,7 +3,7 @@
 The :class:`SlackDriver` sends exactly what Slack's servers send to an app's Request URL
 (form-encoded commands and ``payload=`` interactions, JSON ``event_callback`` envelopes),
 signed with the app's signing secret, and mirrors the user's side of each action in the
-:class:`~bot.chat.local_workspace.server.LocalSlackServer`'s state.
+:class:`~localslack.server.LocalSlackServer`'s state.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from bot.chat.local_workspace import blockkit
-from bot.chat.local_workspace.server import JSON, LocalSlackServer
+from localslack import blockkit
+from localslack.server import JSON, LocalSlackServer
 
 T = TypeVar("T")
 
