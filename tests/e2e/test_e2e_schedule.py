@@ -17,7 +17,7 @@ from bot.chat.local_workspace.harness import LocalWorkspace
 from bot.documents import DocxRenderer
 from bot.domain.timeline import PlannedSend
 from bot.scheduling import PacedChat, Pacer
-from bot.services.scheduling import run_send
+from bot.services.scheduled import run_send
 
 JST = ZoneInfo("Asia/Tokyo")
 HOUKATSU = MEMBERS["houkatsu"][0]
