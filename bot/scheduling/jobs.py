@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.timeline import PlannedSend, SendKind
-from bot.services import scheduling
+from bot.services import scheduled
 from bot.services.chat import ChatUnavailable
 from bot.services.context import ServiceContext
 
@@ -46,7 +46,7 @@ def fire(kind: str, meeting_id: str, key: str, case_id: str | None = None, attem
         raise RuntimeError("scheduler worker thread has no services bound")
     send = PlannedSend(context.now(), SendKind(kind), key, meeting_id, case_id)
     try:
-        result = scheduling.run_send(context, send).value
+        result = scheduled.run_send(context, send).value
     except ChatUnavailable:
         if attempt < len(RETRY_DELAYS):
             retrier.retry(send, attempt + 1, context.now() + RETRY_DELAYS[attempt])
@@ -63,6 +63,6 @@ def extend() -> str:
     context = _bound.context
     if context is None:  # pragma: no cover
         raise RuntimeError("scheduler worker thread has no services bound")
-    created = scheduling.extend_series(context)
+    created = scheduled.extend_series(context)
     log.info("regular meetings extended: %d created", created)
     return f"created={created}"

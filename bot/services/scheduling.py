@@ -1,20 +1,17 @@
-"""Scheduling: the monthly regular meeting, the meeting list, cancel and move, and the jobs
-the scheduler runs (with IDs only) along each meeting's timeline.
+"""Scheduling commands: the monthly regular meeting, the meeting list, cancel and move, and
+the planning of each meeting's timeline. The handlers the scheduler's jobs call along that
+timeline are in :mod:`bot.services.scheduled`.
 
 Every send is claimed with an idempotency key (``uow.processed.claim``) and committed
 *before* it is sent, and released if the chat platform refuses it: a double fire, a restart
 or a second process therefore sends each reminder once, and a failed send can be retried.
-Jobs drop their work when the meeting is cancelled, has moved since they were planned, or
-has already started.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from contextlib import suppress
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from enum import StrEnum
+from datetime import date, datetime, time
 
 from bot.domain.calendar import (
     HolidayPolicy,
@@ -26,7 +23,6 @@ from bot.domain.calendar import (
 from bot.domain.errors import DomainError, Duplicate, InvalidValue, NotFound
 from bot.domain.model import (
     AuditAction,
-    CaseStatus,
     Meeting,
     MeetingKind,
     MeetingSeries,
@@ -34,17 +30,12 @@ from bot.domain.model import (
 )
 from bot.domain.timeline import (
     PlannedSend,
-    SendKind,
-    monitoring_date_of,
-    open_key,
     plan_meeting,
     plan_monitoring,
     stamp,
-    stamp_of,
 )
 from bot.services import meetings
 from bot.services.access import (
-    SYSTEM,
     Actor,
     PermissionDenied,
     agencies_of,
@@ -53,27 +44,18 @@ from bot.services.access import (
     require_coordinator,
 )
 from bot.services.audit import audit
-from bot.services.chat import ChatUnavailable, Message, Note, Paragraph
+from bot.services.chat import ChatUnavailable, Message, Paragraph
 from bot.services.context import ServiceContext
-from bot.services.messages import meeting_label, notice_message, prompt_dm
+from bot.services.messages import meeting_label, notice_message
 from bot.services.ports import UnitOfWork
 
 MONTHS_AHEAD = 12  # how far a regular meeting is materialised as meetings
 SHOWN_DATES = 6  # how many dates /shien monthly answers with
-MAX_LEAD = timedelta(days=120)  # longer than any offset (they are capped at 92 days)
 POLICY_LABELS = {
     HolidayPolicy.NEXT: "翌開庁日に変更",
     HolidayPolicy.PREVIOUS: "前の開庁日に変更",
     HolidayPolicy.SKIP: "休会",
 }
-
-
-class JobResult(StrEnum):
-    """What a job did (for logs and tests; never content)."""
-
-    SENT = "sent"  # something was sent (or opened)
-    SKIPPED = "skipped"  # nothing to do now: already done, or nothing pending
-    DROPPED = "dropped"  # stale: the meeting passed, moved or was cancelled
 
 
 def _day(d: date) -> str:
@@ -102,6 +84,14 @@ def plan_meetings(ctx: ServiceContext, upcoming: Iterable[Meeting]) -> int:
     if sends:
         ctx.scheduler.plan(sends)
     return len(sends)
+
+
+def monitoring_planned(ctx: ServiceContext, meeting_id: str, case_id: str, on: date) -> None:
+    """A decision recorded a monitoring date: plan its agenda placement and its reminder.
+    Quick (the scheduler's store only): called before a form's ack."""
+    ctx.scheduler.plan(
+        plan_monitoring(meeting_id, case_id, on, ctx.now(), ctx.calendar, ctx.timeline)
+    )
 
 
 def _is_past(ctx: ServiceContext, day: date, start: time) -> bool:
@@ -252,19 +242,6 @@ def set_monthly(
             "（必要なら /shien move または /shien cancel）: " + "、".join(kept)
         )
     return "\n".join(lines)
-
-
-def extend_series(ctx: ServiceContext) -> int:
-    """Keep every active regular meeting materialised twelve months ahead (a daily job).
-    Returns how many meetings were created."""
-    created: list[Meeting] = []
-    with ctx.uow() as uow:
-        for channel in uow.channels.list():
-            for series in uow.series.for_channel(channel.channel_id):
-                created += _materialise(ctx, uow, series, _plan_dates(ctx, series))
-        uow.commit()
-    plan_meetings(ctx, created)
-    return len(created)
 
 
 # --------------------------------------------------------------------------- commands
@@ -452,254 +429,3 @@ def move_meeting(
     )
     extra = f"情報提供を依頼済みの {told}人にDMで知らせました。" if told else ""
     return f"{old_label} を {label} に変更しました。{extra}"
-
-
-# --------------------------------------------------------------------------- jobs
-
-
-def _stale(ctx: ServiceContext, meeting: Meeting | None, key: str | None = None) -> bool:
-    """Nothing more is sent for a meeting that is gone, cancelled, held or started, nor for a
-    key planned for a start the meeting no longer has (it moved)."""
-    if meeting is None or meeting.state in (MeetingState.CANCELLED, MeetingState.HELD):
-        return True
-    start = meeting.starts_at(ctx.tz)
-    if key is not None and stamp_of(key) not in (None, stamp(start)):
-        return True
-    return ctx.now() >= start
-
-
-def _superseded(ctx: ServiceContext, meeting: Meeting, key: str) -> bool:
-    """After downtime, of several reminders that all fell due only the latest is sent."""
-    start = meeting.starts_at(ctx.tz)
-    every = plan_meeting(meeting.id, start, start - MAX_LEAD, ctx.calendar, ctx.timeline)
-    dues = {s.key: s.due for s in every if s.kind is SendKind.REMIND}
-    mine, now = dues.get(key), ctx.now()
-    return mine is not None and any(mine < due <= now for due in dues.values())
-
-
-def _coordinators(uow: UnitOfWork) -> list[str]:
-    return [c.user_id for c in uow.coordinators.list(active_only=True)]
-
-
-def open_due(ctx: ServiceContext, meeting_id: str) -> JobResult:
-    """The opening of input collection fell due: the same as ``/shien open`` by the system.
-
-    With an empty agenda a regular meeting tells the coordinators once; an ad-hoc one waits
-    (adding its first case opens it). If the channel is not fit for case content (someone
-    outside the roster), nothing about cases is posted and the coordinators are told why.
-    """
-    with ctx.uow() as uow:
-        meeting = uow.meetings.get(meeting_id)
-        if meeting is None or _stale(ctx, meeting):
-            return JobResult.DROPPED
-        if meeting.state is not MeetingState.SCHEDULED:
-            return JobResult.SKIPPED  # opened by hand already
-        empty = not uow.agenda.for_meeting(meeting.id)
-        coordinators = _coordinators(uow)
-        label = meeting_label(meeting, ctx.tz)
-    if empty:
-        if meeting.adhoc:
-            return JobResult.SKIPPED
-        _tell(
-            ctx,
-            coordinators,
-            f"open-empty:{meeting.id}:{stamp(meeting.starts_at(ctx.tz))}",
-            _dm(
-                f"{label} の情報収集の開始日ですが、議題がありません。"
-                "/shien agenda add R8-001 で事例を追加してから /shien open を実行してください。"
-            ),
-        )
-        return JobResult.SKIPPED
-    if not _claim(ctx, open_key(meeting.id)):
-        return JobResult.SKIPPED
-    try:
-        meetings.open_collection(ctx, SYSTEM, meeting.channel_id, meeting.date)
-    except ChatUnavailable:
-        _release(ctx, open_key(meeting.id))
-        raise
-    except DomainError as error:
-        _release(ctx, open_key(meeting.id))
-        _tell(
-            ctx,
-            coordinators,
-            f"open-failed:{meeting.id}:{ctx.now():%Y%m%dT%H}",
-            _dm(f"{label} の情報収集を自動で開始できませんでした。\n{error.message}"),
-        )
-        return JobResult.SKIPPED
-    return JobResult.SENT
-
-
-def remind_due(ctx: ServiceContext, meeting_id: str, key: str) -> JobResult:
-    """A reminder fell due: each member of an agency that has not answered gets one DM per
-    key, ever."""
-    with ctx.uow() as uow:
-        meeting = uow.meetings.get(meeting_id)
-        if meeting is None or _stale(ctx, meeting, key):
-            return JobResult.DROPPED
-        if meeting.state is not MeetingState.COLLECTING:
-            return JobResult.SKIPPED
-        if _superseded(ctx, meeting, key):
-            return JobResult.DROPPED
-        pending = meetings.pending_members(uow, meeting.id)
-        label = meeting_label(meeting, ctx.tz)
-    sent = 0
-    for user_id, codes in pending.items():
-        sent += _tell(ctx, [user_id], key, prompt_dm(codes, label, reminder=True))
-    return JobResult.SENT if sent else JobResult.SKIPPED
-
-
-def morning_due(ctx: ServiceContext, meeting_id: str, key: str) -> JobResult:
-    """The meeting day's notice in the meeting channel: the time and the agenda (codes)."""
-    with ctx.uow() as uow:
-        meeting = uow.meetings.get(meeting_id)
-        if meeting is None or _stale(ctx, meeting, key):
-            return JobResult.DROPPED
-        codes = [
-            str(case.code)
-            for item in uow.agenda.for_meeting(meeting.id)
-            if (case := uow.cases.get(item.case_id)) is not None
-        ]
-        label = meeting_label(meeting, ctx.tz)
-    if not codes or not _claim(ctx, key):
-        return JobResult.SKIPPED
-    agenda = "、".join(codes)
-    message = Message(
-        f"本日の会議: {label}",
-        (
-            Paragraph(f"本日は {label} です。\n議題（{len(codes)}件）: {agenda}"),
-            Note("守秘義務の確認がまだの方は、会議の前に /shien ack をお願いします。"),
-        ),
-    )
-    try:
-        ctx.chat.post(meeting.channel_id, message)
-    except ChatUnavailable:
-        _release(ctx, key)
-        raise
-    return JobResult.SENT
-
-
-def after_due(ctx: ServiceContext, meeting_id: str, key: str) -> JobResult:
-    """After the meeting: the coordinators are asked to record decisions and fetch minutes."""
-    with ctx.uow() as uow:
-        meeting = uow.meetings.get(meeting_id)
-        if meeting is None or meeting.state is MeetingState.CANCELLED:
-            return JobResult.DROPPED
-        if stamp_of(key) != stamp(meeting.starts_at(ctx.tz)):
-            return JobResult.DROPPED
-        codes = [
-            str(case.code)
-            for item in uow.agenda.for_meeting(meeting.id)
-            if (case := uow.cases.get(item.case_id)) is not None
-        ]
-        coordinators = _coordinators(uow)
-        label = meeting_label(meeting, ctx.tz)
-    if not codes:
-        return JobResult.SKIPPED
-    first = codes[0]
-    text = (
-        f"{label} お疲れさまでした。\n"
-        f"事例（{'、'.join(codes)}）ごとに /shien decide {first} で決定事項を記録し、"
-        f"/shien minutes {meeting.date.isoformat()} で議事録を受け取ってください。"
-    )
-    sent = _tell(ctx, coordinators, key, _dm(text))
-    return JobResult.SENT if sent else JobResult.SKIPPED
-
-
-def monitoring_planned(ctx: ServiceContext, meeting_id: str, case_id: str, on: date) -> None:
-    """A decision recorded a monitoring date: plan its agenda placement and its reminder.
-    Quick (the scheduler's store only): called before a form's ack."""
-    ctx.scheduler.plan(
-        plan_monitoring(meeting_id, case_id, on, ctx.now(), ctx.calendar, ctx.timeline)
-    )
-
-
-@dataclass(frozen=True)
-class _Monitoring:
-    channel_id: str
-    code: str
-    on: date
-    lead_members: list[str]
-    coordinators: list[str]
-    target: Meeting | None
-
-
-def _monitoring(ctx: ServiceContext, meeting_id: str, case_id: str, key: str) -> _Monitoring | None:
-    """The monitoring date of the decision, if it still stands, and the meeting it goes to."""
-    on = monitoring_date_of(key)
-    with ctx.uow() as uow:
-        meeting = uow.meetings.get(meeting_id)
-        case = uow.cases.get(case_id)
-        decision = uow.decisions.get(meeting_id, case_id)
-        if (
-            on is None
-            or meeting is None
-            or case is None
-            or decision is None
-            or decision.next_monitoring_on != on
-            or on < ctx.today()
-        ):
-            return None
-        if case.status is not CaseStatus.OPEN:
-            return None
-        candidates = [
-            m
-            for m in uow.meetings.upcoming(meeting.channel_id, ctx.today())
-            if m.date < on and m.id != meeting_id and ctx.now() < m.starts_at(ctx.tz)
-        ]
-        leads = {r.agency_id for r in uow.roles.for_case(case_id) if r.lead}
-        members = [m.user_id for agency_id in leads for m in uow.memberships.for_agency(agency_id)]
-        return _Monitoring(
-            meeting.channel_id,
-            str(case.code),
-            on,
-            members,
-            _coordinators(uow),
-            candidates[-1] if candidates else None,
-        )
-
-
-def agenda_due(ctx: ServiceContext, meeting_id: str, case_id: str, key: str) -> JobResult:
-    """Put a case with a monitoring date on the agenda of the last meeting before it."""
-    found = _monitoring(ctx, meeting_id, case_id, key)
-    if found is None:
-        return JobResult.DROPPED
-    if found.target is None:
-        return JobResult.SKIPPED  # no meeting before the date yet: the reminder says so
-    try:
-        meetings.add_to_agenda(ctx, SYSTEM, found.channel_id, found.code, found.target.date)
-    except DomainError:
-        return JobResult.SKIPPED  # e.g. a 重層 meeting without consent: the coordinator decides
-    return JobResult.SENT
-
-
-def monitoring_due(ctx: ServiceContext, meeting_id: str, case_id: str, key: str) -> JobResult:
-    """A monitoring date is near: the lead agency's members and the coordinators are told
-    (case code and date only), and the case is on the agenda of the last meeting before it."""
-    agenda_due(ctx, meeting_id, case_id, key)
-    found = _monitoring(ctx, meeting_id, case_id, key)
-    if found is None:
-        return JobResult.DROPPED
-    where = (
-        f"{meeting_label(found.target, ctx.tz)} の議題に入っています。"
-        if found.target is not None
-        else "この日より前の会議がないため、必要なら /shien adhoc で会議を登録してください。"
-    )
-    text = f"事例 {found.code} の次回モニタリング日は {format_wareki(found.on)} です。{where}"
-    recipients = list(dict.fromkeys([*found.lead_members, *found.coordinators]))
-    sent = _tell(ctx, recipients, key, _dm(text))
-    return JobResult.SENT if sent else JobResult.SKIPPED
-
-
-JOBS: dict[SendKind, Callable[[ServiceContext, PlannedSend], JobResult]] = {
-    SendKind.OPEN: lambda ctx, s: open_due(ctx, s.meeting_id),
-    SendKind.REMIND: lambda ctx, s: remind_due(ctx, s.meeting_id, s.key),
-    SendKind.MORNING: lambda ctx, s: morning_due(ctx, s.meeting_id, s.key),
-    SendKind.AFTER: lambda ctx, s: after_due(ctx, s.meeting_id, s.key),
-    SendKind.AGENDA: lambda ctx, s: agenda_due(ctx, s.meeting_id, s.case_id or "", s.key),
-    SendKind.MONITORING: lambda ctx, s: monitoring_due(ctx, s.meeting_id, s.case_id or "", s.key),
-}
-
-
-def run_send(ctx: ServiceContext, send: PlannedSend) -> JobResult:
-    """Run one planned send now (what the scheduler's jobs call)."""
-    return JOBS[send.kind](ctx, send)

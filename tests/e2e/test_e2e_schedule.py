@@ -16,7 +16,7 @@ from workspace_fixtures import CHANNEL, COORDINATOR, MEMBERS, NAMES, register_ag
 from bot.documents import DocxRenderer
 from bot.domain.timeline import PlannedSend
 from bot.scheduling import PacedChat, Pacer
-from bot.services.scheduling import run_send
+from bot.services.scheduled import run_send
 from localslack.harness import LocalWorkspace
 
 JST = ZoneInfo("Asia/Tokyo")

@@ -17,7 +17,7 @@ from bot.services import admin, cases, meetings
 from bot.services.access import Actor
 from bot.services.chat import ChatUnavailable, FileToSend, Form, Message, MessageRef
 from bot.services.context import ServiceContext
-from bot.services.scheduling import JobResult, run_send
+from bot.services.scheduled import JobResult, run_send
 from storage import Database
 
 JST = ZoneInfo("Asia/Tokyo")

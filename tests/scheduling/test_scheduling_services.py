@@ -26,11 +26,11 @@ from bot.domain.calendar import HolidayPolicy
 from bot.domain.errors import DomainError, Duplicate, InvalidValue
 from bot.domain.model import MeetingKind, MeetingState
 from bot.domain.timeline import SendKind
-from bot.services import decisions, meetings, scheduling
+from bot.services import decisions, meetings, scheduled, scheduling
 from bot.services.access import Actor, PermissionDenied
 from bot.services.chat import ChatUnavailable, FormValues
 from bot.services.context import ServiceContext
-from bot.services.scheduling import JobResult
+from bot.services.scheduled import JobResult
 from storage import Database
 
 
@@ -180,7 +180,7 @@ def test_timeline_runs_once_each_even_when_fired_twice(ctx: ServiceContext, cloc
     assert stub(ctx).run_due(ctx) == [("remind", JobResult.SENT)]
     assert "【リマインド】" in chat(ctx).dms_to(HOUKATSU)[-1] and code in chat(ctx).dms_to(CSW)[-1]
     # A double fire (or a second process) of the same reminder sends nothing more.
-    assert scheduling.run_send(ctx, sends[0]) is JobResult.SKIPPED
+    assert scheduled.run_send(ctx, sends[0]) is JobResult.SKIPPED
     assert len(chat(ctx).dms_to(HOUKATSU)) == 2
     clock.now = at(2026, 8, 4, 9)
     assert stub(ctx).run_due(ctx) == [("remind", JobResult.SENT), ("morning", JobResult.SENT)]
@@ -222,10 +222,10 @@ def test_a_failed_send_is_released_and_sent_on_retry(ctx: ServiceContext, clock:
     send = stub(ctx).due(clock.now)[0]
     chat(ctx).fail = True
     with pytest.raises(ChatUnavailable):
-        scheduling.run_send(ctx, send)
+        scheduled.run_send(ctx, send)
     chat(ctx).fail = False
-    assert scheduling.run_send(ctx, send) is JobResult.SENT
-    assert scheduling.run_send(ctx, send) is JobResult.SKIPPED
+    assert scheduled.run_send(ctx, send) is JobResult.SENT
+    assert scheduled.run_send(ctx, send) is JobResult.SKIPPED
     assert sum("【リマインド】" in t for t in chat(ctx).dms_to(HOUKATSU)) == 1
 
 
@@ -237,7 +237,7 @@ def test_concurrent_fires_of_one_reminder_send_once(ctx: ServiceContext, clock: 
 
     def fire() -> None:
         barrier.wait()
-        scheduling.run_send(ctx, send)
+        scheduled.run_send(ctx, send)
 
     threads = [threading.Thread(target=fire) for _ in range(4)]
     for thread in threads:
@@ -290,7 +290,7 @@ def test_cancel_tells_prompted_members_and_drops_the_timeline(
     assert stub(ctx).jobs == {}
     clock.now = at(2026, 7, 31, 9)
     for send in pending.values():  # a job that fires anyway drops itself
-        assert scheduling.run_send(ctx, send) is JobResult.DROPPED
+        assert scheduled.run_send(ctx, send) is JobResult.DROPPED
     with pytest.raises(DomainError):
         scheduling.cancel_meeting(ctx, COORD, CHANNEL, date(2026, 8, 4))
     assert meeting_id
@@ -312,7 +312,7 @@ def test_move_replans_updates_the_notice_and_tells_members(
     assert not set(old) & set(stub(ctx).jobs)
     clock.now = at(2026, 7, 31, 9)
     stale = next(s for s in old.values() if s.kind is SendKind.REMIND)
-    assert scheduling.run_send(ctx, stale) is JobResult.DROPPED
+    assert scheduled.run_send(ctx, stale) is JobResult.DROPPED
     meetings.schedule_adhoc(ctx, COORD, CHANNEL, date(2026, 8, 7), time(14), MeetingKind.SUPPORT)
     with pytest.raises(Duplicate):
         scheduling.move_meeting(ctx, COORD, CHANNEL, date(2026, 8, 6), date(2026, 8, 7))
