@@ -109,6 +109,10 @@ def test_two_schedulers_one_database_one_runs_and_the_other_takes_over(
         b.plan([_due_now(reminders[1]), _due_now(reminders[0])])
         _wait(lambda: _reminders(chat_b, HOUKATSU) == 1)
         _wait(lambda: not _sends(b))
+        # A job leaves the store when it starts, not when its last DM is out: wait for the
+        # sends themselves, then make sure nothing more arrives.
+        _wait(lambda: _reminders(chat_a, CSW) + _reminders(chat_b, CSW) == 2)
+        systime.sleep(0.3)
         # reminders[0] fired again in b: its key was sent already, so nothing more.
         assert _reminders(chat_a, HOUKATSU) + _reminders(chat_b, HOUKATSU) == 2
         assert _reminders(chat_a, CSW) + _reminders(chat_b, CSW) == 2
