@@ -20,6 +20,7 @@ from bot.chat.slack.serve import SlackHTTPServer
 from bot.services.context import DocumentRenderer
 from bot.settings import Settings
 from localslack.driver import SlackDriver
+from localslack.manifest import manifest_scopes
 from localslack.server import LocalSlackServer
 
 P = ParamSpec("P")
@@ -82,7 +83,10 @@ class LocalWorkspace:
         self.clock = clock
         self.templates_dir = templates_dir
         self.renderer = renderer  # None: the templates are loaded and checked at start
-        self.server = LocalSlackServer(rate_limit_post_message_per_channel=rate_limit)
+        # As strict as Slack: the token has exactly the scopes the app manifest asks for.
+        self.server = LocalSlackServer(
+            rate_limit_post_message_per_channel=rate_limit, scopes=manifest_scopes()
+        )
         self.runtime: Runtime | None = None
         self.http: SlackHTTPServer | None = None
         self.driver: SlackDriver | None = None

@@ -12,6 +12,7 @@ import copy
 import itertools
 import json
 import math
+import random
 import re
 import secrets
 import threading
@@ -189,6 +190,9 @@ class LocalSlackServer:
             allowed per channel; beyond that the answer is HTTP 429 with ``Retry-After``.
         trigger_ttl: Seconds a ``trigger_id`` stays usable (Slack: 3).
         form_only_methods: Methods whose JSON bodies are ignored, as Slack does.
+        scopes: The bot token's scopes, as the app manifest grants them; a call whose
+            method (or conversation type) needs another answers ``missing_scope`` as Slack
+            does. ``None`` checks no scopes (only for tests of the server itself).
     """
 
     def __init__(
@@ -207,6 +211,7 @@ class LocalSlackServer:
         rate_limit_post_message_per_channel: float | None = None,
         trigger_ttl: float = 3.0,
         form_only_methods: Iterable[str] = FORM_ONLY_METHODS,
+        scopes: Iterable[str] | None = None,
     ) -> None:
         self.host = host
         self.bot_token = bot_token
@@ -219,6 +224,9 @@ class LocalSlackServer:
         self.rate_limit_post_message_per_channel = rate_limit_post_message_per_channel
         self.trigger_ttl = trigger_ttl
         self.form_only_methods = frozenset(form_only_methods)
+        # The bot token's granted scopes (from the app manifest); None grants everything.
+        self.scopes = frozenset(scopes) if scopes is not None else None
+        self._faults: dict[str, list[_Fault]] = {}
         self._requested_port = port
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -701,6 +709,65 @@ class LocalSlackServer:
             self._store_view(user_id, view, push=True)
             return []
 
+    # ------------------------------------------------------------------ failures on demand
+
+    def inject_failure(
+        self,
+        method: str,
+        kind: str,
+        *,
+        times: int | None = 1,
+        fraction: float = 1.0,
+        retry_after: int = 1,
+        seed: int = 0,
+    ) -> None:
+        """Make calls of ``method`` (or ``UPLOAD``, the POST of a file's bytes) fail.
+
+        Args:
+            method: A Web API method, or ``UPLOAD``.
+            kind: ``ratelimited`` (HTTP 429 with ``Retry-After``), ``server_error`` (HTTP
+                503), ``network`` (the connection is closed without an answer), or any
+                Slack error code (``invalid_auth``, ``fatal_error``, ...) answered with
+                ``ok: false``.
+            times: How many calls fail (``None``: every call, until cleared).
+            fraction: The share of calls that fail (seeded, so a run repeats).
+            retry_after: Seconds announced with ``ratelimited``.
+            seed: Seed of the random choice when ``fraction`` < 1.
+        """
+        with self._lock:
+            self._faults.setdefault(method, []).append(
+                _Fault(kind, times, fraction, retry_after, random.Random(seed))
+            )
+
+    def clear_failures(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        for fault in self._faults.get(method, []):
+            if fault.remaining is not None and fault.remaining <= 0:
+                continue
+            if fault.fraction < 1.0 and fault.rng.random() >= fault.fraction:
+                continue
+            if fault.remaining is not None:
+                fault.remaining -= 1
+            return fault
+        return None
+
+    def _check_scope(self, method: str, params: JSON) -> None:
+        if self.scopes is None:
+            return
+        needed = METHOD_SCOPES.get(method)
+        if method in CONVERSATION_READS:
+            channel = self._channels.get(str(params.get("channel") or ""))
+            if channel is None:
+                return  # the method answers channel_not_found
+            needed = READ_SCOPE_BY_TYPE[_channel_type(channel)]
+        if needed is not None and needed not in self.scopes:
+            raise SlackApiFailure(
+                "missing_scope", needed=needed, provided=",".join(sorted(self.scopes))
+            )
+
     # ------------------------------------------------------------------ HTTP entry points
 
     def handle_api(
@@ -727,6 +794,10 @@ class LocalSlackServer:
                     raise SlackApiFailure("not_authed")
                 if not secrets.compare_digest(token.encode(), self.bot_token.encode()):
                     raise SlackApiFailure("invalid_auth")
+                fault = self._take_fault(method)
+                if fault is not None:
+                    return fault.answer()
+                self._check_scope(method, params)
                 body = handler(self, params, events)
                 result: tuple[int, JSON, dict[str, str]] = (200, {"ok": True, **body}, {})
             except SlackApiFailure as failure:
@@ -754,6 +825,10 @@ class LocalSlackServer:
     def handle_upload(self, token: str, data: bytes) -> tuple[int, str]:
         """Receive the bytes POSTed to an upload URL from ``files.getUploadURLExternal``."""
         with self._lock:
+            fault = self._take_fault(UPLOAD)
+            if fault is not None:
+                status, body, _ = fault.answer()
+                return status, str(body.get("error", ""))
             file_id = self._upload_tokens.get(token)
             slot = self._uploads.get(file_id or "")
             if slot is None or slot.data is not None:
@@ -1600,6 +1675,55 @@ class LocalSlackServer:
         return {"files": answers}
 
 
+UPLOAD = "upload"
+"""``inject_failure`` target: the POST of a file's bytes to its upload URL."""
+
+# The bot scope each method needs (Slack's method reference); conversation reads need the
+# read scope of the conversation's type.
+METHOD_SCOPES = {
+    "chat.postMessage": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.update": "chat:write",
+    "chat.delete": "chat:write",
+    "reactions.add": "reactions:write",
+    "reactions.remove": "reactions:write",
+    "conversations.open": "im:write",
+    "users.info": "users:read",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+}
+CONVERSATION_READS = frozenset({"conversations.info", "conversations.members"})
+READ_SCOPE_BY_TYPE = {
+    "channel": "channels:read",
+    "group": "groups:read",
+    "im": "im:read",
+    "mpim": "mpim:read",
+}
+
+
+@dataclass
+class _Fault:
+    kind: str
+    remaining: int | None
+    fraction: float
+    retry_after: int
+    rng: random.Random
+
+    def answer(self) -> tuple[int, JSON, dict[str, str]]:
+        """HTTP status 0 means: close the connection without answering."""
+        if self.kind == "network":
+            return 0, {}, {}
+        if self.kind == "ratelimited":
+            return (
+                429,
+                {"ok": False, "error": "ratelimited"},
+                {"Retry-After": str(self.retry_after)},
+            )
+        if self.kind == "server_error":
+            return 503, {"ok": False, "error": "service_unavailable"}, {}
+        return 200, {"ok": False, "error": self.kind}, {}
+
+
 _METHODS: dict[str, Callable[[LocalSlackServer, JSON, list[JSON]], JSON]] = {
     "auth.test": LocalSlackServer._m_auth_test,
     "chat.postMessage": LocalSlackServer._m_chat_post_message,
@@ -1727,6 +1851,9 @@ def _make_handler(server: LocalSlackServer) -> type[BaseHTTPRequestHandler]:
                 self._api(path[len("/api/") :], parts.query, raw)
             elif path.startswith("/upload/v1/") and self.command == "POST":
                 status, text = server.handle_upload(path[len("/upload/v1/") :], raw)
+                if status == 0:  # an injected network failure: no answer at all
+                    self.close_connection = True
+                    return
                 self._send(status, text.encode(), "text/plain; charset=utf-8")
             elif path.startswith("/response/") and self.command == "POST":
                 try:
@@ -1775,6 +1902,9 @@ def _make_handler(server: LocalSlackServer) -> type[BaseHTTPRequestHandler]:
             elif isinstance(form_token, str) and form_token:
                 token = form_token
             status, body, headers = server.handle_api(method, params, token)
+            if status == 0:  # an injected network failure: no answer at all
+                self.close_connection = True
+                return
             self._send_json(status, body, headers)
 
     return Handler

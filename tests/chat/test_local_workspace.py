@@ -28,6 +28,8 @@ from localslack import (
     LocalSlackServer,
     SlackDriver,
 )
+from localslack.manifest import manifest_scopes
+from localslack.server import UPLOAD
 
 ALICE, BOB, CAROL = "U_ALICE", "U_BOB", "U_CAROL"
 KAIGI = "C_KAIGI01"
@@ -742,3 +744,96 @@ def test_transcript_reads_like_what_people_saw(ws: Workspace) -> None:
     assert "U_ALICE にフォーム表示「会議の登録」" in text
     assert "U_ALICE にファイル送信 minutes-2026-12-08.docx" in text
     assert DEFAULT_BOT_TOKEN not in text and SIGNING_SECRET not in text
+
+
+# --------------------------------------------------------------------------- as strict as Slack
+
+
+def test_a_method_outside_the_tokens_scopes_answers_missing_scope() -> None:
+    scopes = manifest_scopes()
+    assert "channels:read" in scopes and "groups:read" in scopes
+    with LocalSlackServer(scopes=scopes - {"channels:read", "users:read"}) as server:
+        _populate(server)
+        server.join(PUBLIC, server.bot_user_id)
+        client = WebClient(base_url=server.api_url, token=server.bot_token)
+        # A private channel needs groups:read, a public one channels:read.
+        assert client.conversations_info(channel=KAIGI)["ok"]
+        err = _error(lambda: client.conversations_info(channel=PUBLIC))
+        assert err.response["error"] == "missing_scope"
+        assert err.response["needed"] == "channels:read"
+        assert "groups:read" in err.response["provided"].split(",")
+        assert _error(lambda: client.users_info(user=ALICE)).response["needed"] == "users:read"
+        # Nothing changed in the workspace: a refused call has no effect.
+        assert client.chat_postMessage(channel=KAIGI, text="ok")["ok"]
+
+
+def test_the_workspace_of_the_tests_has_exactly_the_manifests_scopes() -> None:
+    from localslack.harness import LocalWorkspace
+
+    workspace = LocalWorkspace("sqlite://")
+    assert workspace.server.scopes == manifest_scopes()
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "error"),
+    [
+        ("ratelimited", 429, "ratelimited"),
+        ("server_error", 503, "service_unavailable"),
+        ("invalid_auth", 200, "invalid_auth"),
+    ],
+)
+def test_injected_failures_answer_like_slack(kind: str, status: int, error: str) -> None:
+    with LocalSlackServer() as server:
+        _populate(server)
+        client = WebClient(base_url=server.api_url, token=server.bot_token)
+        server.inject_failure("users.info", kind, times=2, retry_after=2)
+        for _ in range(2):
+            err = _error(lambda: client.users_info(user=ALICE))
+            assert (err.response.status_code, err.response["error"]) == (status, error)
+        if kind == "ratelimited":
+            assert err.response.headers["Retry-After"] == "2"
+        assert client.users_info(user=ALICE)["ok"]  # only the first two calls fail
+
+
+def test_an_injected_network_failure_drops_the_connection() -> None:
+    with LocalSlackServer() as server:
+        _populate(server)
+        client = WebClient(base_url=server.api_url, token=server.bot_token, timeout=5)
+        # slack_sdk retries a connection error once by default: the second drop surfaces.
+        server.inject_failure("chat.postMessage", "network", times=2)
+        with pytest.raises(Exception) as caught:
+            client.chat_postMessage(channel=KAIGI, text="lost")
+        assert not isinstance(caught.value, SlackApiError)
+        assert server.messages(KAIGI) == []
+        assert client.chat_postMessage(channel=KAIGI, text="kept")["ok"]
+
+
+def test_a_fraction_of_calls_fails_the_same_way_in_every_run() -> None:
+    def failures(seed: int) -> list[bool]:
+        with LocalSlackServer() as server:
+            _populate(server)
+            client = WebClient(base_url=server.api_url, token=server.bot_token)
+            server.inject_failure("users.info", "fatal_error", times=None, fraction=0.25, seed=seed)
+            outcome = []
+            for _ in range(40):
+                try:
+                    client.users_info(user=ALICE)
+                    outcome.append(False)
+                except SlackApiError:
+                    outcome.append(True)
+            return outcome
+
+    first = failures(7)
+    assert first == failures(7)
+    assert 3 <= sum(first) <= 20
+
+
+def test_an_upload_can_fail_where_slack_sdk_raises_urllibs_errors() -> None:
+    with LocalSlackServer() as server:
+        _populate(server)
+        client = WebClient(base_url=server.api_url, token=server.bot_token)
+        server.inject_failure(UPLOAD, "server_error")
+        with pytest.raises(Exception) as caught:
+            client.files_upload_v2(channel=KAIGI, content=b"x", filename="a.docx")
+        assert not isinstance(caught.value, SlackApiError)  # urllib's HTTPError
+        assert server.files_shared_with(KAIGI) == []

@@ -23,6 +23,9 @@ SCOPE_OF = {
     "views.open": "commands",
 }
 EXTRA_SCOPES = {
+    # conversations.info/members on a public channel need channels:read: without it,
+    # /shien setup there fails with missing_scope instead of saying it must be private.
+    "channels:read": "conversations.info/members where /shien setup runs in a public channel",
     "commands": "the /shien slash command",
     "files:write": "files_upload_v2 (minutes and role summaries)",
     "groups:history": "message events in private channels (replies in case threads)",
