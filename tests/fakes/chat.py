@@ -12,6 +12,8 @@ form) is kept in ``calls``, in order, as one of the small records below. Switche
 * ``deactivated`` holds the users for whom ``user_is_active`` is False.
 * ``facts`` (per channel, else ``default_facts``) is what ``channel_facts`` answers.
 
+Queries are kept apart, in ``queries``, as ``Query`` records.
+
 Given ``in_transaction`` (``MemoryStore.in_transaction``), each record says whether a unit
 of work held the database's transaction when the call was made: a chat call may wait
 (pacing, rate limits) and on SQLite a transaction holds the write lock, so services make
@@ -47,6 +49,7 @@ __all__ = [
     "FileSent",
     "FormOpened",
     "Posted",
+    "Query",
     "Reacted",
     "RecordingChat",
     "Updated",
@@ -160,6 +163,16 @@ class FormOpened:
 ChatCall = Posted | Updated | Ephemeral | Direct | FileSent | Reacted | FormOpened
 
 
+@dataclass(frozen=True)
+class Query:
+    """A question asked of the platform: ``channel_facts``, ``user_is_active`` or
+    ``display_name`` (the Slack adapter caches users, not channels)."""
+
+    method: str
+    subject: str
+    in_transaction: bool = False
+
+
 # --------------------------------------------------------------------------- the gateway
 
 
@@ -179,6 +192,7 @@ class RecordingChat:
     in_transaction: Callable[[], bool] = field(default=lambda: False, repr=False)
     calls: list[ChatCall] = field(default_factory=list)
     refused: list[ChatCall] = field(default_factory=list)
+    queries: list[Query] = field(default_factory=list)
     _ts: int = field(default=0, init=False, repr=False)
 
     # ------------------------------------------------------------------ the port
@@ -210,15 +224,15 @@ class RecordingChat:
         self._record(Reacted(ref, name, self.in_transaction()), ref.channel_id)
 
     def channel_facts(self, channel_id: str) -> ChannelFacts:
-        self._query()
+        self._query("channel_facts", channel_id)
         return self.facts.get(channel_id, self.default_facts)
 
     def user_is_active(self, user_id: str) -> bool:
-        self._query()
+        self._query("user_is_active", user_id)
         return user_id not in self.deactivated
 
     def display_name(self, user_id: str) -> str:
-        self._query()
+        self._query("display_name", user_id)
         return self.names.get(user_id, f"name:{user_id}")
 
     def open_form(self, interaction_ref: str, form: Form) -> None:
@@ -270,6 +284,7 @@ class RecordingChat:
     def clear(self) -> None:
         self.calls.clear()
         self.refused.clear()
+        self.queries.clear()
 
     # ------------------------------------------------------------------ internals
 
@@ -283,7 +298,8 @@ class RecordingChat:
             raise ChatUnavailable(f"{type(call).__name__}: the chat platform is unavailable")
         self.calls.append(call)
 
-    def _query(self) -> None:
+    def _query(self, method: str, subject: str) -> None:
+        self.queries.append(Query(method, subject, self.in_transaction()))
         if self.fail_queries:
             raise ChatUnavailable("the chat platform is unavailable")
 
