@@ -15,10 +15,11 @@ from services_world import (
     World,
 )
 
+from bot import texts
 from bot.domain.errors import DomainError, InvalidValue, NotFound
 from bot.domain.model import AuditAction, ChannelFacts, Coordinator
 from bot.services import admin
-from bot.services.access import COORDINATOR_ONLY, Actor, PermissionDenied
+from bot.services.access import Actor, PermissionDenied
 from bot.services.chat import mention
 
 # --------------------------------------------------------------------------- coordinators
@@ -88,7 +89,7 @@ def test_a_malformed_user_id_is_refused_before_anything(world: World) -> None:
 def test_only_coordinators_add_coordinators(world: World, actor: str) -> None:
     with pytest.raises(PermissionDenied) as raised:
         admin.add_coordinator(world.ctx, Actor(actor), actor)
-    assert raised.value.message == COORDINATOR_ONLY
+    assert raised.value.message == texts.ACCESS.coordinator_only
     [denied] = world.audit()
     assert (denied.action, denied.actor, denied.allowed) == (
         AuditAction.ACCESS_DENIED,

@@ -242,8 +242,11 @@ def test_decision_form_errors(world: World, code: str, values: FormValues, field
 
 
 def test_a_decision_for_something_gone(world: World, code: str) -> None:
-    with pytest.raises(NotFound, match="もう一度 /shien decide"):
+    """Metadata the bot did not make (or whose case left the meeting) is refused and
+    audited, never recorded."""
+    with pytest.raises(PermissionDenied, match="もう一度 /shien decide"):
         decisions.submit_decision(world.ctx, COORD, "nothing:here", _values())
+    assert [e.detail for e in world.denials()] == ["reason=decide:case_not_on_meeting"]
 
 
 def test_only_coordinators_decide(world: World, code: str) -> None:

@@ -109,11 +109,11 @@ def test_a_reply_from_someone_not_asked_is_rejected(world: World, code: str) -> 
     assert world.inputs() == []
     [event] = world.audit()
     assert (event.action, event.actor, event.allowed, event.target_id, event.detail) == (
-        AuditAction.INPUT_REJECTED,
+        AuditAction.ACCESS_DENIED,
         CSW,
         False,
         "R8-001",
-        "reason=not_asked",
+        "reason=reply:not_asked",
     )
     assert world.chat.kinds() == ["Ephemeral", "Direct"]
     assert "記録されていません" in world.chat.ephemerals(CSW)[0].text
@@ -132,7 +132,10 @@ def test_outsiders_and_deactivated_members_are_rejected(world: World, code: str,
         user = HOUKATSU
         world.chat.deactivated.add(HOUKATSU)
     assert reply(world, code, "1764000200.000005", user, "x") is ReplyOutcome.REJECTED
-    assert [e.action for e in world.audit()] == [AuditAction.INPUT_REJECTED]
+    standing = "outsider" if who == OUTSIDER else "deactivated"
+    assert [(e.action, e.detail) for e in world.audit()] == [
+        (AuditAction.ACCESS_DENIED, f"reason=reply:{standing}")
+    ]
 
 
 def test_a_reply_outside_a_case_thread_is_ignored(world: World, code: str) -> None:
@@ -232,11 +235,12 @@ def test_people_not_asked_do_not_get_the_form(world: World, code: str, who: str)
         inputs.open_input_form(world.ctx, Actor(user), world.item(code).id, "trigger-2")
     assert world.chat.forms() == []
     [denied] = world.denials()
+    standing = {CSW: "not_asked", OUTSIDER: "outsider"}.get(who, "deactivated")
     assert (denied.actor, denied.target_type, denied.target_id, denied.detail) == (
         user,
         "case",
         "R8-001",
-        "reason=not_asked",
+        f"reason=input_form:{standing}",
     )
 
 
@@ -259,11 +263,6 @@ def test_an_unconfirmed_member_is_asked_to_confirm_before_the_form(world: World)
     assert world.chat.forms() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an unconfirmed member opening the input form is refused without an access.denied "
-    "audit event (inputs._checked_item raises before deny())",
-)
 def test_an_unconfirmed_member_opening_the_form_is_audited(world: World) -> None:
     made = _unconfirmed(world)
     with pytest.raises(PermissionDenied):
@@ -271,11 +270,6 @@ def test_an_unconfirmed_member_opening_the_form_is_audited(world: World) -> None
     assert [e.actor for e in world.denials()] == [CSW]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an unconfirmed member submitting the input form is refused without an "
-    "access.denied audit event (inputs._checked_item raises before deny())",
-)
 def test_an_unconfirmed_member_submitting_the_form_is_audited(world: World) -> None:
     made = _unconfirmed(world)
     values = FormValues(texts={"situation": "状況"})
@@ -326,5 +320,5 @@ def test_a_form_from_someone_removed_meanwhile_is_refused(world: World, code: st
     values = FormValues(texts={"situation": "状況"})
     with pytest.raises(PermissionDenied):
         inputs.submit_input_form(world.ctx, Actor(HOUKATSU), item.id, values, "V0005")
-    assert [e.detail for e in world.denials()] == ["reason=not_asked"]
+    assert [e.detail for e in world.denials()] == ["reason=input_form:outsider"]
     assert world.inputs() == []

@@ -392,7 +392,7 @@ def test_people_not_asked_cannot_confirm(world: World, who: str) -> None:
         who,
         "meeting",
         meeting.id,
-        "reason=not_member",
+        f"reason=ack:{'outsider' if who == OUTSIDER else 'not_asked'}",
     )
 
 
@@ -402,7 +402,7 @@ def test_a_deactivated_member_cannot_confirm(world: World) -> None:
     world.mark()
     with pytest.raises(PermissionDenied):
         world.ack(HOUKATSU)
-    assert [e.detail for e in world.denials()] == ["reason=not_member"]
+    assert [e.detail for e in world.denials()] == ["reason=ack:deactivated"]
 
 
 def test_confirming_releases_held_replies(world: World) -> None:
@@ -472,7 +472,7 @@ def test_an_unconfirmed_member_is_asked_to_confirm_first(world: World) -> None:
     with pytest.raises(PermissionDenied, match="先に守秘義務の確認"):
         meetings.status(world.ctx, Actor(HOUKATSU), CHANNEL, None)
     assert [(e.target_id, e.detail) for e in world.denials()] == [
-        (meeting.id, "reason=status_not_confirmed")
+        (meeting.id, "reason=status:unconfirmed_member")
     ]
     assert world.audit(AuditAction.CASE_VIEWED) == []
 
@@ -483,7 +483,8 @@ def test_people_not_asked_see_no_status(world: World, who: str) -> None:
     world.mark()
     with pytest.raises(PermissionDenied):
         meetings.status(world.ctx, Actor(who), CHANNEL, None)
-    assert [e.detail for e in world.denials()] == ["reason=status_not_member"]
+    standing = "outsider" if who == OUTSIDER else "not_asked"
+    assert [e.detail for e in world.denials()] == [f"reason=status:{standing}"]
 
 
 def test_a_deactivated_coordinator_sees_no_status(world: World) -> None:
@@ -492,7 +493,7 @@ def test_a_deactivated_coordinator_sees_no_status(world: World) -> None:
     world.mark()
     with pytest.raises(PermissionDenied):
         meetings.status(world.ctx, COORD, CHANNEL, None)
-    assert [e.detail for e in world.denials()] == ["reason=status_not_member"]
+    assert [e.detail for e in world.denials()] == ["reason=status:deactivated"]
 
 
 def test_the_coordinator_sees_an_empty_agenda(world: World) -> None:
