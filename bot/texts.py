@@ -92,6 +92,50 @@ class INPUTS:
     change_not_recorded = (
         "この編集・削除は記録に反映されていません（記録済みの入力はそのままです）。"
     )
+    not_recorded_text = "この投稿は記録されていません。"
+    not_recorded = (
+        "{code} の依頼先機関の構成員として登録されていないため、この投稿は入力として記録されていません。"
+        "事務局に連絡済みです。内容に個人情報が含まれる場合は投稿を削除してください。"
+    )
+    outsider_posted_text = "{code} のスレッドに依頼先以外の投稿がありました。"
+    outsider_posted = (
+        "{code} のスレッドに、依頼先機関の構成員ではない {user} さんが投稿しました。"
+        "入力として記録していません。構成員に追加する場合は /shien agency add、"
+        "そうでない場合は投稿の削除を依頼してください。"
+    )
+    held_text = "守秘義務の確認をお願いします。"
+    held = (
+        "守秘義務の確認がまだのため、この投稿は保留中です（削除はされていません）。"
+        "/shien ack または通知のボタンで確認すると、入力として記録されます。"
+    )
+    # Identifiers in an input: {what} lists the kinds (電話番号、郵便番号 …); {fix} is one of
+    # the two fixes.
+    identifiers_text = (
+        "{code} への入力に個人を特定できる情報（{what}）が含まれている可能性があります。"
+    )
+    identifiers = (
+        "{code} への入力は記録しましたが、{what}が含まれている可能性があります。"
+        "チャットには氏名・住所・電話番号などの個人を特定できる情報を書かない決まりです。"
+        "{fix}"
+    )
+    fix_reply = "投稿を編集して該当の部分を削除するか、投稿を削除して書き直してください。"
+    fix_form = "フォームの入力は編集できないため、訂正が必要な場合は事務局にご連絡ください。"
+    identifiers_coordinator_text = "{code} への入力に個人を特定できる情報の可能性があります。"
+    identifiers_coordinator = (
+        "{code} への {user} さんの入力に、{what}が含まれている可能性があります"
+        "（記録済み・投稿者には修正を依頼済み）。必要に応じて確認してください。"
+    )
+    # The 入力する form; its answer is stored as one text, a 【label】 part per filled field.
+    form_title = "{code} 情報提供"
+    form_submit = "送信"
+    form_intro = "氏名・住所・電話番号などは書かないでください。"
+    form_situation = "状況"
+    form_issues = "課題"
+    form_proposal = "支援内容・提案"
+    form_part = "【{label}】{text}"
+    form_empty = "いずれかの欄に入力してください。"
+    form_already_recorded = "{code} への入力はすでに受け付けています。"
+    form_recorded = "{code} への入力（{agency}）を記録しました。"
 
 
 class MEETINGS:
@@ -100,6 +144,62 @@ class MEETINGS:
     ack_not_member = (
         "この会議の依頼先機関の構成員として登録されていないため、確認できません。"
         "事務局にお問い合わせください。"
+    )
+    channel_not_set_up = (
+        "このチャンネルは会議チャンネルとして設定されていません。"
+        "事務局がプライベートチャンネルで /shien setup を実行してください。"
+    )
+    no_upcoming = (
+        "このチャンネルには今後の会議が登録されていません。"
+        "/shien adhoc 2026-12-08 14:00 のように登録するか、日付を指定してください。"
+    )
+    no_meeting_on = "{day} の会議はこのチャンネルにありません。今後の会議: {dates}"
+    no_dates = "なし"  # {dates} when nothing is ahead
+    past = "過去の日時は指定できません（現在 {now}）。例: /shien adhoc {suggestion} 14:00"
+    closed_day = (
+        "{day} は{reason}のため会議日にできません。直近の開庁日は {next_day} です。"
+        "例: /shien adhoc {next_date} {start}"
+    )
+    already_scheduled = "{day} の会議はすでに登録されています（{label}）。"
+    scheduled = "会議を登録しました: {label}\n次は議題を追加してください（/shien agenda add R8-001 {date}）。"
+    already_on_agenda = "{code} はすでに {label} の議題です。"
+    added_and_posted = (
+        "{code} を {label} の議題に追加し、スレッドを作成しました（依頼のDM {prompted}人）。"
+    )
+    added = "{code} を {label} の議題に追加しました（{position}件目）。"
+    no_agenda = "{label} には議題がありません。先に /shien agenda add R8-001 のように事例を追加してください。"
+    outsiders = (
+        "このチャンネルに、この会議の構成員ではない人がいます: {people}\n"
+        "事例の内容は投稿していません。チャンネルから外すか、依頼先機関の構成員として登録してから、"
+        "もう一度 /shien open を実行してください。"
+    )
+    opened = (
+        "{label} の情報収集を開始しました。守秘義務の通知と、事例ごとのスレッド（{threads}件）を"
+        "投稿しました（新規 {posted}件）。依頼のDMを {prompted}人に送りました。"
+    )
+    case_missing = "事例が見つかりません。"
+    ack_meeting_missing = "会議が見つかりません。/shien ack で確認してください。"
+    already_confirmed_at = "{label} の守秘義務はすでに確認済みです（{at}）。"
+    already_confirmed = "{label} の守秘義務はすでに確認済みです。"
+    confirmed = "{label} の守秘義務の確認を記録しました（{at}）。{released}"
+    released = "保留中だった入力 {count}事例分を記録しました。"  # {released} above, or empty
+    status_title = "{label} — {state}"
+    status_confirmed = "守秘義務の確認: 済 {count}人 {people}"
+    status_waiting = "守秘義務の確認: 未 {count}人 {people}"
+    status_case = "• {code}: {agencies}"  # {agencies}: the two below, joined by " / "
+    status_answered = "{agency} 回答済み({count})"
+    status_unanswered = "{agency} 未回答"
+    status_no_cases = "（表示できる事例はありません）"
+    not_collecting = (
+        "この会議の情報収集はまだ始まっていません。先に /shien open を実行してください。"
+    )
+    nobody_pending = "未回答の機関はありません。"
+    reminded = "未回答の機関の構成員 {sent}人にリマインドを送りました。"
+    remind_failed = "{failed}人には送れませんでした。しばらくしてからもう一度 /shien remind を実行してください。"
+    outsider_joined_text = "会議チャンネルに構成員以外の人が参加しました。"
+    outsider_joined = (
+        "会議チャンネルに、会議の構成員ではない {user} さんが参加しました。"
+        "事例の内容が見えないよう、チャンネルから外すか、依頼先機関の構成員として登録してください。"
     )
 
 
@@ -113,6 +213,28 @@ class DECISIONS:
     """Roles and decisions."""
 
     form_mismatch = "会議または事例が見つかりません。もう一度 /shien decide を実行してください。"
+    not_on_agenda = (
+        "{code} はこのチャンネルの会議の議題になっていません。"
+        "先に /shien agenda add {code} を実行してください。"
+    )
+    task_missing = "役割・支援内容を入力してください（例: /shien role R8-001 houkatsu 介護保険サービスの導入 期限:2026-12-25 主担当）。"
+    due_past = (
+        "期限に過去の日付は指定できません（今日は {today}）。"
+        "例: /shien role {code} {agency_key} {task} 期限:{example}"
+    )
+    lead_mark = "【主担当】"  # before the lead agency, in chat and in the role summary
+    # {again}, {lead} and {due} are the parts below, or empty.
+    role_recorded = "{code} の役割を記録しました{again}: {lead}{agency} — {task}{due}"
+    role_updated = "（登録済みの役割を更新）"
+    role_due = "（期限 {due}）"
+    form_title = "{code} 決定事項"
+    form_submit = "記録する"
+    form_policy = "支援方針"
+    form_monitoring = "次回モニタリング"
+    form_outcome = "結果"
+    form_notes = "決定事項"
+    form_no_outcome = "結果を選んでください。"
+    recorded = "{code} の決定事項を記録しました（{label}・結果: {outcome}）。"
 
 
 class NOTICE:
@@ -288,3 +410,212 @@ class STORAGE:
     record_acknowledgement = "守秘義務の確認"
     record_role = "役割分担"
     record_final_document = "確定した議事録"
+
+
+class MESSAGES:
+    """The messages that open a meeting's input collection (``bot.services.messages``): the
+    secrecy notice in the channel, each case's thread head, the DM asking for input."""
+
+    # 「令和8年(2026年)12月8日(火) 14:00 支援会議（随時）」
+    meeting_label = "{when} {kind}（{cadence}）"
+    adhoc = "随時"
+    regular = "定例"
+
+    notice_text = "{title} — {label}"
+    notice_header = "【取扱注意】{title}"
+    notice_meeting = "会議"
+    notice_case_count = "議題の事例数"
+    notice_cases = "{count}件"
+    notice_ask = (
+        "事例の内容を見る・入力する前に、下のボタン（または /shien ack）で確認してください。"
+        "確認は会議ごとに記録されます。"
+    )
+    notice_button = "守秘義務を確認しました"
+    notice_version = "通知文の版: {version}"
+
+    kind_with_occasion = "{kind}・{occasion}"
+    # {urgent}: CASES.urgent_mark, or empty
+    thread_text = "{urgent}事例 {code}（{kind}）への情報提供のお願い"
+    thread_header = "{urgent}事例 {code}（{kind}）"
+    thread_ask = (
+        "依頼先の機関の方は、この事例について把握している状況を、このスレッドに返信してください"
+        "（氏名・住所・電話番号は書かないでください）。フォームからも入力できます。"
+    )
+    thread_status = "回答状況:\n{lines}"
+    thread_agency = "• {agency}: {answer}"
+    answered = "回答済み（{count}件）"
+    unanswered = "未回答"
+    thread_button = "入力する"
+
+    prompt_head = "支援会議への情報提供のお願い"
+    reminder_head = "【リマインド】未回答の事例があります"
+    prompt_text = "{head}: {codes}"
+    prompt = (
+        "{head}（{label}）。\n"
+        "対象の事例: {codes}\n"
+        "会議チャンネルの各事例のスレッドに、把握している状況を返信してください。"
+        "まだの場合は、先に守秘義務の確認をお願いします（/shien ack）。"
+    )
+
+
+class ADMIN:
+    """Setting up (``bot.services.admin``): coordinators, meeting channels, agencies and
+    their members. ``{user}`` is a mention token."""
+
+    already_coordinator = "{user} さんはすでに事務局（コーディネーター）です。"
+    user_not_found = (
+        "指定されたユーザーが見つからないか、無効になっています。@メンションで指定してください。"
+    )
+    coordinator_added = "{user} さんを事務局（コーディネーター）に追加しました。"
+    channel_already_set_up = "このチャンネルはすでに会議チャンネルとして設定されています。"
+    channel_set_up = (
+        "このチャンネルを会議チャンネルに設定しました。\n"
+        "次の手順: 関係機関を登録（/shien agency add houkatsu 架空市中央地域包括支援センター @担当者）→ "
+        "会議を登録（/shien adhoc 2026-12-08 14:00）→ 事例を登録（/shien case new houkatsu csw）"
+    )
+    no_one = "なし"  # {people} when no member was added
+    agency_registered = "関係機関「{name}」（キー: {key}）を登録しました。構成員: {people}"
+    agency_exists = (
+        "関係機関「{name}」（キー: {key}）はすでに登録済みです。追加した構成員: {people}"
+    )
+    not_a_member = "{user} さんは「{agency}」の構成員ではありません。"
+    member_removed = "{user} さんを「{agency}」の構成員から外しました。"
+    no_agencies = "関係機関はまだ登録されていません。/shien agency add <キー> <名称> @構成員 で登録してください。"
+    agencies_title = "登録済みの関係機関:"
+    agency_line = "• {key} — {name}: {people}"
+    no_members = "（構成員なし）"
+    unknown_agency = "機関キー {keys} は登録されていません。登録済みのキー: {valid}"
+    no_agency_keys = "（未登録）"  # {valid} when no agency is registered
+
+
+class CASES:
+    """Registering cases and recording consent (``bot.services.cases``), and the case form."""
+
+    agency_keys_missing = (
+        "依頼する関係機関のキーを1つ以上指定してください（例: /shien case new houkatsu csw）。"
+    )
+    consent_date_future = (
+        "本人同意の日付に未来の日付は指定できません。同意を得た日を入力してください。"
+    )
+    multilayer_needs_consent = (
+        "重層的支援会議の事例には本人同意の記録が必要です。"
+        "同意を得た日を添えてください（例: 同意:2026-11-20）。"
+        "同意がない場合は支援会議の事例として登録できます。"
+    )
+    already_registering = "この事例の登録はすでに受け付けています。"
+    created = "事例 {code} を登録しました。次は議題に追加してください（/shien agenda add {code}）。"
+    no_agencies = "関係機関が登録されていません。先に /shien agency add で登録してください。"
+    form_title = "事例の登録"
+    form_submit = "登録する"
+    form_agencies = "依頼する関係機関"
+    form_kind = "会議の種別"
+    form_kind_support = "支援会議（本人同意なし）"
+    form_kind_multilayer = "重層的支援会議（本人同意あり）"
+    form_consent = "本人同意を得た日（重層のみ）"
+    form_urgency = "緊急度"
+    form_normal = "通常"
+    form_urgent = "緊急"
+    form_summary = "状況と問題点（議事録に記載・チャットには表示されません）"
+    form_agencies_missing = "依頼する関係機関を1つ以上選んでください。"
+    unknown_code = "事例番号 {code} は登録されていません。登録済みの事例番号: {known}"
+    no_codes_this_year = "（この年度の事例はまだありません）"  # {known} when there are none
+    consent_future = "本人同意の日付に未来の日付は指定できません。"
+    consent_recorded = "{code} の本人同意（{on}）を記録しました。"
+    urgent_mark = "【緊急】"  # before an urgent case's code, in chat and in the minutes
+
+
+class CONSENT:
+    """Withdrawing consent (``bot.services.consent``)."""
+
+    withdrawal_future = "同意撤回の日付に未来の日付は指定できません。"
+    withdrawal_before_consent = "同意撤回の日付は、同意を得た日（{given_on}）以降にしてください。"
+    thread_text = "事例 {code} は重層的支援会議の議題から外れました。"
+    thread_removed = (
+        "事例 {code} は本人同意の撤回により、この重層的支援会議の議題から外れました。"
+        "このスレッドへの返信は記録されません。"
+    )
+    thread_note = "支援会議では引き続き扱えます。"
+    withdrawn = "{code} の本人同意の撤回（{on}）を記録しました。"
+    removed_from = "今後の重層的支援会議（{dates}）の議題から外しました。"
+    still_support = "支援会議の議題には引き続き追加できます。"
+
+
+class SCHEDULING:
+    """Regular meetings, the channel's meeting list, cancelling and moving
+    (``bot.services.scheduling``). Dates are in 和暦 (CALENDAR)."""
+
+    # What happens to a meeting on a closed day (HolidayPolicy)
+    policy_next = "翌開庁日に変更"
+    policy_prev = "前の開庁日に変更"
+    policy_skip = "休会"
+    # One planned date in the answer to /shien monthly
+    date_held = "• {when}"
+    date_moved = "• {when} — {day}は{reason}のため{policy}"
+    date_skipped = "• {day} — {reason}のため休会"
+    closed_day = "休業日"  # {reason} of a skipped date when the calendar gives none
+    rule = "毎月{rule} {start} {kind}"  # {rule}: 第2火曜日
+    monthly_set = "定例会議を設定しました: {rule}（閉庁日の場合: {policy}）"
+    next_dates = "今後{count}回の予定:"
+    # {open_before}: 7日前; {reminders}: 3日前・1日前, or no_reminders
+    monthly_registered = (
+        "{months}か月先までの会議を登録しました（新規 {created}回）。"
+        "情報収集は{open_before}に開始し、未回答の機関には{reminders}にリマインドします。"
+    )
+    no_reminders = "（なし）"
+    monthly_replaced = "以前の定例の規則による予定 {count}回を取り消しました。"
+    kept_meeting = "{label}（{state}）"
+    monthly_kept = (
+        "次の会議は情報収集中または議題があるため変更していません"
+        "（必要なら /shien move または /shien cancel）: {meetings}"
+    )
+    list_not_member = (
+        "会議の一覧は事務局と関係機関の構成員だけが見られます。事務局にお問い合わせください。"
+    )
+    list_series = "定例: 毎月{rule} {start}（閉庁日の場合: {policy}）"
+    list_none = "今後の会議は登録されていません（/shien monthly 2 火 14:00 または /shien adhoc）。"
+    list_title = "今後の会議（{count}件）:"
+    list_meeting = "• {label} — 議題 {count}件・{state}"
+    list_more = "…ほか {count}件"
+    past = "過去の日時は指定できません（現在 {now}）。例: {example}"
+    closed = (
+        "{day} は{reason}のため会議日にできません。直近の開庁日は {next_day} です。例: {example}"
+    )
+    no_meeting_on = "{day} の会議はこのチャンネルにありません。/shien meetings で確認してください。"
+    held_unchangeable = "開催済みの会議は変更できません。"
+    cancelled_dm = "{label} は中止になりました。この会議への情報提供は不要です。"
+    members_told = "情報提供を依頼済みの {count}人にDMで知らせました。"  # {told}, or empty
+    cancelled = "{label} を中止しました。{told}"
+    date_taken = "{day} にはすでに{what}が登録されています。"
+    taken_by_cancelled = "中止済みの会議"
+    taken_by_meeting = "会議"
+    moved_dm = "{old} は {new} に変更になりました。"
+    moved = "{old} を {new} に変更しました。{told}"
+
+
+class SCHEDULED:
+    """What the scheduler's jobs send by themselves (``bot.services.scheduled``)."""
+
+    open_empty = (
+        "{label} の情報収集の開始日ですが、議題がありません。"
+        "/shien agenda add R8-001 で事例を追加してから /shien open を実行してください。"
+    )
+    open_failed = "{label} の情報収集を自動で開始できませんでした。\n{reason}"
+    morning_text = "本日の会議: {label}"
+    morning = "本日は {label} です。\n議題（{count}件）: {codes}"
+    morning_note = "守秘義務の確認がまだの方は、会議の前に /shien ack をお願いします。"
+    after = (
+        "{label} お疲れさまでした。\n"
+        "事例（{codes}）ごとに /shien decide {first} で決定事項を記録し、"
+        "/shien minutes {date} で議事録を受け取ってください。"
+    )
+    monitoring = "事例 {code} の次回モニタリング日は {on} です。{where}"
+    monitoring_on_agenda = "{label} の議題に入っています。"  # {where}, or the next one
+    monitoring_no_meeting = (
+        "この日より前の会議がないため、必要なら /shien adhoc で会議を登録してください。"
+    )
+
+
+class RETENTION:
+    """Deleting raw inputs after the retention period (``bot.services.retention``)."""
+
+    days_not_positive = "保存期間は1日以上で指定してください。"
