@@ -207,6 +207,39 @@ class DOCUMENTS:
     """Minutes and role summaries."""
 
     roles_skipped_unconfirmed = "守秘義務の確認がまだの構成員 {count}人には送っていません（確認後に /shien roles をもう一度実行すると送られます）。"
+    meeting_name = "{municipality}{kind}（{cadence}）"  # 架空市支援会議（定例）
+    coordinators_agency = "事務局"  # the agency column of coordinators among attendees
+    place_unset = "（未設定）"
+    minutes_title = "議事録 {date}"
+    # {state}: one of the two marks below
+    minutes_comment = (
+        "{label} の議事録{state}です。【取扱注意】転送・印刷の際は守秘義務にご留意ください。"
+    )
+    final_mark = "（確定版）"
+    draft_mark = "（案）"
+    minutes_sent = "議事録（{filename}）をDMでお送りしました。"
+    final_title = "議事録（確定版） {date}"
+    finalised_now = "議事録を確定しました"
+    finalised_before = "議事録はすでに確定しています（{at}）"
+    final_sent = "{head}。確定版（{filename}、SHA-256: {sha256}…）をDMでお送りしました。"
+    roles_title = "役割分担表 {date}"
+    roles_comment = "{label} の役割分担表（全機関）です。"
+    # One task in an agency's DM; {lead} is DECISIONS.lead_mark or empty, {due}
+    # DECISIONS.role_due or empty.
+    role_line = "• {code}: {lead}{task}{due}"
+    agency_roles_text = "{agency} の役割分担"
+    agency_roles = "{label} で決まった {agency} の役割です。\n{lines}"
+    extract_title = "役割分担表 {agency}"
+    extract_comment = "貴機関の役割分担表です。"
+    roles_sent = "役割分担表（全機関）をDMでお送りし、{agencies}機関の構成員 {sent}人に各機関の役割だけを送りました。"
+    roles_failed = (
+        "{failed}人には送れませんでした（アカウントが無効か、Slack に届きませんでした）。"
+    )
+    meeting_date_needed = "会議の日付を指定してください（例: --meeting 2026-12-08）。"
+    no_meeting_on = "{date} の会議はありません。"
+    several_channels = (
+        "{date} の会議が複数のチャンネルにあります（{channels}）。--channel で指定してください。"
+    )
 
 
 class DECISIONS:
@@ -281,6 +314,9 @@ class MODEL:
     outcome_close = "終結"
     outcome_suspend = "中断"
     outcome_to_multilayer = "重層的支援会議へ移行"
+    # A meeting's cadence: ad hoc (no series) or regular
+    adhoc = "随時"
+    regular = "定例"
 
     agency_key_invalid = (
         "機関キー「{key}」は使えません。半角英小文字で始まる2〜32文字の英数字・_・-で"
@@ -417,9 +453,7 @@ class MESSAGES:
     secrecy notice in the channel, each case's thread head, the DM asking for input."""
 
     # 「令和8年(2026年)12月8日(火) 14:00 支援会議（随時）」
-    meeting_label = "{when} {kind}（{cadence}）"
-    adhoc = "随時"
-    regular = "定例"
+    meeting_label = "{when} {kind}（{cadence}）"  # {cadence}: MODEL.adhoc or MODEL.regular
 
     notice_text = "{title} — {label}"
     notice_header = "【取扱注意】{title}"
@@ -561,6 +595,7 @@ class SCHEDULING:
         "{months}か月先までの会議を登録しました（新規 {created}回）。"
         "情報収集は{open_before}に開始し、未回答の機関には{reminders}にリマインドします。"
     )
+    reminders_separator = "・"
     no_reminders = "（なし）"
     monthly_replaced = "以前の定例の規則による予定 {count}回を取り消しました。"
     kept_meeting = "{label}（{state}）"
@@ -619,3 +654,71 @@ class RETENTION:
     """Deleting raw inputs after the retention period (``bot.services.retention``)."""
 
     days_not_positive = "保存期間は1日以上で指定してください。"
+
+
+class AUDIT_LOG:
+    """Reading the audit trail (``bot.services.audit_log``): ``/shien audit`` and the CSV
+    export's header. Each action and target type has its label."""
+
+    action_coordinator_added = "事務局の追加"
+    action_agency_registered = "関係機関の登録"
+    action_member_added = "構成員の追加"
+    action_member_removed = "構成員の削除"
+    action_channel_setup = "会議チャンネルの設定"
+    action_channel_outsider = "構成員以外の参加"
+    action_series_set = "定例会議の設定"
+    action_meeting_created = "会議の登録"
+    action_meeting_cancelled = "会議の中止"
+    action_meeting_moved = "会議の日程変更"
+    action_case_created = "事例の登録"
+    action_case_viewed = "事例の閲覧"
+    action_consent_recorded = "本人同意の記録"
+    action_consent_withdrawn = "本人同意の撤回"
+    action_agenda_added = "議題への追加"
+    action_agenda_removed = "議題からの削除"
+    action_collection_opened = "情報収集の開始"
+    action_notice_acknowledged = "守秘義務の確認"
+    action_input_recorded = "入力の記録"
+    action_input_held = "入力の保留"
+    action_input_edited = "入力の編集"
+    action_input_withdrawn = "入力の取り下げ"
+    action_input_rejected = "入力の拒否"
+    action_input_flagged = "個人情報の可能性"
+    action_input_purged = "入力の削除（保存期間経過）"
+    action_role_assigned = "役割分担の記録"
+    action_decision_recorded = "決定事項の記録"
+    action_document_downloaded = "文書の取得"
+    action_minutes_finalised = "議事録の確定"
+    action_audit_viewed = "監査記録の閲覧"
+    action_access_denied = "アクセス拒否"
+
+    target_case = "事例"
+    target_meeting = "会議"
+    target_input = "入力"
+    target_command = "コマンド"
+    target_channel = "チャンネル"
+    target_agency = "機関"
+    target_user = "ユーザー"
+    target_audit = "監査記録"
+
+    # {scope}: the part below (a case code or a date), or empty; {more} likewise.
+    title = "監査記録{scope} — 新しい順{more}"
+    title_scope = "（{scope}）"
+    title_more = "、最新{shown}件を表示（全{total}件。全件は shienbot audit --csv）"
+    # One event: {detail} is the part below, or empty.
+    line = "• {at} {who} {action} {target} {result}{detail}"
+    line_detail = "（{detail}）"
+    allowed = "許可"
+    denied = "拒否"
+    none = "（該当する記録はありません）"
+
+    # The CSV export's header
+    csv_at = "日時"
+    csv_actor = "実行者"
+    csv_action = "操作"
+    csv_action_code = "操作コード"
+    csv_target_type = "対象の種類"
+    csv_target = "対象"
+    csv_result = "結果"
+    csv_detail = "詳細"
+    csv_id = "記録ID"

@@ -33,7 +33,7 @@ RECEIVED_REACTION = "white_check_mark"
 def meeting_label(meeting: Meeting, tz: tzinfo) -> str:
     """「令和8年(2026年)12月8日(火) 14:00 支援会議（随時）」"""
     when = format_wareki_datetime(meeting.starts_at(tz))
-    cadence = texts.MESSAGES.adhoc if meeting.adhoc else texts.MESSAGES.regular
+    cadence = texts.MODEL.adhoc if meeting.adhoc else texts.MODEL.regular
     return texts.MESSAGES.meeting_label.format(when=when, kind=meeting.kind.label, cadence=cadence)
 
 

@@ -237,7 +237,9 @@ def set_monthly(
         rule=ordinal_weekday_label(ordinal, weekday), start=f"{start:%H:%M}", kind=kind.label
     )
     shown = [p for p in plan if p.actual is None or not _is_past(ctx, p.actual, start)]
-    reminders = "・".join(o.japanese for o in ctx.timeline.reminders)
+    reminders = texts.SCHEDULING.reminders_separator.join(
+        o.japanese for o in ctx.timeline.reminders
+    )
     lines = [
         texts.SCHEDULING.monthly_set.format(rule=rule, policy=POLICY_LABELS[policy]),
         texts.SCHEDULING.next_dates.format(count=SHOWN_DATES),
