@@ -722,3 +722,63 @@ class AUDIT_LOG:
     csv_result = "結果"
     csv_detail = "詳細"
     csv_id = "記録ID"
+
+
+class TEMPLATES:
+    """What is wrong with a municipality's Word template (``bot.documents.renderer``), as
+    ``shienbot check`` and a failed document show it. ``{where}`` is the place part below in
+    （）, or empty. Braces shown literally are doubled (``{{{{ }}}}`` prints ``{{ }}``)."""
+
+    folder_missing = (
+        "テンプレートのフォルダ {folder} が見つかりません。"
+        "SHIEN_TEMPLATES_DIR の設定を確認してください。"
+    )
+    file_missing = (
+        "テンプレートのフォルダ {folder} に {name} がありません。"
+        "docs_templates の中身をすべてコピーしてから編集してください。"
+    )
+    not_docx = (
+        "テンプレート {name} は Word 文書（.docx）として読み込めません。"
+        "Word で「Word 文書 (*.docx)」形式で保存し直してください。"
+    )
+    forbidden = "テンプレート {name} に許可されていない操作があります{where}。"
+    broken_output = (
+        "テンプレート {name} の差し込み結果が Word 文書として正しくありません"
+        "（{error}）。差し込み項目に |safe などを使っていないか確認してください。"
+    )
+    cannot_fill = "テンプレート {name} を差し込みできません{where}。"
+    unknown_field = (
+        "テンプレート {name} の差し込み項目 {field} は存在しません{where}。"
+        "使える差し込み項目は docs_templates/README.md を参照してください。"
+    )
+    unknown_field_unnamed = (
+        "テンプレート {name} の差し込み項目 は存在しません{where}。"
+        "使える差し込み項目は docs_templates/README.md を参照してください。"
+    )
+    syntax = (
+        "テンプレート {name} に構文エラーがあります{where}。"
+        "{{{{ }}}} と {{% %}} の組み合わせを確認してください。"
+    )
+    # {where}: （本文の「…」付近：detail）
+    where = "（{parts}）"
+    where_separator = "："
+    near = "{part}の「{text}」付近"
+    body = "本文"
+    header = "ヘッダー"
+    footer = "フッター"
+
+
+class DOCUMENT_FIELDS:
+    """What the Word templates receive besides the data (``bot.documents.context``): the
+    words for an empty or undecided cell and the marks. Lead and urgent marks are
+    DECISIONS.lead_mark and CASES.urgent_mark."""
+
+    none = "（なし）"
+    not_recorded = "（記載なし）"
+    undecided = "（未定）"
+    lead = "（主担当）"
+    draft = "（案）"
+    authors = "（{names}）"
+    consent_given = "有（同意日：{date}）"
+    consent_none = "無"
+    scope = "（{agency}）"  # the one agency of a role-summary extract
