@@ -782,3 +782,42 @@ class DOCUMENT_FIELDS:
     consent_given = "有（同意日：{date}）"
     consent_none = "無"
     scope = "（{agency}）"  # the one agency of a role-summary extract
+
+
+class SETTINGS:
+    """What is wrong with a setting (``bot.settings``): one line at the terminal, naming the
+    variable, never repeating a secret's value."""
+
+    error = "設定エラー: {variable} — {message}"
+    retention_days = "保存日数は1〜36500の整数で指定してください（例: 1825 で確定から5年）。"
+    templates_missing = "テンプレートのフォルダ「{folder}」が見つかりません。"
+    bot_token = "ボットトークンは xoxb- で始まる値を指定してください。"
+    app_token = "アプリレベルトークンは xapp- で始まる値を指定してください。"
+    api_url = (
+        "http:// または https:// で始まるURLを指定してください（例: https://slack.com/api/）。"
+    )
+    database_url = (
+        "データベースURLの形式が正しくありません"
+        "（例: sqlite:////var/lib/shienbot/shienbot.sqlite3 または "
+        "postgresql+psycopg://user@host:5432/dbname）。"
+    )
+    database_kind = "対応しているデータベースは SQLite と PostgreSQL です。"
+    timezone = "不明なタイムゾーン「{timezone}」です（例: Asia/Tokyo）。"
+    coordinator_id = (
+        "「{user_id}」はチャットのユーザーIDの形式ではありません。"
+        "カンマ区切りのユーザーIDを指定してください（例: U0123ABCD,U0456EFGH）。"
+    )
+    invalid = "値が正しくありません。"
+    malformed = "値の形式が正しくありません。"
+
+
+class SLACK:
+    """What only the Slack adapter says (``bot.chat.slack``)."""
+
+    # Ends a message cut to Slack's limits.
+    truncated = "（長いため、ここから先は表示を省略しました）"
+    form_cancel = "キャンセル"  # a form's close button
+    not_invited = (
+        "ボットがこのチャンネルに参加していません。チャンネルの詳細から「インテグレーション」→"
+        "「アプリを追加する」でボットを追加するか、/invite でボットを招待してから、もう一度実行してください。"
+    )

@@ -592,12 +592,15 @@ def parse_time(text: str) -> time:
     raise InvalidValue(texts.CALENDAR.time_invalid.format(echo=_echo(text)))
 
 
+_WEEKDAY_SUFFIXES = ("", "曜", "曜日")  # 火, 火曜, 火曜日
+
+
 def _weekday_words() -> dict[str, int]:
     english = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
     words = {"tues": 1, "thur": 3, "thurs": 3}
     for i, name in enumerate(english):
         words[name] = words[name[:3]] = i
-        for suffix in ("", "曜", "曜日"):
+        for suffix in _WEEKDAY_SUFFIXES:
             words[WEEKDAY_JA[i] + suffix] = i
     return words
 
