@@ -25,6 +25,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot import texts
 from bot.domain.calendar import parse_date, parse_time
 from bot.domain.errors import InvalidValue
 from bot.domain.timeline import TimelineSettings, parse_offset, parse_offsets
@@ -50,7 +51,7 @@ class SettingsError(Exception):
         self.message = message
 
     def __str__(self) -> str:
-        return f"設定エラー: {self.variable} — {self.message}"
+        return texts.SETTINGS.error.format(variable=self.variable, message=self.message)
 
 
 class Settings(BaseSettings):
@@ -130,30 +131,28 @@ class Settings(BaseSettings):
             return None
         text = str(value).strip()
         if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 36_500:
-            raise ValueError(
-                "保存日数は1〜36500の整数で指定してください（例: 1825 で確定から5年）。"
-            )
+            raise ValueError(texts.SETTINGS.retention_days)
         return int(text)
 
     @field_validator("templates_dir")
     @classmethod
     def _templates_exist(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_dir():
-            raise ValueError(f"テンプレートのフォルダ「{value}」が見つかりません。")
+            raise ValueError(texts.SETTINGS.templates_missing.format(folder=value))
         return value
 
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token_form(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not value.get_secret_value().startswith("xoxb-"):
-            raise ValueError("ボットトークンは xoxb- で始まる値を指定してください。")
+            raise ValueError(texts.SETTINGS.bot_token)
         return _none_if_blank(value)
 
     @field_validator("slack_app_token")
     @classmethod
     def _app_token_form(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and not value.get_secret_value().startswith("xapp-"):
-            raise ValueError("アプリレベルトークンは xapp- で始まる値を指定してください。")
+            raise ValueError(texts.SETTINGS.app_token)
         return _none_if_blank(value)
 
     @field_validator("slack_signing_secret")
@@ -166,10 +165,7 @@ class Settings(BaseSettings):
     def _api_url_form(cls, value: str) -> str:
         value = value.strip()
         if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
-            raise ValueError(
-                "http:// または https:// で始まるURLを指定してください"
-                "（例: https://slack.com/api/）。"
-            )
+            raise ValueError(texts.SETTINGS.api_url)
         return value if value.endswith("/") else value + "/"
 
     @field_validator("database_url")
@@ -180,13 +176,9 @@ class Settings(BaseSettings):
         try:
             url = make_url(value.strip())
         except ArgumentError:
-            raise ValueError(
-                "データベースURLの形式が正しくありません"
-                "（例: sqlite:////var/lib/shienbot/shienbot.sqlite3 または "
-                "postgresql+psycopg://user@host:5432/dbname）。"
-            ) from None
+            raise ValueError(texts.SETTINGS.database_url) from None
         if url.get_backend_name() not in ("sqlite", "postgresql"):
-            raise ValueError("対応しているデータベースは SQLite と PostgreSQL です。")
+            raise ValueError(texts.SETTINGS.database_kind)
         return value.strip()
 
     @field_validator("timezone")
@@ -195,7 +187,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"不明なタイムゾーン「{value}」です（例: Asia/Tokyo）。") from None
+            raise ValueError(texts.SETTINGS.timezone.format(timezone=value)) from None
         return value
 
     @field_validator("coordinators", mode="before")
@@ -207,10 +199,7 @@ class Settings(BaseSettings):
         ids = tuple(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
         for user_id in ids:
             if not _USER_ID.match(user_id):
-                raise ValueError(
-                    f"「{user_id}」はチャットのユーザーIDの形式ではありません。"
-                    "カンマ区切りのユーザーIDを指定してください（例: U0123ABCD,U0456EFGH）。"
-                )
+                raise ValueError(texts.SETTINGS.coordinator_id.format(user_id=user_id))
         return ids
 
     @property
@@ -283,8 +272,8 @@ def load_settings(**overrides: Any) -> Settings:
         error = exc.errors()[0]
         location = str(error["loc"][0]) if error["loc"] else ""
         variable = _FIELD_TO_VARIABLE.get(location.lower(), location.upper())
-        message = str(error.get("msg", "値が正しくありません。"))
+        message = str(error.get("msg", texts.SETTINGS.invalid))
         message = message.removeprefix("Value error, ")
         if error["type"] != "value_error":
-            message = "値の形式が正しくありません。"
+            message = texts.SETTINGS.malformed
         raise SettingsError(variable, message) from None

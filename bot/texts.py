@@ -1,10 +1,31 @@
-"""Every Japanese text a person sees in chat or at the terminal, in one place.
+"""Every Japanese text a person sees in chat, in a document or at the terminal, in one place.
 
 Grouped by area, so a municipality can review (or adjust) the wording as a set. Texts with
 blanks are ``str.format`` templates with named fields (``{code}``); the fields each
-template uses are part of its contract with the code (a test checks them). Mentions travel
-as tokens made by ``bot.services.chat.mention`` and are escaped by the chat adapter, so a
-text here never needs platform markup.
+template uses are part of its contract with the code (a test checks that every text is a
+non-empty string with named fields only). Mentions travel as tokens made by
+``bot.services.chat.mention`` and are escaped by the chat adapter, so a text here never
+needs platform markup. A part that is shown or left out (``{urgent}``, ``{due}``) is its
+own text, named beside the template that uses it.
+
+The areas, in reading order:
+
+- chat in general: CHAT, GRAMMAR (the ``/shien`` grammar), ACCESS (refusals), SLACK;
+- a meeting's cycle: NOTICE (the statutory secrecy notice), MESSAGES (the notice, thread
+  heads and DMs that open collection), ADMIN, CASES, CONSENT, MEETINGS, INPUTS, DECISIONS,
+  SCHEDULING, SCHEDULED (what the scheduler sends);
+- documents: DOCUMENTS (delivering them), DOCUMENT_FIELDS (words the Word templates
+  receive), TEMPLATES (what is wrong with a municipality's template);
+- records: AUDIT_LOG, RETENTION;
+- the domain: MODEL (labels and rules), CALENDAR (和暦, closed days, dates as typed),
+  TIMELINE, STORAGE (what storage refuses, worded here);
+- the terminal: SETTINGS.
+
+A new text goes into the area of the module that shows it, as a whole sentence; a new
+module gets a new area (a class named in capitals, its docstring naming the module). The
+one exception is each subcommand's usage and summary, which stay in its entry of the
+command table (``bot.chat.commands.TABLE``). The words the parsers match (aliases, 重層,
+第…週, weekday and era names) are vocabulary, kept beside the parsers.
 
 This module imports nothing: the domain, the services, the adapters and the CLI may all
 use it.
@@ -85,13 +106,165 @@ class ACCESS:
     )
 
 
-class INPUTS:
-    """Agency input: thread replies and the 入力する form."""
+class SLACK:
+    """What only the Slack adapter says (``bot.chat.slack``)."""
 
-    item_gone = "この事例は議題から外れたか、見つかりません。"
-    change_not_recorded = (
-        "この編集・削除は記録に反映されていません（記録済みの入力はそのままです）。"
+    # Ends a message cut to Slack's limits.
+    truncated = "（長いため、ここから先は表示を省略しました）"
+    form_cancel = "キャンセル"  # a form's close button
+    not_invited = (
+        "ボットがこのチャンネルに参加していません。チャンネルの詳細から「インテグレーション」→"
+        "「アプリを追加する」でボットを追加するか、/invite でボットを招待してから、もう一度実行してください。"
     )
+
+
+class NOTICE:
+    """The statutory secrecy notice (守秘義務, 社会福祉法第106条の6第5項) that opens every
+    meeting's case content (``bot.domain.confidentiality``). A member's confirmation is tied
+    to ``version``: change it whenever ``title``, ``text`` or ``one_line`` changes, so that
+    everyone confirms the new wording."""
+
+    version = "2026.1"
+    title = "守秘義務の確認（社会福祉法第106条の6第5項）"
+    text = (
+        "この会議は、社会福祉法第106条の6に基づく支援会議（または重層的支援体制整備事業の"
+        "会議）です。会議の事務に従事する者又は従事していた者は、正当な理由がなく、"
+        "会議の事務に関して知り得た秘密を漏らしてはなりません（同条第5項）。"
+        "この義務に違反した者は、同法の罰則により処罰されることがあります。"
+        "会議の内容と資料は非公開です。事例は事例番号でのみ扱い、氏名・住所・電話番号などの"
+        "個人を特定する情報はチャットに書き込まないでください。"
+    )
+    # The short form that ends every prompt DM and heads every case thread.
+    one_line = (
+        "【守秘義務】社会福祉法第106条の6第5項により、この会議で知り得た秘密を"
+        "正当な理由なく漏らすことは禁じられています（罰則あり）。"
+    )
+
+
+class MESSAGES:
+    """The messages that open a meeting's input collection (``bot.services.messages``): the
+    secrecy notice in the channel, each case's thread head, the DM asking for input."""
+
+    # 「令和8年(2026年)12月8日(火) 14:00 支援会議（随時）」
+    meeting_label = "{when} {kind}（{cadence}）"  # {cadence}: MODEL.adhoc or MODEL.regular
+
+    notice_text = "{title} — {label}"
+    notice_header = "【取扱注意】{title}"
+    notice_meeting = "会議"
+    notice_case_count = "議題の事例数"
+    notice_cases = "{count}件"
+    notice_ask = (
+        "事例の内容を見る・入力する前に、下のボタン（または /shien ack）で確認してください。"
+        "確認は会議ごとに記録されます。"
+    )
+    notice_button = "守秘義務を確認しました"
+    notice_version = "通知文の版: {version}"
+
+    kind_with_occasion = "{kind}・{occasion}"
+    # {urgent}: CASES.urgent_mark, or empty
+    thread_text = "{urgent}事例 {code}（{kind}）への情報提供のお願い"
+    thread_header = "{urgent}事例 {code}（{kind}）"
+    thread_ask = (
+        "依頼先の機関の方は、この事例について把握している状況を、このスレッドに返信してください"
+        "（氏名・住所・電話番号は書かないでください）。フォームからも入力できます。"
+    )
+    thread_status = "回答状況:\n{lines}"
+    thread_agency = "• {agency}: {answer}"
+    answered = "回答済み（{count}件）"
+    unanswered = "未回答"
+    thread_button = "入力する"
+
+    prompt_head = "支援会議への情報提供のお願い"
+    reminder_head = "【リマインド】未回答の事例があります"
+    prompt_text = "{head}: {codes}"
+    prompt = (
+        "{head}（{label}）。\n"
+        "対象の事例: {codes}\n"
+        "会議チャンネルの各事例のスレッドに、把握している状況を返信してください。"
+        "まだの場合は、先に守秘義務の確認をお願いします（/shien ack）。"
+    )
+
+
+class ADMIN:
+    """Setting up (``bot.services.admin``): coordinators, meeting channels, agencies and
+    their members. ``{user}`` is a mention token."""
+
+    already_coordinator = "{user} さんはすでに事務局（コーディネーター）です。"
+    user_not_found = (
+        "指定されたユーザーが見つからないか、無効になっています。@メンションで指定してください。"
+    )
+    coordinator_added = "{user} さんを事務局（コーディネーター）に追加しました。"
+    channel_already_set_up = "このチャンネルはすでに会議チャンネルとして設定されています。"
+    channel_set_up = (
+        "このチャンネルを会議チャンネルに設定しました。\n"
+        "次の手順: 関係機関を登録（/shien agency add houkatsu 架空市中央地域包括支援センター @担当者）→ "
+        "会議を登録（/shien adhoc 2026-12-08 14:00）→ 事例を登録（/shien case new houkatsu csw）"
+    )
+    no_one = "なし"  # {people} when no member was added
+    agency_registered = "関係機関「{name}」（キー: {key}）を登録しました。構成員: {people}"
+    agency_exists = (
+        "関係機関「{name}」（キー: {key}）はすでに登録済みです。追加した構成員: {people}"
+    )
+    not_a_member = "{user} さんは「{agency}」の構成員ではありません。"
+    member_removed = "{user} さんを「{agency}」の構成員から外しました。"
+    no_agencies = "関係機関はまだ登録されていません。/shien agency add <キー> <名称> @構成員 で登録してください。"
+    agencies_title = "登録済みの関係機関:"
+    agency_line = "• {key} — {name}: {people}"
+    no_members = "（構成員なし）"
+    unknown_agency = "機関キー {keys} は登録されていません。登録済みのキー: {valid}"
+    no_agency_keys = "（未登録）"  # {valid} when no agency is registered
+
+
+class CASES:
+    """Registering cases and recording consent (``bot.services.cases``), and the case form."""
+
+    agency_keys_missing = (
+        "依頼する関係機関のキーを1つ以上指定してください（例: /shien case new houkatsu csw）。"
+    )
+    consent_date_future = (
+        "本人同意の日付に未来の日付は指定できません。同意を得た日を入力してください。"
+    )
+    multilayer_needs_consent = (
+        "重層的支援会議の事例には本人同意の記録が必要です。"
+        "同意を得た日を添えてください（例: 同意:2026-11-20）。"
+        "同意がない場合は支援会議の事例として登録できます。"
+    )
+    already_registering = "この事例の登録はすでに受け付けています。"
+    created = "事例 {code} を登録しました。次は議題に追加してください（/shien agenda add {code}）。"
+    no_agencies = "関係機関が登録されていません。先に /shien agency add で登録してください。"
+    form_title = "事例の登録"
+    form_submit = "登録する"
+    form_agencies = "依頼する関係機関"
+    form_kind = "会議の種別"
+    form_kind_support = "支援会議（本人同意なし）"
+    form_kind_multilayer = "重層的支援会議（本人同意あり）"
+    form_consent = "本人同意を得た日（重層のみ）"
+    form_urgency = "緊急度"
+    form_normal = "通常"
+    form_urgent = "緊急"
+    form_summary = "状況と問題点（議事録に記載・チャットには表示されません）"
+    form_agencies_missing = "依頼する関係機関を1つ以上選んでください。"
+    unknown_code = "事例番号 {code} は登録されていません。登録済みの事例番号: {known}"
+    no_codes_this_year = "（この年度の事例はまだありません）"  # {known} when there are none
+    consent_future = "本人同意の日付に未来の日付は指定できません。"
+    consent_recorded = "{code} の本人同意（{on}）を記録しました。"
+    urgent_mark = "【緊急】"  # before an urgent case's code, in chat and in the minutes
+
+
+class CONSENT:
+    """Withdrawing consent (``bot.services.consent``)."""
+
+    withdrawal_future = "同意撤回の日付に未来の日付は指定できません。"
+    withdrawal_before_consent = "同意撤回の日付は、同意を得た日（{given_on}）以降にしてください。"
+    thread_text = "事例 {code} は重層的支援会議の議題から外れました。"
+    thread_removed = (
+        "事例 {code} は本人同意の撤回により、この重層的支援会議の議題から外れました。"
+        "このスレッドへの返信は記録されません。"
+    )
+    thread_note = "支援会議では引き続き扱えます。"
+    withdrawn = "{code} の本人同意の撤回（{on}）を記録しました。"
+    removed_from = "今後の重層的支援会議（{dates}）の議題から外しました。"
+    still_support = "支援会議の議題には引き続き追加できます。"
 
 
 class MEETINGS:
@@ -101,15 +274,571 @@ class MEETINGS:
         "この会議の依頼先機関の構成員として登録されていないため、確認できません。"
         "事務局にお問い合わせください。"
     )
+    channel_not_set_up = (
+        "このチャンネルは会議チャンネルとして設定されていません。"
+        "事務局がプライベートチャンネルで /shien setup を実行してください。"
+    )
+    no_upcoming = (
+        "このチャンネルには今後の会議が登録されていません。"
+        "/shien adhoc 2026-12-08 14:00 のように登録するか、日付を指定してください。"
+    )
+    no_meeting_on = "{day} の会議はこのチャンネルにありません。今後の会議: {dates}"
+    no_dates = "なし"  # {dates} when nothing is ahead
+    past = "過去の日時は指定できません（現在 {now}）。例: /shien adhoc {suggestion} 14:00"
+    closed_day = (
+        "{day} は{reason}のため会議日にできません。直近の開庁日は {next_day} です。"
+        "例: /shien adhoc {next_date} {start}"
+    )
+    already_scheduled = "{day} の会議はすでに登録されています（{label}）。"
+    scheduled = "会議を登録しました: {label}\n次は議題を追加してください（/shien agenda add R8-001 {date}）。"
+    already_on_agenda = "{code} はすでに {label} の議題です。"
+    added_and_posted = (
+        "{code} を {label} の議題に追加し、スレッドを作成しました（依頼のDM {prompted}人）。"
+    )
+    added = "{code} を {label} の議題に追加しました（{position}件目）。"
+    no_agenda = "{label} には議題がありません。先に /shien agenda add R8-001 のように事例を追加してください。"
+    outsiders = (
+        "このチャンネルに、この会議の構成員ではない人がいます: {people}\n"
+        "事例の内容は投稿していません。チャンネルから外すか、依頼先機関の構成員として登録してから、"
+        "もう一度 /shien open を実行してください。"
+    )
+    opened = (
+        "{label} の情報収集を開始しました。守秘義務の通知と、事例ごとのスレッド（{threads}件）を"
+        "投稿しました（新規 {posted}件）。依頼のDMを {prompted}人に送りました。"
+    )
+    case_missing = "事例が見つかりません。"
+    ack_meeting_missing = "会議が見つかりません。/shien ack で確認してください。"
+    already_confirmed_at = "{label} の守秘義務はすでに確認済みです（{at}）。"
+    already_confirmed = "{label} の守秘義務はすでに確認済みです。"
+    confirmed = "{label} の守秘義務の確認を記録しました（{at}）。{released}"
+    released = "保留中だった入力 {count}事例分を記録しました。"  # {released} above, or empty
+    status_title = "{label} — {state}"
+    status_confirmed = "守秘義務の確認: 済 {count}人 {people}"
+    status_waiting = "守秘義務の確認: 未 {count}人 {people}"
+    status_case = "• {code}: {agencies}"  # {agencies}: the two below, joined by " / "
+    status_answered = "{agency} 回答済み({count})"
+    status_unanswered = "{agency} 未回答"
+    status_no_cases = "（表示できる事例はありません）"
+    not_collecting = (
+        "この会議の情報収集はまだ始まっていません。先に /shien open を実行してください。"
+    )
+    nobody_pending = "未回答の機関はありません。"
+    reminded = "未回答の機関の構成員 {sent}人にリマインドを送りました。"
+    remind_failed = "{failed}人には送れませんでした。しばらくしてからもう一度 /shien remind を実行してください。"
+    outsider_joined_text = "会議チャンネルに構成員以外の人が参加しました。"
+    outsider_joined = (
+        "会議チャンネルに、会議の構成員ではない {user} さんが参加しました。"
+        "事例の内容が見えないよう、チャンネルから外すか、依頼先機関の構成員として登録してください。"
+    )
 
 
-class DOCUMENTS:
-    """Minutes and role summaries."""
+class INPUTS:
+    """Agency input: thread replies and the 入力する form."""
 
-    roles_skipped_unconfirmed = "守秘義務の確認がまだの構成員 {count}人には送っていません（確認後に /shien roles をもう一度実行すると送られます）。"
+    item_gone = "この事例は議題から外れたか、見つかりません。"
+    change_not_recorded = (
+        "この編集・削除は記録に反映されていません（記録済みの入力はそのままです）。"
+    )
+    not_recorded_text = "この投稿は記録されていません。"
+    not_recorded = (
+        "{code} の依頼先機関の構成員として登録されていないため、この投稿は入力として記録されていません。"
+        "事務局に連絡済みです。内容に個人情報が含まれる場合は投稿を削除してください。"
+    )
+    outsider_posted_text = "{code} のスレッドに依頼先以外の投稿がありました。"
+    outsider_posted = (
+        "{code} のスレッドに、依頼先機関の構成員ではない {user} さんが投稿しました。"
+        "入力として記録していません。構成員に追加する場合は /shien agency add、"
+        "そうでない場合は投稿の削除を依頼してください。"
+    )
+    held_text = "守秘義務の確認をお願いします。"
+    held = (
+        "守秘義務の確認がまだのため、この投稿は保留中です（削除はされていません）。"
+        "/shien ack または通知のボタンで確認すると、入力として記録されます。"
+    )
+    # Identifiers in an input: {what} lists the kinds (電話番号、郵便番号 …); {fix} is one of
+    # the two fixes.
+    identifiers_text = (
+        "{code} への入力に個人を特定できる情報（{what}）が含まれている可能性があります。"
+    )
+    identifiers = (
+        "{code} への入力は記録しましたが、{what}が含まれている可能性があります。"
+        "チャットには氏名・住所・電話番号などの個人を特定できる情報を書かない決まりです。"
+        "{fix}"
+    )
+    fix_reply = "投稿を編集して該当の部分を削除するか、投稿を削除して書き直してください。"
+    fix_form = "フォームの入力は編集できないため、訂正が必要な場合は事務局にご連絡ください。"
+    identifiers_coordinator_text = "{code} への入力に個人を特定できる情報の可能性があります。"
+    identifiers_coordinator = (
+        "{code} への {user} さんの入力に、{what}が含まれている可能性があります"
+        "（記録済み・投稿者には修正を依頼済み）。必要に応じて確認してください。"
+    )
+    # The 入力する form; its answer is stored as one text, a 【label】 part per filled field.
+    form_title = "{code} 情報提供"
+    form_submit = "送信"
+    form_intro = "氏名・住所・電話番号などは書かないでください。"
+    form_situation = "状況"
+    form_issues = "課題"
+    form_proposal = "支援内容・提案"
+    form_part = "【{label}】{text}"
+    form_empty = "いずれかの欄に入力してください。"
+    form_already_recorded = "{code} への入力はすでに受け付けています。"
+    form_recorded = "{code} への入力（{agency}）を記録しました。"
 
 
 class DECISIONS:
     """Roles and decisions."""
 
     form_mismatch = "会議または事例が見つかりません。もう一度 /shien decide を実行してください。"
+    not_on_agenda = (
+        "{code} はこのチャンネルの会議の議題になっていません。"
+        "先に /shien agenda add {code} を実行してください。"
+    )
+    task_missing = "役割・支援内容を入力してください（例: /shien role R8-001 houkatsu 介護保険サービスの導入 期限:2026-12-25 主担当）。"
+    due_past = (
+        "期限に過去の日付は指定できません（今日は {today}）。"
+        "例: /shien role {code} {agency_key} {task} 期限:{example}"
+    )
+    lead_mark = "【主担当】"  # before the lead agency, in chat and in the role summary
+    # {again}, {lead} and {due} are the parts below, or empty.
+    role_recorded = "{code} の役割を記録しました{again}: {lead}{agency} — {task}{due}"
+    role_updated = "（登録済みの役割を更新）"
+    role_due = "（期限 {due}）"
+    form_title = "{code} 決定事項"
+    form_submit = "記録する"
+    form_policy = "支援方針"
+    form_monitoring = "次回モニタリング"
+    form_outcome = "結果"
+    form_notes = "決定事項"
+    form_no_outcome = "結果を選んでください。"
+    recorded = "{code} の決定事項を記録しました（{label}・結果: {outcome}）。"
+
+
+class SCHEDULING:
+    """Regular meetings, the channel's meeting list, cancelling and moving
+    (``bot.services.scheduling``). Dates are in 和暦 (CALENDAR)."""
+
+    # What happens to a meeting on a closed day (HolidayPolicy)
+    policy_next = "翌開庁日に変更"
+    policy_prev = "前の開庁日に変更"
+    policy_skip = "休会"
+    # One planned date in the answer to /shien monthly
+    date_held = "• {when}"
+    date_moved = "• {when} — {day}は{reason}のため{policy}"
+    date_skipped = "• {day} — {reason}のため休会"
+    closed_day = "休業日"  # {reason} of a skipped date when the calendar gives none
+    rule = "毎月{rule} {start} {kind}"  # {rule}: 第2火曜日
+    monthly_set = "定例会議を設定しました: {rule}（閉庁日の場合: {policy}）"
+    next_dates = "今後{count}回の予定:"
+    # {open_before}: 7日前; {reminders}: 3日前・1日前, or no_reminders
+    monthly_registered = (
+        "{months}か月先までの会議を登録しました（新規 {created}回）。"
+        "情報収集は{open_before}に開始し、未回答の機関には{reminders}にリマインドします。"
+    )
+    reminders_separator = "・"
+    no_reminders = "（なし）"
+    monthly_replaced = "以前の定例の規則による予定 {count}回を取り消しました。"
+    kept_meeting = "{label}（{state}）"
+    monthly_kept = (
+        "次の会議は情報収集中または議題があるため変更していません"
+        "（必要なら /shien move または /shien cancel）: {meetings}"
+    )
+    list_not_member = (
+        "会議の一覧は事務局と関係機関の構成員だけが見られます。事務局にお問い合わせください。"
+    )
+    list_series = "定例: 毎月{rule} {start}（閉庁日の場合: {policy}）"
+    list_none = "今後の会議は登録されていません（/shien monthly 2 火 14:00 または /shien adhoc）。"
+    list_title = "今後の会議（{count}件）:"
+    list_meeting = "• {label} — 議題 {count}件・{state}"
+    list_more = "…ほか {count}件"
+    past = "過去の日時は指定できません（現在 {now}）。例: {example}"
+    closed = (
+        "{day} は{reason}のため会議日にできません。直近の開庁日は {next_day} です。例: {example}"
+    )
+    no_meeting_on = "{day} の会議はこのチャンネルにありません。/shien meetings で確認してください。"
+    held_unchangeable = "開催済みの会議は変更できません。"
+    cancelled_dm = "{label} は中止になりました。この会議への情報提供は不要です。"
+    members_told = "情報提供を依頼済みの {count}人にDMで知らせました。"  # {told}, or empty
+    cancelled = "{label} を中止しました。{told}"
+    date_taken = "{day} にはすでに{what}が登録されています。"
+    taken_by_cancelled = "中止済みの会議"
+    taken_by_meeting = "会議"
+    moved_dm = "{old} は {new} に変更になりました。"
+    moved = "{old} を {new} に変更しました。{told}"
+
+
+class SCHEDULED:
+    """What the scheduler's jobs send by themselves (``bot.services.scheduled``)."""
+
+    open_empty = (
+        "{label} の情報収集の開始日ですが、議題がありません。"
+        "/shien agenda add R8-001 で事例を追加してから /shien open を実行してください。"
+    )
+    open_failed = "{label} の情報収集を自動で開始できませんでした。\n{reason}"
+    morning_text = "本日の会議: {label}"
+    morning = "本日は {label} です。\n議題（{count}件）: {codes}"
+    morning_note = "守秘義務の確認がまだの方は、会議の前に /shien ack をお願いします。"
+    after = (
+        "{label} お疲れさまでした。\n"
+        "事例（{codes}）ごとに /shien decide {first} で決定事項を記録し、"
+        "/shien minutes {date} で議事録を受け取ってください。"
+    )
+    monitoring = "事例 {code} の次回モニタリング日は {on} です。{where}"
+    monitoring_on_agenda = "{label} の議題に入っています。"  # {where}, or the next one
+    monitoring_no_meeting = (
+        "この日より前の会議がないため、必要なら /shien adhoc で会議を登録してください。"
+    )
+
+
+class DOCUMENTS:
+    """Minutes and role summaries."""
+
+    roles_skipped_unconfirmed = "守秘義務の確認がまだの構成員 {count}人には送っていません（確認後に /shien roles をもう一度実行すると送られます）。"
+    meeting_name = "{municipality}{kind}（{cadence}）"  # 架空市支援会議（定例）
+    coordinators_agency = "事務局"  # the agency column of coordinators among attendees
+    place_unset = "（未設定）"
+    minutes_title = "議事録 {date}"
+    # {state}: one of the two marks below
+    minutes_comment = (
+        "{label} の議事録{state}です。【取扱注意】転送・印刷の際は守秘義務にご留意ください。"
+    )
+    final_mark = "（確定版）"
+    draft_mark = "（案）"
+    minutes_sent = "議事録（{filename}）をDMでお送りしました。"
+    final_title = "議事録（確定版） {date}"
+    finalised_now = "議事録を確定しました"
+    finalised_before = "議事録はすでに確定しています（{at}）"
+    final_sent = "{head}。確定版（{filename}、SHA-256: {sha256}…）をDMでお送りしました。"
+    roles_title = "役割分担表 {date}"
+    roles_comment = "{label} の役割分担表（全機関）です。"
+    # One task in an agency's DM; {lead} is DECISIONS.lead_mark or empty, {due}
+    # DECISIONS.role_due or empty.
+    role_line = "• {code}: {lead}{task}{due}"
+    agency_roles_text = "{agency} の役割分担"
+    agency_roles = "{label} で決まった {agency} の役割です。\n{lines}"
+    extract_title = "役割分担表 {agency}"
+    extract_comment = "貴機関の役割分担表です。"
+    roles_sent = "役割分担表（全機関）をDMでお送りし、{agencies}機関の構成員 {sent}人に各機関の役割だけを送りました。"
+    roles_failed = (
+        "{failed}人には送れませんでした（アカウントが無効か、Slack に届きませんでした）。"
+    )
+    meeting_date_needed = "会議の日付を指定してください（例: --meeting 2026-12-08）。"
+    no_meeting_on = "{date} の会議はありません。"
+    several_channels = (
+        "{date} の会議が複数のチャンネルにあります（{channels}）。--channel で指定してください。"
+    )
+
+
+class DOCUMENT_FIELDS:
+    """What the Word templates receive besides the data (``bot.documents.context``): the
+    words for an empty or undecided cell and the marks. Lead and urgent marks are
+    DECISIONS.lead_mark and CASES.urgent_mark."""
+
+    none = "（なし）"
+    not_recorded = "（記載なし）"
+    undecided = "（未定）"
+    lead = "（主担当）"
+    draft = "（案）"
+    authors = "（{names}）"
+    consent_given = "有（同意日：{date}）"
+    consent_none = "無"
+    scope = "（{agency}）"  # the one agency of a role-summary extract
+
+
+class TEMPLATES:
+    """What is wrong with a municipality's Word template (``bot.documents.renderer``), as
+    ``shienbot check`` and a failed document show it. ``{where}`` is the place part below in
+    （）, or empty. Braces shown literally are doubled (``{{{{ }}}}`` prints ``{{ }}``)."""
+
+    folder_missing = (
+        "テンプレートのフォルダ {folder} が見つかりません。"
+        "SHIEN_TEMPLATES_DIR の設定を確認してください。"
+    )
+    file_missing = (
+        "テンプレートのフォルダ {folder} に {name} がありません。"
+        "docs_templates の中身をすべてコピーしてから編集してください。"
+    )
+    not_docx = (
+        "テンプレート {name} は Word 文書（.docx）として読み込めません。"
+        "Word で「Word 文書 (*.docx)」形式で保存し直してください。"
+    )
+    forbidden = "テンプレート {name} に許可されていない操作があります{where}。"
+    broken_output = (
+        "テンプレート {name} の差し込み結果が Word 文書として正しくありません"
+        "（{error}）。差し込み項目に |safe などを使っていないか確認してください。"
+    )
+    cannot_fill = "テンプレート {name} を差し込みできません{where}。"
+    unknown_field = (
+        "テンプレート {name} の差し込み項目 {field} は存在しません{where}。"
+        "使える差し込み項目は docs_templates/README.md を参照してください。"
+    )
+    unknown_field_unnamed = (
+        "テンプレート {name} の差し込み項目 は存在しません{where}。"
+        "使える差し込み項目は docs_templates/README.md を参照してください。"
+    )
+    syntax = (
+        "テンプレート {name} に構文エラーがあります{where}。"
+        "{{{{ }}}} と {{% %}} の組み合わせを確認してください。"
+    )
+    # {where}: （本文の「…」付近：detail）
+    where = "（{parts}）"
+    where_separator = "："
+    near = "{part}の「{text}」付近"
+    body = "本文"
+    header = "ヘッダー"
+    footer = "フッター"
+
+
+class AUDIT_LOG:
+    """Reading the audit trail (``bot.services.audit_log``): ``/shien audit`` and the CSV
+    export's header. Each action and target type has its label."""
+
+    action_coordinator_added = "事務局の追加"
+    action_agency_registered = "関係機関の登録"
+    action_member_added = "構成員の追加"
+    action_member_removed = "構成員の削除"
+    action_channel_setup = "会議チャンネルの設定"
+    action_channel_outsider = "構成員以外の参加"
+    action_series_set = "定例会議の設定"
+    action_meeting_created = "会議の登録"
+    action_meeting_cancelled = "会議の中止"
+    action_meeting_moved = "会議の日程変更"
+    action_case_created = "事例の登録"
+    action_case_viewed = "事例の閲覧"
+    action_consent_recorded = "本人同意の記録"
+    action_consent_withdrawn = "本人同意の撤回"
+    action_agenda_added = "議題への追加"
+    action_agenda_removed = "議題からの削除"
+    action_collection_opened = "情報収集の開始"
+    action_notice_acknowledged = "守秘義務の確認"
+    action_input_recorded = "入力の記録"
+    action_input_held = "入力の保留"
+    action_input_edited = "入力の編集"
+    action_input_withdrawn = "入力の取り下げ"
+    action_input_rejected = "入力の拒否"
+    action_input_flagged = "個人情報の可能性"
+    action_input_purged = "入力の削除（保存期間経過）"
+    action_role_assigned = "役割分担の記録"
+    action_decision_recorded = "決定事項の記録"
+    action_document_downloaded = "文書の取得"
+    action_minutes_finalised = "議事録の確定"
+    action_audit_viewed = "監査記録の閲覧"
+    action_access_denied = "アクセス拒否"
+
+    target_case = "事例"
+    target_meeting = "会議"
+    target_input = "入力"
+    target_command = "コマンド"
+    target_channel = "チャンネル"
+    target_agency = "機関"
+    target_user = "ユーザー"
+    target_audit = "監査記録"
+
+    # {scope}: the part below (a case code or a date), or empty; {more} likewise.
+    title = "監査記録{scope} — 新しい順{more}"
+    title_scope = "（{scope}）"
+    title_more = "、最新{shown}件を表示（全{total}件。全件は shienbot audit --csv）"
+    # One event: {detail} is the part below, or empty.
+    line = "• {at} {who} {action} {target} {result}{detail}"
+    line_detail = "（{detail}）"
+    allowed = "許可"
+    denied = "拒否"
+    none = "（該当する記録はありません）"
+
+    # The CSV export's header
+    csv_at = "日時"
+    csv_actor = "実行者"
+    csv_action = "操作"
+    csv_action_code = "操作コード"
+    csv_target_type = "対象の種類"
+    csv_target = "対象"
+    csv_result = "結果"
+    csv_detail = "詳細"
+    csv_id = "記録ID"
+
+
+class RETENTION:
+    """Deleting raw inputs after the retention period (``bot.services.retention``)."""
+
+    days_not_positive = "保存期間は1日以上で指定してください。"
+
+
+class MODEL:
+    """The domain's labels and the rules it enforces itself (``bot.domain.model``)."""
+
+    # Meeting kinds (MeetingKind.label)
+    kind_support = "支援会議"
+    kind_multilayer = "重層的支援会議"
+    # Meeting states (MeetingState.label)
+    state_scheduled = "予定"
+    state_collecting = "情報収集中"
+    state_held = "開催済み"
+    state_cancelled = "中止"
+    # The four occasions of a 重層的支援会議 (Occasion.label)
+    occasion_plan = "プラン策定時"
+    occasion_replan = "再プラン策定時"
+    occasion_closure = "支援終結の判断時"
+    occasion_suspension = "支援中断の決定時"
+    # A decision's outcome (Outcome.label)
+    outcome_continue = "継続"
+    outcome_close = "終結"
+    outcome_suspend = "中断"
+    outcome_to_multilayer = "重層的支援会議へ移行"
+    # A meeting's cadence: ad hoc (no series) or regular
+    adhoc = "随時"
+    regular = "定例"
+
+    agency_key_invalid = (
+        "機関キー「{key}」は使えません。半角英小文字で始まる2〜32文字の英数字・_・-で"
+        "指定してください（例: houkatsu）。"
+    )
+    user_id_invalid = "チャットのユーザーID「{user_id}」の形式が正しくありません。"
+    case_seq_invalid = "事例番号の連番は1以上で指定してください。"
+    agency_name_missing = "機関の名称を入力してください。"
+    agency_name_too_long = "機関の名称は100文字以内で入力してください。"
+    channel_public = (
+        "このチャンネルは公開チャンネルです。支援会議の内容は非公開のため、"
+        "プライベートチャンネルを作成してから /shien setup を実行してください。"
+    )
+    channel_shared = (
+        "このチャンネルは外部の組織と共有されています（Slack コネクト）。"
+        "組織内だけのプライベートチャンネルで実行してください。"
+    )
+    series_ordinal_invalid = "第何週かは1〜5、または最終（last）で指定してください。"
+    series_weekday_invalid = "曜日は月〜日のいずれかで指定してください。"
+    cancelled_not_collecting = "この会議は中止されています。情報収集は開始できません。"
+    held_not_cancellable = "開催済みの会議は中止できません。"
+    minutes_already_final = "この会議の議事録は確定済みです。"
+    multilayer_case_needs_consent = (
+        "{code} は重層的支援会議の事例です。本人同意の日付を記録してください"
+        "（例: 同意:2026-11-20）。同意がない場合は支援会議として登録できます。"
+    )
+    no_active_consent = "{code} には有効な本人同意の記録がありません。"
+    case_not_open = "{code} は終結または中断しています。"
+    consent_gate = (
+        "{code} には本人同意の記録がないため、重層的支援会議では扱えません。"
+        "同意を記録するか、支援会議の議題にしてください。"
+    )
+    agenda_meeting_cancelled = "中止された会議には議題を追加できません。"
+    occasion_multilayer_only = "検討の場面（プラン策定時など）は重層的支援会議でのみ指定できます。"
+    role_task_missing = "役割・支援内容を入力してください。"
+    monitoring_after_meeting = (
+        "次回モニタリングの日付は会議の日より後の日付を指定してください（例: {example}）。"
+    )
+    to_multilayer_needs_consent = (
+        "{code} を重層的支援会議へ移行するには、先に本人同意を記録してください。"
+    )
+    filename_bad_agency_key = "機関キーの形式が正しくないため、ファイル名を作れません。"
+
+
+class CALENDAR:
+    """Dates in 和暦, closed days, and what is wrong with a date, time or code as typed
+    (``bot.domain.calendar``). ``{weekday}`` is one character of 月火水木金土日 (the
+    calendar's data, like the eras' and holidays' names); ``{echo}`` is the user's input in
+    「」 when it is short ASCII (so never a name), else empty."""
+
+    weekday = "{weekday}曜日"
+    nth_weekday = "第{ordinal}{weekday}曜日"
+    last_weekday = "最終{weekday}曜日"
+    # 和暦: "令和8年(2026年)12月8日(火)"; {gregorian} and {weekday} are the parts below, or empty.
+    wareki = "{era}{year}年{gregorian}{month}月{day}日{weekday}"
+    wareki_gregorian = "({year}年)"
+    wareki_weekday = "({weekday})"
+    first_year = "元"  # 元年: year 1 of an era
+    fiscal_year = "{era}{year}年度"
+    # Why a day is closed (besides the holiday's own name and 土曜日/日曜日)
+    new_year_closure = "年末年始（閉庁日）"
+    extra_closed_day = "自治体の休業日"
+    month_without_day = "{rule}がない月"  # {rule}: 第5火曜日
+
+    weekday_out_of_range = (
+        "曜日の指定が正しくありません（{weekday}）。月曜=0〜日曜=6 で指定してください。"
+    )
+    ordinal_out_of_range = (
+        "第何週の指定が正しくありません（{ordinal}）。1〜5、または最終週は -1 で指定してください。"
+    )
+    no_working_day = "1年以内に開庁日が見つかりません。休業日の設定を確認してください。"
+    month_count_invalid = "予定を作る月数が正しくありません（{count}）。"
+    before_meiji = "{date} は明治より前のため和暦に変換できません。"
+    case_seq_invalid = "事例の番号は1以上である必要があります（{seq}）。"
+    case_code_invalid = "事例番号{echo}の形式が正しくありません。R8-001 のように入力してください。"
+    date_nonexistent = "日付{echo}は存在しない日付です。"
+    date_invalid = "日付{echo}の形式が正しくありません。2026-12-08 のように入力してください。"
+    time_invalid = "時刻{echo}の形式が正しくありません。14:00 のように24時間制で入力してください。"
+    weekday_unknown = "曜日{echo}が分かりません。「火」「火曜日」「tue」のように入力してください。"
+
+
+class TIMELINE:
+    """A meeting's timeline (``bot.domain.timeline``): offsets as people read them, and what
+    is wrong with one as set (``SHIEN_OPEN_BEFORE``, ``SHIEN_REMINDERS``). ``{echo}`` is the
+    value in 「」 when it is short ASCII, else empty."""
+
+    days_before = "{amount}日前"
+    hours_before = "{amount}時間前"
+    minutes_before = "{amount}分前"
+    offset_invalid = (
+        "期間{echo}の形式が正しくありません。"
+        "7d（7日前）、12h（12時間前）、30m（30分前）のように指定してください。"
+    )
+    offset_not_positive = "期間{echo}は1以上で指定してください（例: 3d）。"
+    offset_too_long = "期間{echo}が長すぎます。92日以内で指定してください。"
+
+
+class STORAGE:
+    """What storage refuses, worded here: the repositories raise ``DuplicateRecord`` and
+    ``MissingRecord`` (``bot.domain.errors``) naming a ``Record`` and its key values (codes,
+    keys, dates, never case content); ``duplicate_<record>`` and ``missing`` with
+    ``record_<record>`` are their messages."""
+
+    duplicate_agency = "機関キー「{key}」はすでに登録されています。"
+    duplicate_membership = "ユーザー {user_id} はすでにこの機関の構成員として登録されています。"
+    duplicate_coordinator = "ユーザー {user_id} はすでにコーディネーターとして登録されています。"
+    duplicate_channel = "このチャンネルはすでに会議チャンネルとして設定されています。"
+    duplicate_series = "この定例会議の設定はすでに登録されています。"
+    duplicate_meeting = "{date} の会議はこのチャンネルにすでに登録されています。"
+    duplicate_case = "事例番号 {code} はすでに登録されています。"
+    duplicate_agenda_item = "この事例はすでにこの会議の議題に登録されています。"
+    duplicate_input = "この投稿はすでに記録されています。"
+    duplicate_acknowledgement = "守秘義務の確認はすでに記録されています。"
+    duplicate_role = "この役割分担はすでに登録されています。"
+    duplicate_final_document = "この会議の議事録はすでに確定しています。"
+
+    missing = "{record}が見つからないため、更新できません。"
+    record_agency = "機関"
+    record_membership = "機関の構成員"
+    record_coordinator = "コーディネーター"
+    record_channel = "会議チャンネル"
+    record_series = "定例会議の設定"
+    record_meeting = "会議"
+    record_case = "事例 {code}"
+    record_agenda_item = "議題"
+    record_input = "機関からの情報"
+    record_acknowledgement = "守秘義務の確認"
+    record_role = "役割分担"
+    record_final_document = "確定した議事録"
+
+
+class SETTINGS:
+    """What is wrong with a setting (``bot.settings``): one line at the terminal, naming the
+    variable, never repeating a secret's value."""
+
+    error = "設定エラー: {variable} — {message}"
+    retention_days = "保存日数は1〜36500の整数で指定してください（例: 1825 で確定から5年）。"
+    templates_missing = "テンプレートのフォルダ「{folder}」が見つかりません。"
+    bot_token = "ボットトークンは xoxb- で始まる値を指定してください。"
+    app_token = "アプリレベルトークンは xapp- で始まる値を指定してください。"
+    api_url = (
+        "http:// または https:// で始まるURLを指定してください（例: https://slack.com/api/）。"
+    )
+    database_url = (
+        "データベースURLの形式が正しくありません"
+        "（例: sqlite:////var/lib/shienbot/shienbot.sqlite3 または "
+        "postgresql+psycopg://user@host:5432/dbname）。"
+    )
+    database_kind = "対応しているデータベースは SQLite と PostgreSQL です。"
+    timezone = "不明なタイムゾーン「{timezone}」です（例: Asia/Tokyo）。"
+    coordinator_id = (
+        "「{user_id}」はチャットのユーザーIDの形式ではありません。"
+        "カンマ区切りのユーザーIDを指定してください（例: U0123ABCD,U0456EFGH）。"
+    )
+    invalid = "値が正しくありません。"
+    malformed = "値の形式が正しくありません。"

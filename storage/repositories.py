@@ -7,10 +7,11 @@ onto its row; the change is written at the next flush or commit.
 
 Duplicates: every ``add`` (and every ``save`` that could collide with a unique key) runs its
 write inside a SAVEPOINT. When the database reports a unique violation, only the savepoint
-is rolled back and :class:`~bot.domain.errors.Duplicate` is raised: the unit of work's
-transaction and everything written in it so far stay usable, so a service can answer "already
-done" and still commit its audit event. Duplicate messages name keys, codes and dates only,
-never case content.
+is rolled back and :class:`~bot.domain.errors.DuplicateRecord` (a ``Duplicate``) is raised:
+the unit of work's transaction and everything written in it so far stay usable, so a service
+can answer "already done" and still commit its audit event. Storage words nothing: its errors
+name the record and its key values (keys, codes and dates only, never case content), and the
+catalogue (``bot.texts.STORAGE``) words them.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain.calendar import HolidayPolicy
-from bot.domain.errors import Duplicate, NotFound
+from bot.domain.errors import DuplicateRecord, MissingRecord, Record
 from bot.domain.model import (
     Agency,
     AgencyInput,
@@ -124,8 +125,9 @@ class _Repository:
         self._session = session
 
     @contextmanager
-    def _unique(self, message: str) -> Iterator[None]:
-        """Run the writes of the block in a SAVEPOINT; a unique violation → ``Duplicate``.
+    def _unique(self, record: Record, /, **keys: object) -> Iterator[None]:
+        """Run the writes of the block in a SAVEPOINT; a unique violation →
+        ``DuplicateRecord(record, **keys)``.
 
         Pending changes from before the block are flushed first (by ``begin_nested``), so
         a failure inside the block can only come from the block's own writes.
@@ -135,13 +137,13 @@ class _Repository:
                 yield
         except IntegrityError as error:
             if is_unique_violation(error):
-                raise Duplicate(message) from None
+                raise DuplicateRecord(record, **keys) from None
             raise
 
-    def _row(self, row_type: type[_Row], key: Any, what: str) -> _Row:
+    def _row(self, row_type: type[_Row], key: Any, record: Record, /, **keys: object) -> _Row:
         row = self._session.get(row_type, key)
         if row is None:
-            raise NotFound(f"{what}が見つからないため、更新できません。")
+            raise MissingRecord(record, **keys)
         return row
 
 
@@ -165,7 +167,7 @@ class SqlAgencyRepository(_Repository):
     """関係機関. ``key`` is unique."""
 
     def add(self, agency: Agency) -> None:
-        with self._unique(f"機関キー「{agency.key}」はすでに登録されています。"):
+        with self._unique(Record.AGENCY, key=agency.key):
             self._session.add(agency_from_domain(agency))
 
     def get(self, agency_id: str) -> Agency | None:
@@ -181,8 +183,8 @@ class SqlAgencyRepository(_Repository):
         return [agency_to_domain(row) for row in rows]
 
     def save(self, agency: Agency) -> None:
-        with self._unique(f"機関キー「{agency.key}」はすでに登録されています。"):
-            agency_from_domain(agency, self._row(AgencyRow, agency.id, "機関"))
+        with self._unique(Record.AGENCY, key=agency.key):
+            agency_from_domain(agency, self._row(AgencyRow, agency.id, Record.AGENCY))
 
 
 # --------------------------------------------------------------------------- memberships
@@ -214,8 +216,7 @@ class SqlMembershipRepository(_Repository):
     """構成員: one row per (agency, user); removal is a timestamp, not a delete."""
 
     def add(self, membership: AgencyMembership) -> None:
-        message = f"ユーザー {membership.user_id} はすでにこの機関の構成員として登録されています。"
-        with self._unique(message):
+        with self._unique(Record.MEMBERSHIP, user_id=membership.user_id):
             self._session.add(membership_from_domain(membership))
 
     def get(self, agency_id: str, user_id: str) -> AgencyMembership | None:
@@ -238,7 +239,7 @@ class SqlMembershipRepository(_Repository):
 
     def save(self, membership: AgencyMembership) -> None:
         row = self._row(
-            AgencyMembershipRow, (membership.agency_id, membership.user_id), "機関の構成員"
+            AgencyMembershipRow, (membership.agency_id, membership.user_id), Record.MEMBERSHIP
         )
         membership_from_domain(membership, row)
 
@@ -269,8 +270,7 @@ class SqlCoordinatorRepository(_Repository):
     """事務局・コーディネーター, keyed by chat user ID."""
 
     def add(self, coordinator: Coordinator) -> None:
-        message = f"ユーザー {coordinator.user_id} はすでにコーディネーターとして登録されています。"
-        with self._unique(message):
+        with self._unique(Record.COORDINATOR, user_id=coordinator.user_id):
             self._session.add(coordinator_from_domain(coordinator))
 
     def get(self, user_id: str) -> Coordinator | None:
@@ -284,7 +284,7 @@ class SqlCoordinatorRepository(_Repository):
         return [coordinator_to_domain(row) for row in self._session.scalars(query)]
 
     def save(self, coordinator: Coordinator) -> None:
-        row = self._row(CoordinatorRow, coordinator.user_id, "コーディネーター")
+        row = self._row(CoordinatorRow, coordinator.user_id, Record.COORDINATOR)
         coordinator_from_domain(coordinator, row)
 
 
@@ -307,7 +307,7 @@ class SqlMeetingChannelRepository(_Repository):
     """Channels set up for meetings (``/shien setup``), keyed by chat channel ID."""
 
     def add(self, channel: MeetingChannel) -> None:
-        with self._unique("このチャンネルはすでに会議チャンネルとして設定されています。"):
+        with self._unique(Record.CHANNEL):
             self._session.add(channel_from_domain(channel))
 
     def get(self, channel_id: str) -> MeetingChannel | None:
@@ -359,7 +359,7 @@ class SqlMeetingSeriesRepository(_Repository):
     """A channel's regular meetings (毎月第n曜日)."""
 
     def add(self, series: MeetingSeries) -> None:
-        with self._unique("この定例会議の設定はすでに登録されています。"):
+        with self._unique(Record.SERIES):
             self._session.add(series_from_domain(series))
 
     def get(self, series_id: str) -> MeetingSeries | None:
@@ -374,7 +374,7 @@ class SqlMeetingSeriesRepository(_Repository):
         return [series_to_domain(row) for row in self._session.scalars(query)]
 
     def save(self, series: MeetingSeries) -> None:
-        series_from_domain(series, self._row(MeetingSeriesRow, series.id, "定例会議の設定"))
+        series_from_domain(series, self._row(MeetingSeriesRow, series.id, Record.SERIES))
 
 
 # --------------------------------------------------------------------------- meetings
@@ -418,12 +418,8 @@ def meeting_from_domain(meeting: Meeting, row: MeetingRow | None = None) -> Meet
 class SqlMeetingRepository(_Repository):
     """Meetings; one per channel and date."""
 
-    @staticmethod
-    def _duplicate(meeting: Meeting) -> str:
-        return f"{meeting.date.isoformat()} の会議はこのチャンネルにすでに登録されています。"
-
     def add(self, meeting: Meeting) -> None:
-        with self._unique(self._duplicate(meeting)):
+        with self._unique(Record.MEETING, date=meeting.date.isoformat()):
             self._session.add(meeting_from_domain(meeting))
 
     def get(self, meeting_id: str) -> Meeting | None:
@@ -459,8 +455,8 @@ class SqlMeetingRepository(_Repository):
 
     def save(self, meeting: Meeting) -> None:
         # Moving a meeting to a date the channel already has is a duplicate, too.
-        with self._unique(self._duplicate(meeting)):
-            meeting_from_domain(meeting, self._row(MeetingRow, meeting.id, "会議"))
+        with self._unique(Record.MEETING, date=meeting.date.isoformat()):
+            meeting_from_domain(meeting, self._row(MeetingRow, meeting.id, Record.MEETING))
 
 
 # --------------------------------------------------------------------------- cases
@@ -523,10 +519,6 @@ def case_from_domain(case: Case, row: CaseRow | None = None) -> CaseRow:
 class SqlCaseRepository(_Repository):
     """事例. The code (年度 + 連番) is unique; ``next_code`` allocates it safely."""
 
-    @staticmethod
-    def _duplicate(code: CaseCode) -> str:
-        return f"事例番号 {code} はすでに登録されています。"
-
     def next_code(self, fiscal_year: int) -> CaseCode:
         """Allocate the next 事例番号 of ``fiscal_year``.
 
@@ -562,7 +554,7 @@ class SqlCaseRepository(_Repository):
         raise RuntimeError("could not allocate a case code")  # pragma: no cover
 
     def add(self, case: Case) -> None:
-        with self._unique(self._duplicate(case.code)):
+        with self._unique(Record.CASE, code=case.code):
             self._session.add(case_from_domain(case))
 
     def get(self, case_id: str) -> Case | None:
@@ -583,8 +575,8 @@ class SqlCaseRepository(_Repository):
         return [case_to_domain(row) for row in self._session.scalars(query)]
 
     def save(self, case: Case) -> None:
-        with self._unique(self._duplicate(case.code)):
-            case_from_domain(case, self._row(CaseRow, case.id, f"事例 {case.code}"))
+        with self._unique(Record.CASE, code=case.code):
+            case_from_domain(case, self._row(CaseRow, case.id, Record.CASE, code=case.code))
 
 
 # --------------------------------------------------------------------------- agenda
@@ -620,8 +612,6 @@ def agenda_item_from_domain(item: AgendaItem, row: AgendaItemRow | None = None) 
 class SqlAgendaRepository(_Repository):
     """議題: a case appears at most once on a meeting's agenda; a thread heads one item."""
 
-    _DUPLICATE = "この事例はすでにこの会議の議題に登録されています。"
-
     def by_id(self, item_id: str) -> AgendaItem | None:
         row = self._session.get(AgendaItemRow, item_id)
         return agenda_item_to_domain(row) if row else None
@@ -632,7 +622,7 @@ class SqlAgendaRepository(_Repository):
         return agenda_item_to_domain(row) if row else None
 
     def add(self, item: AgendaItem) -> None:
-        with self._unique(self._DUPLICATE):
+        with self._unique(Record.AGENDA_ITEM):
             self._session.add(agenda_item_from_domain(item))
 
     def get(self, meeting_id: str, case_id: str) -> AgendaItem | None:
@@ -659,11 +649,11 @@ class SqlAgendaRepository(_Repository):
         return [agenda_item_to_domain(row) for row in self._session.scalars(query)]
 
     def save(self, item: AgendaItem) -> None:
-        with self._unique(self._DUPLICATE):
-            agenda_item_from_domain(item, self._row(AgendaItemRow, item.id, "議題"))
+        with self._unique(Record.AGENDA_ITEM):
+            agenda_item_from_domain(item, self._row(AgendaItemRow, item.id, Record.AGENDA_ITEM))
 
     def remove(self, item_id: str) -> None:
-        self._session.delete(self._row(AgendaItemRow, item_id, "議題"))
+        self._session.delete(self._row(AgendaItemRow, item_id, Record.AGENDA_ITEM))
         self._session.flush()
 
 
@@ -706,10 +696,8 @@ def agency_input_from_domain(
 class SqlAgencyInputRepository(_Repository):
     """各機関からの情報: one input per source message (``source``, ``source_ref``)."""
 
-    _DUPLICATE = "この投稿はすでに記録されています。"
-
     def add(self, agency_input: AgencyInput) -> None:
-        with self._unique(self._DUPLICATE):
+        with self._unique(Record.INPUT):
             self._session.add(agency_input_from_domain(agency_input))
 
     def by_source(self, source: str, source_ref: str) -> AgencyInput | None:
@@ -736,12 +724,12 @@ class SqlAgencyInputRepository(_Repository):
         return [agency_input_to_domain(row) for row in self._session.scalars(query)]
 
     def save(self, agency_input: AgencyInput) -> None:
-        with self._unique(self._DUPLICATE):
-            row = self._row(AgencyInputRow, agency_input.id, "機関からの情報")
+        with self._unique(Record.INPUT):
+            row = self._row(AgencyInputRow, agency_input.id, Record.INPUT)
             agency_input_from_domain(agency_input, row)
 
     def delete(self, input_id: str) -> None:
-        self._session.delete(self._row(AgencyInputRow, input_id, "機関からの情報"))
+        self._session.delete(self._row(AgencyInputRow, input_id, Record.INPUT))
         self._session.flush()
 
 
@@ -776,7 +764,7 @@ class SqlAcknowledgementRepository(_Repository):
     """守秘義務の確認: immutable; one per (meeting, user, notice version)."""
 
     def add(self, ack: ConfidentialityAcknowledgement) -> None:
-        with self._unique("守秘義務の確認はすでに記録されています。"):
+        with self._unique(Record.ACKNOWLEDGEMENT):
             self._session.add(acknowledgement_from_domain(ack))
 
     def get(
@@ -834,7 +822,7 @@ class SqlRoleAssignmentRepository(_Repository):
     """役割分担."""
 
     def add(self, assignment: RoleAssignment) -> None:
-        with self._unique("この役割分担はすでに登録されています。"):
+        with self._unique(Record.ROLE):
             self._session.add(role_from_domain(assignment))
 
     def get(self, assignment_id: str) -> RoleAssignment | None:
@@ -859,7 +847,7 @@ class SqlRoleAssignmentRepository(_Repository):
         return [role_to_domain(row) for row in self._session.scalars(query)]
 
     def save(self, assignment: RoleAssignment) -> None:
-        role_from_domain(assignment, self._row(RoleAssignmentRow, assignment.id, "役割分担"))
+        role_from_domain(assignment, self._row(RoleAssignmentRow, assignment.id, Record.ROLE))
 
 
 # --------------------------------------------------------------------------- decisions
@@ -928,7 +916,7 @@ class SqlFinalDocumentRepository(_Repository):
     """Frozen final documents: written once, never updated."""
 
     def add(self, document: FinalDocument) -> None:
-        with self._unique("この会議の議事録はすでに確定しています。"):
+        with self._unique(Record.FINAL_DOCUMENT):
             self._session.add(
                 FinalDocumentRow(
                     meeting_id=document.meeting_id,

@@ -208,6 +208,7 @@ _POLICIES = {
     **dict.fromkeys(("skip", "休会", "なし"), HolidayPolicy.SKIP),
 }
 _LAST_WORDS = {"last", "最終", "最後", "-1"}
+_NTH_PREFIX, _WEEK_SUFFIX = "第", "週"  # 第2週 is 2
 
 
 def _kind(plain: list[str]) -> MeetingKind:
@@ -255,7 +256,7 @@ def _adhoc(args: Args) -> Adhoc:
 
 
 def _ordinal(text: str) -> int:
-    word = text.lower().removeprefix("第").removesuffix("週")
+    word = text.lower().removeprefix(_NTH_PREFIX).removesuffix(_WEEK_SUFFIX)
     if word in _LAST_WORDS:
         return -1
     if word in ("1", "2", "3", "4", "5"):
@@ -276,7 +277,7 @@ def _monthly(args: Args) -> Monthly:
         if word in _MULTILAYER_WORDS:
             continue
         if (value := grammar.key_value(word, "policy")) is not None:
-            grammar.once(seen, "休日")
+            grammar.once(seen, "policy")
             found = _POLICIES.get(value.lower())
             if found is None:
                 raise ArgumentError(texts.GRAMMAR.holiday_policy)
@@ -330,7 +331,7 @@ def _case_new(args: Args) -> CaseNew:
         if word in _MULTILAYER_WORDS or word in _URGENT_WORDS:
             continue
         if (value := grammar.key_value(word, "consent")) is not None:
-            grammar.once(seen, "同意")
+            grammar.once(seen, "consent")
             consent_on = grammar.day(value)
         elif grammar.split_key(word):
             raise grammar.not_allowed(word, texts.GRAMMAR.case_new_allowed)
@@ -380,7 +381,7 @@ def _agenda_add(args: Args) -> AgendaAdd:
     seen: set[str] = set()
     for word in args.plain:
         if (value := grammar.key_value(word, "occasion")) is not None:
-            grammar.once(seen, "場面")
+            grammar.once(seen, "occasion")
             occasion = _OCCASIONS.get(value.lower())
             if occasion is None:
                 raise ArgumentError(texts.GRAMMAR.occasions)
@@ -400,7 +401,7 @@ def _role(args: Args) -> Role:
     seen: set[str] = set()
     for item in args.rest:
         if (value := grammar.key_value(item.norm, "due")) is not None:
-            grammar.once(seen, "期限")
+            grammar.once(seen, "due")
             due_on = grammar.day(value)
         elif item.norm in _LEAD_WORDS:
             lead = True

@@ -111,9 +111,10 @@ def clock_time(text: str) -> time:
 
 
 def once(seen: set[str], key: str) -> None:
-    """A key such as 期限 may be given once."""
+    """A key of ``KEY_NAMES`` (``due``: 期限) may be given once; the error names it by its
+    first name."""
     if key in seen:
-        raise ArgumentError(texts.GRAMMAR.key_once.format(key=key))
+        raise ArgumentError(texts.GRAMMAR.key_once.format(key=KEY_NAMES[key][0]))
     seen.add(key)
 
 

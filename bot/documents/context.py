@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from bot import texts
 from bot.documents.text import clean_text
 from bot.domain.calendar import format_wareki, format_wareki_datetime, format_wareki_short
 from bot.domain.confidentiality import SecrecyNotice
@@ -22,14 +23,14 @@ from bot.services.document_views import (
 
 Context = dict[str, Any]
 
-NONE = "（なし）"
-NOT_RECORDED = "（記載なし）"
-UNDECIDED = "（未定）"
+NONE = texts.DOCUMENT_FIELDS.none
+NOT_RECORDED = texts.DOCUMENT_FIELDS.not_recorded
+UNDECIDED = texts.DOCUMENT_FIELDS.undecided
 NO_DUE = "—"
-LEAD = "（主担当）"
-LEAD_PREFIX = "【主担当】"
-URGENT = "【緊急】"
-DRAFT = "（案）"
+LEAD = texts.DOCUMENT_FIELDS.lead
+LEAD_PREFIX = texts.DECISIONS.lead_mark
+URGENT = texts.CASES.urgent_mark
+DRAFT = texts.DOCUMENT_FIELDS.draft
 
 
 def _text(value: str, empty: str = NOT_RECORDED) -> str:
@@ -72,7 +73,11 @@ def _inputs_by_agency(inputs: tuple[AgencyInputView, ...]) -> list[Context]:
             {
                 "agency": _text(agency),
                 "text": "\n".join(_text(i.text) for i in items),
-                "authors": f"（{'、'.join(authors)}）" if authors else "",
+                "authors": (
+                    texts.DOCUMENT_FIELDS.authors.format(names="、".join(authors))
+                    if authors
+                    else ""
+                ),
                 "entries": [
                     {
                         "author": clean_text(i.author),
@@ -87,7 +92,9 @@ def _inputs_by_agency(inputs: tuple[AgencyInputView, ...]) -> list[Context]:
 
 
 def _consent(consent_on: date | None) -> str:
-    return f"有（同意日：{format_wareki(consent_on)}）" if consent_on is not None else "無"
+    if consent_on is None:
+        return texts.DOCUMENT_FIELDS.consent_none
+    return texts.DOCUMENT_FIELDS.consent_given.format(date=format_wareki(consent_on))
 
 
 def _case(case: CaseMinutesView) -> Context:
@@ -184,5 +191,7 @@ def role_summary_context(view: RoleSummaryView) -> Context:
         "meeting_date": format_wareki(view.starts_at.date()),
         "created_on": _day(view.created_on),
         "agencies": agencies,
-        "scope_mark": f"（{agencies[0]['agency']}）" if single else "",
+        "scope_mark": texts.DOCUMENT_FIELDS.scope.format(agency=agencies[0]["agency"])
+        if single
+        else "",
     }

@@ -43,6 +43,7 @@ from jinja2 import (
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
+from bot import texts
 from bot.documents.context import Context, minutes_context, role_summary_context
 from bot.documents.errors import DocumentTemplateError
 from bot.documents.samples import sample_minutes_view, sample_role_summary_view
@@ -183,25 +184,19 @@ class DocxRenderer:
         folder = self.templates_dir
         if not folder.is_dir():
             raise DocumentTemplateError(
-                f"テンプレートのフォルダ {folder} が見つかりません。"
-                "SHIEN_TEMPLATES_DIR の設定を確認してください。",
-                template=name,
+                texts.TEMPLATES.folder_missing.format(folder=folder), template=name
             )
         path = folder / name
         if not path.is_file():
             raise DocumentTemplateError(
-                f"テンプレートのフォルダ {folder} に {name} がありません。"
-                "docs_templates の中身をすべてコピーしてから編集してください。",
-                template=name,
+                texts.TEMPLATES.file_missing.format(folder=folder, name=name), template=name
             )
         data = path.read_bytes()
         try:
             Document(io.BytesIO(data))
         except Exception as exc:  # python-docx raises several kinds for a non-docx file
             raise DocumentTemplateError(
-                f"テンプレート {name} は Word 文書（.docx）として読み込めません。"
-                "Word で「Word 文書 (*.docx)」形式で保存し直してください。",
-                template=name,
+                texts.TEMPLATES.not_docx.format(name=name), template=name
             ) from exc
         return data
 
@@ -227,21 +222,19 @@ class DocxRenderer:
         except SecurityError as exc:
             where = _runtime_location(template, _template_lineno(exc.__traceback__))
             raise DocumentTemplateError(
-                f"テンプレート {name} に許可されていない操作があります{_paren(where, str(exc))}。",
+                texts.TEMPLATES.forbidden.format(name=name, where=_paren(where, str(exc))),
                 template=name,
             ) from exc
         except (_BrokenOutput, SyntaxError) as exc:  # SyntaxError: lxml's, from a header
             raise DocumentTemplateError(
-                f"テンプレート {name} の差し込み結果が Word 文書として正しくありません"
-                f"（{exc}）。差し込み項目に |safe などを使っていないか確認してください。",
-                template=name,
+                texts.TEMPLATES.broken_output.format(name=name, error=exc), template=name
             ) from exc
         except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
             where = _runtime_location(template, _template_lineno(exc.__traceback__))
             # Only Jinja's own messages are shown: a Python error's text might quote data.
             detail = str(exc) if isinstance(exc, TemplateError) else type(exc).__name__
             raise DocumentTemplateError(
-                f"テンプレート {name} を差し込みできません{_paren(where, detail)}。",
+                texts.TEMPLATES.cannot_fill.format(name=name, where=_paren(where, detail)),
                 template=name,
             ) from exc
         data: bytes = out.getvalue()
@@ -261,9 +254,11 @@ class DocxRenderer:
             if unknown:
                 first = unknown[0]
                 raise DocumentTemplateError(
-                    f"テンプレート {name} の差し込み項目 {first} は存在しません"
-                    f"{_paren(_location_of_name(where, source, first))}。"
-                    "使える差し込み項目は docs_templates/README.md を参照してください。",
+                    texts.TEMPLATES.unknown_field.format(
+                        name=name,
+                        field=first,
+                        where=_paren(_location_of_name(where, source, first)),
+                    ),
                     template=name,
                 )
 
@@ -273,8 +268,7 @@ class DocxRenderer:
 
 def _syntax_error(name: str, exc: TemplateSyntaxError, where: str) -> DocumentTemplateError:
     return DocumentTemplateError(
-        f"テンプレート {name} に構文エラーがあります{_paren(where, exc.message or '')}。"
-        "{{ }} と {% %} の組み合わせを確認してください。",
+        texts.TEMPLATES.syntax.format(name=name, where=_paren(where, exc.message or "")),
         template=name,
     )
 
@@ -284,12 +278,11 @@ def _undefined_error(name: str, exc: UndefinedError, where: str) -> DocumentTemp
     item = next((g for g in match.groups() if g), "") if match else ""
     if not _IDENTIFIER.fullmatch(item):  # a subscript could carry data; name only identifiers
         item = ""
-    subject = f"差し込み項目 {item}" if item else "差し込み項目"
-    return DocumentTemplateError(
-        f"テンプレート {name} の{subject} は存在しません{_paren(where)}。"
-        "使える差し込み項目は docs_templates/README.md を参照してください。",
-        template=name,
-    )
+    if item:
+        message = texts.TEMPLATES.unknown_field.format(name=name, field=item, where=_paren(where))
+    else:
+        message = texts.TEMPLATES.unknown_field_unnamed.format(name=name, where=_paren(where))
+    return DocumentTemplateError(message, template=name)
 
 
 def _part_sources(template: Any) -> Iterator[tuple[str, str]]:
@@ -300,8 +293,11 @@ def _part_sources(template: Any) -> Iterator[tuple[str, str]]:
         # Jinja's line numbers count paragraphs.
         return _NEW_PARAGRAPH.sub(r"\n<w:p\1", template.patch_xml(xml))
 
-    yield "本文", prepared(template.get_xml())
-    for uri, where in ((_HEADER_URI, "ヘッダー"), (_FOOTER_URI, "フッター")):
+    yield texts.TEMPLATES.body, prepared(template.get_xml())
+    for uri, where in (
+        (_HEADER_URI, texts.TEMPLATES.header),
+        (_FOOTER_URI, texts.TEMPLATES.footer),
+    ):
         for _, part in template.get_headers_footers(uri):
             yield where, prepared(template.get_part_xml(part))
 
@@ -313,8 +309,8 @@ def _snippet(line: str) -> str:
 
 def _paren(*parts: str) -> str:
     """「（本文の「…」付近：detail）」 from the non-empty parts, or "" when all are empty."""
-    text = "：".join(part for part in parts if part)
-    return f"（{text}）" if text else ""
+    text = texts.TEMPLATES.where_separator.join(part for part in parts if part)
+    return texts.TEMPLATES.where.format(parts=text) if text else ""
 
 
 def _location(where: str, source: str, lineno: int | None) -> str:
@@ -323,7 +319,7 @@ def _location(where: str, source: str, lineno: int | None) -> str:
     if lineno is None or not 1 <= lineno <= len(lines):
         return where
     text = _snippet(lines[lineno - 1])
-    return f"{where}の「{text}」付近" if text else where
+    return texts.TEMPLATES.near.format(part=where, text=text) if text else where
 
 
 def _location_of_name(where: str, source: str, name: str) -> str:
@@ -342,9 +338,15 @@ def _runtime_location(template: Any, lineno: int | None) -> str:
         if part is None:
             return ""
         if part is template.docx._part:
-            return _location("本文", _part_sources_body(template), lineno)
+            return _location(texts.TEMPLATES.body, _part_sources_body(template), lineno)
         partname = str(part.partname)
-        where = "ヘッダー" if "header" in partname else "フッター" if "footer" in partname else ""
+        where = (
+            texts.TEMPLATES.header
+            if "header" in partname
+            else texts.TEMPLATES.footer
+            if "footer" in partname
+            else ""
+        )
         if not where:
             return ""
         xml = _NEW_PARAGRAPH.sub(r"\n<w:p\1", template.patch_xml(template.get_part_xml(part)))

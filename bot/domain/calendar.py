@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import holidays
 
+from bot import texts
 from bot.domain.errors import InvalidValue
 
 __all__ = [
@@ -60,8 +61,8 @@ class HolidayPolicy(StrEnum):
 WEEKDAY_JA = "月火水木金土日"
 """One-character weekday names indexed like ``date.weekday()`` (Monday=0)."""
 
-NEW_YEAR_CLOSURE_REASON = "年末年始（閉庁日）"
-EXTRA_CLOSED_REASON = "自治体の休業日"
+NEW_YEAR_CLOSURE_REASON = texts.CALENDAR.new_year_closure
+EXTRA_CLOSED_REASON = texts.CALENDAR.extra_closed_day
 
 # A closure longer than this is a configuration mistake, not a calendar.
 _MAX_SEARCH_DAYS = 366
@@ -83,7 +84,7 @@ def weekday_label(weekday: int) -> str:
         InvalidValue: If ``weekday`` is outside 0..6.
     """
     _check_weekday(weekday)
-    return f"{WEEKDAY_JA[weekday]}曜日"
+    return texts.CALENDAR.weekday.format(weekday=WEEKDAY_JA[weekday])
 
 
 def ordinal_weekday_label(ordinal: int, weekday: int) -> str:
@@ -97,22 +98,20 @@ def ordinal_weekday_label(ordinal: int, weekday: int) -> str:
         InvalidValue: If ``ordinal`` or ``weekday`` is out of range.
     """
     _check_ordinal(ordinal)
-    prefix = "最終" if ordinal == -1 else f"第{ordinal}"
-    return prefix + weekday_label(weekday)
+    _check_weekday(weekday)
+    if ordinal == -1:
+        return texts.CALENDAR.last_weekday.format(weekday=WEEKDAY_JA[weekday])
+    return texts.CALENDAR.nth_weekday.format(ordinal=ordinal, weekday=WEEKDAY_JA[weekday])
 
 
 def _check_weekday(weekday: int) -> None:
     if not 0 <= weekday <= 6:
-        raise InvalidValue(
-            f"曜日の指定が正しくありません（{weekday}）。月曜=0〜日曜=6 で指定してください。"
-        )
+        raise InvalidValue(texts.CALENDAR.weekday_out_of_range.format(weekday=weekday))
 
 
 def _check_ordinal(n: int) -> None:
     if n not in (1, 2, 3, 4, 5, -1):
-        raise InvalidValue(
-            f"第何週の指定が正しくありません（{n}）。1〜5、または最終週は -1 で指定してください。"
-        )
+        raise InvalidValue(texts.CALENDAR.ordinal_out_of_range.format(ordinal=n))
 
 
 def nth_weekday(year: int, month: int, weekday: int, n: int) -> date | None:
@@ -263,7 +262,7 @@ class JapaneseCalendar:
             if self.is_working_day(d):
                 return d
             d += timedelta(days=step)
-        raise InvalidValue("1年以内に開庁日が見つかりません。休業日の設定を確認してください。")
+        raise InvalidValue(texts.CALENDAR.no_working_day)
 
     def shift(self, d: date, policy: HolidayPolicy) -> date | None:
         """Apply the municipality's holiday policy to a planned date.
@@ -325,7 +324,7 @@ class JapaneseCalendar:
         _check_ordinal(ordinal)
         _check_weekday(weekday)
         if count < 0:
-            raise InvalidValue(f"予定を作る月数が正しくありません（{count}）。")
+            raise InvalidValue(texts.CALENDAR.month_count_invalid.format(count=count))
         result: list[PlannedDate] = []
         year, month = start.year, start.month
         while len(result) < count:
@@ -334,7 +333,9 @@ class JapaneseCalendar:
                 planned = PlannedDate(
                     nominal=date(year, month, 1),
                     actual=None,
-                    reason=f"{ordinal_weekday_label(ordinal, weekday)}がない月",
+                    reason=texts.CALENDAR.month_without_day.format(
+                        rule=ordinal_weekday_label(ordinal, weekday)
+                    ),
                 )
             else:
                 planned = PlannedDate(
@@ -381,7 +382,7 @@ def _era_containing(d: date) -> Era:
     for era in ERAS:
         if d >= era.start:
             return era
-    raise InvalidValue(f"{d.isoformat()} は明治より前のため和暦に変換できません。")
+    raise InvalidValue(texts.CALENDAR.before_meiji.format(date=d.isoformat()))
 
 
 def era_of(d: date) -> EraYear:
@@ -402,7 +403,7 @@ def era_of(d: date) -> EraYear:
 
 
 def _era_year_text(year: int) -> str:
-    return "元" if year == 1 else str(year)
+    return texts.CALENDAR.first_year if year == 1 else str(year)
 
 
 def format_wareki(d: date, *, gregorian: bool = True, weekday: bool = True) -> str:
@@ -416,13 +417,16 @@ def format_wareki(d: date, *, gregorian: bool = True, weekday: bool = True) -> s
         weekday: Add the weekday in parentheses.
     """
     era = era_of(d)
-    text = f"{era.name}{_era_year_text(era.year)}年"
-    if gregorian:
-        text += f"({d.year}年)"
-    text += f"{d.month}月{d.day}日"
-    if weekday:
-        text += f"({WEEKDAY_JA[d.weekday()]})"
-    return text
+    return texts.CALENDAR.wareki.format(
+        era=era.name,
+        year=_era_year_text(era.year),
+        gregorian=texts.CALENDAR.wareki_gregorian.format(year=d.year) if gregorian else "",
+        month=d.month,
+        day=d.day,
+        weekday=(
+            texts.CALENDAR.wareki_weekday.format(weekday=WEEKDAY_JA[d.weekday()]) if weekday else ""
+        ),
+    )
 
 
 def format_wareki_short(d: date) -> str:
@@ -471,7 +475,7 @@ def fiscal_year_era(fy: int) -> EraYear:
 def fiscal_year_label(fy: int) -> str:
     """Return the Japanese name of a fiscal year, e.g. 2026 → "令和8年度", 2019 → "令和元年度"."""
     era = fiscal_year_era(fy)
-    return f"{era.name}{_era_year_text(era.year)}年度"
+    return texts.CALENDAR.fiscal_year.format(era=era.name, year=_era_year_text(era.year))
 
 
 # --------------------------------------------------------------------------- case codes
@@ -492,7 +496,7 @@ def format_case_code(fiscal_year: int, seq: int) -> str:
         InvalidValue: If ``seq`` is not positive.
     """
     if seq < 1:
-        raise InvalidValue(f"事例の番号は1以上である必要があります（{seq}）。")
+        raise InvalidValue(texts.CALENDAR.case_seq_invalid.format(seq=seq))
     era = fiscal_year_era(fiscal_year)
     return f"{era.letter}{era.year}-{seq:03d}"
 
@@ -543,9 +547,7 @@ def parse_case_code(text: str) -> tuple[int, int]:
         fy = era.start.year + era_year - 1
         if era_year >= 1 and seq >= 1 and fiscal_year_era(fy) == (era.name, era.letter, era_year):
             return fy, seq
-    raise InvalidValue(
-        f"事例番号{_echo(text)}の形式が正しくありません。R8-001 のように入力してください。"
-    )
+    raise InvalidValue(texts.CALENDAR.case_code_invalid.format(echo=_echo(text)))
 
 
 # --------------------------------------------------------------------------- command input
@@ -569,10 +571,8 @@ def parse_date(text: str) -> date:
         try:
             return date(int(match.group(1)), int(match.group(3)), int(match.group(4)))
         except ValueError:
-            raise InvalidValue(f"日付{_echo(text)}は存在しない日付です。") from None
-    raise InvalidValue(
-        f"日付{_echo(text)}の形式が正しくありません。2026-12-08 のように入力してください。"
-    )
+            raise InvalidValue(texts.CALENDAR.date_nonexistent.format(echo=_echo(text))) from None
+    raise InvalidValue(texts.CALENDAR.date_invalid.format(echo=_echo(text)))
 
 
 def parse_time(text: str) -> time:
@@ -589,9 +589,10 @@ def parse_time(text: str) -> time:
         hour, minute = int(match.group(1)), int(match.group(2))
         if hour < 24 and minute < 60:
             return time(hour, minute)
-    raise InvalidValue(
-        f"時刻{_echo(text)}の形式が正しくありません。14:00 のように24時間制で入力してください。"
-    )
+    raise InvalidValue(texts.CALENDAR.time_invalid.format(echo=_echo(text)))
+
+
+_WEEKDAY_SUFFIXES = ("", "曜", "曜日")  # 火, 火曜, 火曜日
 
 
 def _weekday_words() -> dict[str, int]:
@@ -599,7 +600,7 @@ def _weekday_words() -> dict[str, int]:
     words = {"tues": 1, "thur": 3, "thurs": 3}
     for i, name in enumerate(english):
         words[name] = words[name[:3]] = i
-        for suffix in ("", "曜", "曜日"):
+        for suffix in _WEEKDAY_SUFFIXES:
             words[WEEKDAY_JA[i] + suffix] = i
     return words
 
@@ -621,7 +622,5 @@ def parse_weekday(text: str) -> int:
     """
     weekday = _WEEKDAY_WORDS.get(_normalise(text).lower())
     if weekday is None:
-        raise InvalidValue(
-            f"曜日{_echo(text)}が分かりません。「火」「火曜日」「tue」のように入力してください。"
-        )
+        raise InvalidValue(texts.CALENDAR.weekday_unknown.format(echo=_echo(text)))
     return weekday

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
+from bot import texts
 from bot.domain.errors import InvalidValue
 from bot.domain.model import AGENCY_KEY_PATTERN
 
@@ -25,7 +26,7 @@ def role_summary_filename(meeting_date: date, agency_key: str | None = None) -> 
     if agency_key is None:
         return f"roles-{meeting_date.isoformat()}.docx"
     if not AGENCY_KEY_PATTERN.fullmatch(agency_key):
-        raise InvalidValue("機関キーの形式が正しくないため、ファイル名を作れません。")
+        raise InvalidValue(texts.MODEL.filename_bad_agency_key)
     return f"roles-{meeting_date.isoformat()}-{agency_key}.docx"
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
+from bot import texts
 from bot.domain.calendar import HolidayPolicy, format_case_code, parse_case_code
 from bot.domain.errors import ConsentRequired, DomainError, InvalidValue
 
@@ -40,7 +41,10 @@ class MeetingKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"support": "支援会議", "multilayer": "重層的支援会議"}[self.value]
+        return {
+            "support": texts.MODEL.kind_support,
+            "multilayer": texts.MODEL.kind_multilayer,
+        }[self.value]
 
 
 class MeetingState(StrEnum):
@@ -52,10 +56,10 @@ class MeetingState(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "scheduled": "予定",
-            "collecting": "情報収集中",
-            "held": "開催済み",
-            "cancelled": "中止",
+            "scheduled": texts.MODEL.state_scheduled,
+            "collecting": texts.MODEL.state_collecting,
+            "held": texts.MODEL.state_held,
+            "cancelled": texts.MODEL.state_cancelled,
         }[self.value]
 
 
@@ -70,10 +74,10 @@ class Occasion(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "plan": "プラン策定時",
-            "replan": "再プラン策定時",
-            "closure": "支援終結の判断時",
-            "suspension": "支援中断の決定時",
+            "plan": texts.MODEL.occasion_plan,
+            "replan": texts.MODEL.occasion_replan,
+            "closure": texts.MODEL.occasion_closure,
+            "suspension": texts.MODEL.occasion_suspension,
         }[self.value]
 
 
@@ -86,10 +90,10 @@ class Outcome(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "continue": "継続",
-            "close": "終結",
-            "suspend": "中断",
-            "to_multilayer": "重層的支援会議へ移行",
+            "continue": texts.MODEL.outcome_continue,
+            "close": texts.MODEL.outcome_close,
+            "suspend": texts.MODEL.outcome_suspend,
+            "to_multilayer": texts.MODEL.outcome_to_multilayer,
         }[self.value]
 
 
@@ -120,17 +124,14 @@ def validate_agency_key(key: str) -> str:
     """Agency keys are typed in commands: short lowercase ASCII (``houkatsu``, ``csw``)."""
     normalised = unicodedata.normalize("NFKC", key).strip().lower()
     if not AGENCY_KEY_PATTERN.match(normalised):
-        raise InvalidValue(
-            f"機関キー「{key}」は使えません。半角英小文字で始まる2〜32文字の英数字・_・-で"
-            "指定してください（例: houkatsu）。"
-        )
+        raise InvalidValue(texts.MODEL.agency_key_invalid.format(key=key))
     return normalised
 
 
 def validate_user_id(user_id: str) -> str:
     """A chat user ID (Slack ``U0123ABC``); never a person's name."""
     if not _USER_ID.match(user_id):
-        raise InvalidValue(f"チャットのユーザーID「{user_id}」の形式が正しくありません。")
+        raise InvalidValue(texts.MODEL.user_id_invalid.format(user_id=user_id))
     return user_id
 
 
@@ -143,7 +144,7 @@ class CaseCode:
 
     def __post_init__(self) -> None:
         if self.seq < 1 or self.seq > 999_999:
-            raise InvalidValue("事例番号の連番は1以上で指定してください。")
+            raise InvalidValue(texts.MODEL.case_seq_invalid)
 
     def __str__(self) -> str:
         return format_case_code(self.fiscal_year, self.seq)
@@ -186,9 +187,9 @@ class Agency:
         self.key = validate_agency_key(self.key)
         self.name = self.name.strip()
         if not self.name:
-            raise InvalidValue("機関の名称を入力してください。")
+            raise InvalidValue(texts.MODEL.agency_name_missing)
         if len(self.name) > 100:
-            raise InvalidValue("機関の名称は100文字以内で入力してください。")
+            raise InvalidValue(texts.MODEL.agency_name_too_long)
 
 
 @dataclass
@@ -265,15 +266,9 @@ class MeetingChannel:
     def check_suitable(facts: ChannelFacts) -> None:
         """Case content may only ever be posted in private, unshared channels."""
         if not facts.is_private:
-            raise DomainError(
-                "このチャンネルは公開チャンネルです。支援会議の内容は非公開のため、"
-                "プライベートチャンネルを作成してから /shien setup を実行してください。"
-            )
+            raise DomainError(texts.MODEL.channel_public)
         if facts.is_shared_externally:
-            raise DomainError(
-                "このチャンネルは外部の組織と共有されています（Slack コネクト）。"
-                "組織内だけのプライベートチャンネルで実行してください。"
-            )
+            raise DomainError(texts.MODEL.channel_shared)
 
 
 @dataclass
@@ -297,9 +292,9 @@ class MeetingSeries:
 
     def __post_init__(self) -> None:
         if self.ordinal not in (1, 2, 3, 4, 5, -1):
-            raise InvalidValue("第何週かは1〜5、または最終（last）で指定してください。")
+            raise InvalidValue(texts.MODEL.series_ordinal_invalid)
         if not 0 <= self.weekday <= 6:
-            raise InvalidValue("曜日は月〜日のいずれかで指定してください。")
+            raise InvalidValue(texts.MODEL.series_weekday_invalid)
 
 
 @dataclass
@@ -334,18 +329,18 @@ class Meeting:
 
     def open_collection(self) -> None:
         if self.state is MeetingState.CANCELLED:
-            raise DomainError("この会議は中止されています。情報収集は開始できません。")
+            raise DomainError(texts.MODEL.cancelled_not_collecting)
         if self.state is MeetingState.SCHEDULED:
             self.state = MeetingState.COLLECTING
 
     def cancel(self) -> None:
         if self.state is MeetingState.HELD:
-            raise DomainError("開催済みの会議は中止できません。")
+            raise DomainError(texts.MODEL.held_not_cancellable)
         self.state = MeetingState.CANCELLED
 
     def finalise_minutes(self, sha256: str, at: datetime | None = None) -> None:
         if self.minutes_final:
-            raise DomainError("この会議の議事録は確定済みです。")
+            raise DomainError(texts.MODEL.minutes_already_final)
         self.minutes_final_at = at or utcnow()
         self.minutes_sha256 = sha256
 
@@ -376,10 +371,7 @@ class Case:
         # An ordered set: asking the same agency twice is one request.
         self.asked_agency_ids = list(dict.fromkeys(self.asked_agency_ids))
         if self.kind is MeetingKind.MULTILAYER and not self.has_consent:
-            raise ConsentRequired(
-                f"{self.code} は重層的支援会議の事例です。本人同意の日付を記録してください"
-                "（例: 同意:2026-11-20）。同意がない場合は支援会議として登録できます。"
-            )
+            raise ConsentRequired(texts.MODEL.multilayer_case_needs_consent.format(code=self.code))
 
     @property
     def has_consent(self) -> bool:
@@ -391,7 +383,7 @@ class Case:
     def withdraw_consent(self, on: date, by: str) -> None:
         """撤回: the case may no longer go on a 重層 agenda; it may still go to a 支援会議."""
         if not self.has_consent:
-            raise DomainError(f"{self.code} には有効な本人同意の記録がありません。")
+            raise DomainError(texts.MODEL.no_active_consent.format(code=self.code))
         assert self.consent is not None
         self.consent = replace(self.consent, withdrawn_on=on, withdrawn_by=by)
         if self.kind is MeetingKind.MULTILAYER:
@@ -404,12 +396,9 @@ class Case:
     def check_may_be_discussed_at(self, meeting_kind: MeetingKind) -> None:
         """The consent gate: a 重層的支援会議 may discuss only cases with recorded consent."""
         if self.status is not CaseStatus.OPEN:
-            raise DomainError(f"{self.code} は終結または中断しています。")
+            raise DomainError(texts.MODEL.case_not_open.format(code=self.code))
         if meeting_kind is MeetingKind.MULTILAYER and not self.has_consent:
-            raise ConsentRequired(
-                f"{self.code} には本人同意の記録がないため、重層的支援会議では扱えません。"
-                "同意を記録するか、支援会議の議題にしてください。"
-            )
+            raise ConsentRequired(texts.MODEL.consent_gate.format(code=self.code))
 
 
 @dataclass
@@ -438,12 +427,12 @@ class AgendaItem:
     ) -> AgendaItem:
         """Put ``case`` on ``meeting``'s agenda, enforcing the consent gate and occasions."""
         if meeting.state is MeetingState.CANCELLED:
-            raise DomainError("中止された会議には議題を追加できません。")
+            raise DomainError(texts.MODEL.agenda_meeting_cancelled)
         case.check_may_be_discussed_at(meeting.kind)
         if meeting.kind is MeetingKind.MULTILAYER:
             occasion = occasion or Occasion.PLAN
         elif occasion is not None:
-            raise InvalidValue("検討の場面（プラン策定時など）は重層的支援会議でのみ指定できます。")
+            raise InvalidValue(texts.MODEL.occasion_multilayer_only)
         return cls(
             meeting_id=meeting.id,
             case_id=case.id,
@@ -523,7 +512,7 @@ class RoleAssignment:
     def __post_init__(self) -> None:
         self.task = self.task.strip()
         if not self.task:
-            raise InvalidValue("役割・支援内容を入力してください。")
+            raise InvalidValue(texts.MODEL.role_task_missing)
 
 
 def designate_lead(assignments: list[RoleAssignment], lead: RoleAssignment) -> None:
@@ -549,9 +538,9 @@ class Decision:
 
     def check_against(self, meeting: Meeting) -> None:
         if self.next_monitoring_on is not None and self.next_monitoring_on <= meeting.date:
+            example = meeting.date + timedelta(days=42)
             raise InvalidValue(
-                "次回モニタリングの日付は会議の日より後の日付を指定してください"
-                f"（例: {(meeting.date + timedelta(days=42)).isoformat()}）。"
+                texts.MODEL.monitoring_after_meeting.format(example=example.isoformat())
             )
 
     def apply_to(self, case: Case) -> None:
@@ -563,7 +552,7 @@ class Decision:
         elif self.outcome is Outcome.TO_MULTILAYER:
             if not case.has_consent:
                 raise ConsentRequired(
-                    f"{case.code} を重層的支援会議へ移行するには、先に本人同意を記録してください。"
+                    texts.MODEL.to_multilayer_needs_consent.format(code=case.code)
                 )
             case.kind = MeetingKind.MULTILAYER
         else:

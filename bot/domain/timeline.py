@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
+from bot import texts
 from bot.domain.calendar import JapaneseCalendar
 from bot.domain.errors import InvalidValue
 
@@ -91,7 +92,12 @@ class Offset:
     @property
     def japanese(self) -> str:
         """For people: ``3日前``, ``12時間前``, ``30分前``."""
-        return f"{self.amount}{ {'d': '日', 'h': '時間', 'm': '分'}[self.unit] }前"
+        template = {
+            "d": texts.TIMELINE.days_before,
+            "h": texts.TIMELINE.hours_before,
+            "m": texts.TIMELINE.minutes_before,
+        }[self.unit]
+        return template.format(amount=self.amount)
 
 
 def _echo(text: str) -> str:
@@ -107,15 +113,12 @@ def parse_offset(text: str) -> Offset:
     normalised = unicodedata.normalize("NFKC", text).strip()
     match = _OFFSET_RE.fullmatch(normalised)
     if match is None:
-        raise InvalidValue(
-            f"期間{_echo(normalised)}の形式が正しくありません。"
-            "7d（7日前）、12h（12時間前）、30m（30分前）のように指定してください。"
-        )
+        raise InvalidValue(texts.TIMELINE.offset_invalid.format(echo=_echo(normalised)))
     offset = Offset(int(match.group(1)), _UNITS[match.group(2).lower()])
     if offset.amount <= 0:
-        raise InvalidValue(f"期間{_echo(normalised)}は1以上で指定してください（例: 3d）。")
+        raise InvalidValue(texts.TIMELINE.offset_not_positive.format(echo=_echo(normalised)))
     if offset.delta > _MAX_OFFSET:
-        raise InvalidValue(f"期間{_echo(normalised)}が長すぎます。92日以内で指定してください。")
+        raise InvalidValue(texts.TIMELINE.offset_too_long.format(echo=_echo(normalised)))
     return offset
 
 

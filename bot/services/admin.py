@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from bot import texts
 from bot.domain.errors import NotFound
 from bot.domain.model import (
     Agency,
@@ -57,9 +58,9 @@ def add_coordinator(ctx: ServiceContext, actor: Actor, user_id: str) -> str:
         require_coordinator(ctx, uow, actor, "coordinator.add")
         existing = uow.coordinators.get(user_id)
         if existing is not None and existing.active:
-            return f"{mention(user_id)} さんはすでに事務局（コーディネーター）です。"
+            return texts.ADMIN.already_coordinator.format(user=mention(user_id))
         if not ctx.chat.user_is_active(user_id):
-            return "指定されたユーザーが見つからないか、無効になっています。@メンションで指定してください。"
+            return texts.ADMIN.user_not_found
         if existing is None:
             uow.coordinators.add(
                 Coordinator(user_id=user_id, added_by=actor.user_id, added_at=ctx.clock())
@@ -69,7 +70,7 @@ def add_coordinator(ctx: ServiceContext, actor: Actor, user_id: str) -> str:
             uow.coordinators.save(existing)
         audit(ctx, uow, actor, AuditAction.COORDINATOR_ADDED, "user", user_id)
         uow.commit()
-    return f"{mention(user_id)} さんを事務局（コーディネーター）に追加しました。"
+    return texts.ADMIN.coordinator_added.format(user=mention(user_id))
 
 
 def setup_channel(ctx: ServiceContext, actor: Actor, channel_id: str) -> str:
@@ -83,17 +84,13 @@ def setup_channel(ctx: ServiceContext, actor: Actor, channel_id: str) -> str:
     MeetingChannel.check_suitable(ctx.chat.channel_facts(channel_id))
     with ctx.uow() as uow:
         if uow.channels.get(channel_id) is not None:
-            return "このチャンネルはすでに会議チャンネルとして設定されています。"
+            return texts.ADMIN.channel_already_set_up
         uow.channels.add(
             MeetingChannel(channel_id=channel_id, created_by=actor.user_id, created_at=ctx.clock())
         )
         audit(ctx, uow, actor, AuditAction.CHANNEL_SETUP, "channel", channel_id)
         uow.commit()
-    return (
-        "このチャンネルを会議チャンネルに設定しました。\n"
-        "次の手順: 関係機関を登録（/shien agency add houkatsu 架空市中央地域包括支援センター @担当者）→ "
-        "会議を登録（/shien adhoc 2026-12-08 14:00）→ 事例を登録（/shien case new houkatsu csw）"
-    )
+    return texts.ADMIN.channel_set_up
 
 
 def register_agency(
@@ -137,10 +134,9 @@ def register_agency(
             added.append(user_id)
         uow.commit()
         agency_name = agency.name
-    people = "、".join(f"{mention(u)}" for u in added) if added else "なし"
-    if created:
-        return f"関係機関「{agency_name}」（キー: {key}）を登録しました。構成員: {people}"
-    return f"関係機関「{agency_name}」（キー: {key}）はすでに登録済みです。追加した構成員: {people}"
+    people = "、".join(f"{mention(u)}" for u in added) if added else texts.ADMIN.no_one
+    answer = texts.ADMIN.agency_registered if created else texts.ADMIN.agency_exists
+    return answer.format(name=agency_name, key=key, people=people)
 
 
 def remove_member(ctx: ServiceContext, actor: Actor, key: str, user_id: str) -> str:
@@ -153,12 +149,12 @@ def remove_member(ctx: ServiceContext, actor: Actor, key: str, user_id: str) -> 
             raise NotFound(unknown_agency_message(uow, [key]))
         membership = uow.memberships.get(agency.id, user_id)
         if membership is None or not membership.active:
-            return f"{mention(user_id)} さんは「{agency.name}」の構成員ではありません。"
+            return texts.ADMIN.not_a_member.format(user=mention(user_id), agency=agency.name)
         membership.remove(by=actor.user_id, at=ctx.clock())
         uow.memberships.save(membership)
         audit(ctx, uow, actor, AuditAction.MEMBER_REMOVED, "agency", agency.id, f"user={user_id}")
         uow.commit()
-        return f"{mention(user_id)} さんを「{agency.name}」の構成員から外しました。"
+        return texts.ADMIN.member_removed.format(user=mention(user_id), agency=agency.name)
 
 
 def list_agencies(ctx: ServiceContext, actor: Actor) -> str:
@@ -167,18 +163,20 @@ def list_agencies(ctx: ServiceContext, actor: Actor) -> str:
         require_coordinator(ctx, uow, actor, "agency.list")
         agencies = uow.agencies.list()
         if not agencies:
-            return "関係機関はまだ登録されていません。/shien agency add <キー> <名称> @構成員 で登録してください。"
-        lines = ["登録済みの関係機関:"]
+            return texts.ADMIN.no_agencies
+        lines = [texts.ADMIN.agencies_title]
         for agency in agencies:
             members = uow.memberships.for_agency(agency.id, active_only=True)
-            people = "、".join(f"{mention(m.user_id)}" for m in members) or "（構成員なし）"
-            lines.append(f"• {agency.key} — {agency.name}: {people}")
+            people = "、".join(f"{mention(m.user_id)}" for m in members) or texts.ADMIN.no_members
+            lines.append(
+                texts.ADMIN.agency_line.format(key=agency.key, name=agency.name, people=people)
+            )
         return "\n".join(lines)
 
 
 def unknown_agency_message(uow: UnitOfWork, keys: list[str]) -> str:
-    valid = ", ".join(a.key for a in uow.agencies.list()) or "（未登録）"
-    return f"機関キー {', '.join(keys)} は登録されていません。登録済みのキー: {valid}"
+    valid = ", ".join(a.key for a in uow.agencies.list()) or texts.ADMIN.no_agency_keys
+    return texts.ADMIN.unknown_agency.format(keys=", ".join(keys), valid=valid)
 
 
 def resolve_agencies(uow: UnitOfWork, keys: list[str]) -> list[Agency]:

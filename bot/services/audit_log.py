@@ -12,6 +12,7 @@ import io
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from bot import texts
 from bot.domain.errors import InvalidValue
 from bot.domain.model import AuditAction, AuditEvent, CaseCode, validate_user_id
 from bot.services.access import Actor, require_coordinator
@@ -23,47 +24,47 @@ from bot.services.ports import UnitOfWork
 SHOWN = 30  # lines in one chat answer: the full trail is the CSV export's job
 
 ACTION_LABELS: dict[AuditAction, str] = {
-    AuditAction.COORDINATOR_ADDED: "事務局の追加",
-    AuditAction.AGENCY_REGISTERED: "関係機関の登録",
-    AuditAction.MEMBER_ADDED: "構成員の追加",
-    AuditAction.MEMBER_REMOVED: "構成員の削除",
-    AuditAction.CHANNEL_SETUP: "会議チャンネルの設定",
-    AuditAction.CHANNEL_OUTSIDER: "構成員以外の参加",
-    AuditAction.SERIES_SET: "定例会議の設定",
-    AuditAction.MEETING_CREATED: "会議の登録",
-    AuditAction.MEETING_CANCELLED: "会議の中止",
-    AuditAction.MEETING_MOVED: "会議の日程変更",
-    AuditAction.CASE_CREATED: "事例の登録",
-    AuditAction.CASE_VIEWED: "事例の閲覧",
-    AuditAction.CONSENT_RECORDED: "本人同意の記録",
-    AuditAction.CONSENT_WITHDRAWN: "本人同意の撤回",
-    AuditAction.AGENDA_ADDED: "議題への追加",
-    AuditAction.AGENDA_REMOVED: "議題からの削除",
-    AuditAction.COLLECTION_OPENED: "情報収集の開始",
-    AuditAction.NOTICE_ACKNOWLEDGED: "守秘義務の確認",
-    AuditAction.INPUT_RECORDED: "入力の記録",
-    AuditAction.INPUT_HELD: "入力の保留",
-    AuditAction.INPUT_EDITED: "入力の編集",
-    AuditAction.INPUT_WITHDRAWN: "入力の取り下げ",
-    AuditAction.INPUT_REJECTED: "入力の拒否",
-    AuditAction.INPUT_FLAGGED: "個人情報の可能性",
-    AuditAction.INPUT_PURGED: "入力の削除（保存期間経過）",
-    AuditAction.ROLE_ASSIGNED: "役割分担の記録",
-    AuditAction.DECISION_RECORDED: "決定事項の記録",
-    AuditAction.DOCUMENT_DOWNLOADED: "文書の取得",
-    AuditAction.MINUTES_FINALISED: "議事録の確定",
-    AuditAction.AUDIT_VIEWED: "監査記録の閲覧",
-    AuditAction.ACCESS_DENIED: "アクセス拒否",
+    AuditAction.COORDINATOR_ADDED: texts.AUDIT_LOG.action_coordinator_added,
+    AuditAction.AGENCY_REGISTERED: texts.AUDIT_LOG.action_agency_registered,
+    AuditAction.MEMBER_ADDED: texts.AUDIT_LOG.action_member_added,
+    AuditAction.MEMBER_REMOVED: texts.AUDIT_LOG.action_member_removed,
+    AuditAction.CHANNEL_SETUP: texts.AUDIT_LOG.action_channel_setup,
+    AuditAction.CHANNEL_OUTSIDER: texts.AUDIT_LOG.action_channel_outsider,
+    AuditAction.SERIES_SET: texts.AUDIT_LOG.action_series_set,
+    AuditAction.MEETING_CREATED: texts.AUDIT_LOG.action_meeting_created,
+    AuditAction.MEETING_CANCELLED: texts.AUDIT_LOG.action_meeting_cancelled,
+    AuditAction.MEETING_MOVED: texts.AUDIT_LOG.action_meeting_moved,
+    AuditAction.CASE_CREATED: texts.AUDIT_LOG.action_case_created,
+    AuditAction.CASE_VIEWED: texts.AUDIT_LOG.action_case_viewed,
+    AuditAction.CONSENT_RECORDED: texts.AUDIT_LOG.action_consent_recorded,
+    AuditAction.CONSENT_WITHDRAWN: texts.AUDIT_LOG.action_consent_withdrawn,
+    AuditAction.AGENDA_ADDED: texts.AUDIT_LOG.action_agenda_added,
+    AuditAction.AGENDA_REMOVED: texts.AUDIT_LOG.action_agenda_removed,
+    AuditAction.COLLECTION_OPENED: texts.AUDIT_LOG.action_collection_opened,
+    AuditAction.NOTICE_ACKNOWLEDGED: texts.AUDIT_LOG.action_notice_acknowledged,
+    AuditAction.INPUT_RECORDED: texts.AUDIT_LOG.action_input_recorded,
+    AuditAction.INPUT_HELD: texts.AUDIT_LOG.action_input_held,
+    AuditAction.INPUT_EDITED: texts.AUDIT_LOG.action_input_edited,
+    AuditAction.INPUT_WITHDRAWN: texts.AUDIT_LOG.action_input_withdrawn,
+    AuditAction.INPUT_REJECTED: texts.AUDIT_LOG.action_input_rejected,
+    AuditAction.INPUT_FLAGGED: texts.AUDIT_LOG.action_input_flagged,
+    AuditAction.INPUT_PURGED: texts.AUDIT_LOG.action_input_purged,
+    AuditAction.ROLE_ASSIGNED: texts.AUDIT_LOG.action_role_assigned,
+    AuditAction.DECISION_RECORDED: texts.AUDIT_LOG.action_decision_recorded,
+    AuditAction.DOCUMENT_DOWNLOADED: texts.AUDIT_LOG.action_document_downloaded,
+    AuditAction.MINUTES_FINALISED: texts.AUDIT_LOG.action_minutes_finalised,
+    AuditAction.AUDIT_VIEWED: texts.AUDIT_LOG.action_audit_viewed,
+    AuditAction.ACCESS_DENIED: texts.AUDIT_LOG.action_access_denied,
 }
 TARGET_LABELS = {
-    "case": "事例",
-    "meeting": "会議",
-    "input": "入力",
-    "command": "コマンド",
-    "channel": "チャンネル",
-    "agency": "機関",
-    "user": "ユーザー",
-    "audit": "監査記録",
+    "case": texts.AUDIT_LOG.target_case,
+    "meeting": texts.AUDIT_LOG.target_meeting,
+    "input": texts.AUDIT_LOG.target_input,
+    "command": texts.AUDIT_LOG.target_command,
+    "channel": texts.AUDIT_LOG.target_channel,
+    "agency": texts.AUDIT_LOG.target_agency,
+    "user": texts.AUDIT_LOG.target_user,
+    "audit": texts.AUDIT_LOG.target_audit,
 }
 
 
@@ -79,6 +80,10 @@ def _who(actor: str) -> str:
         return mention(validate_user_id(actor))
     except InvalidValue:
         return actor
+
+
+def _result(event: AuditEvent) -> str:
+    return texts.AUDIT_LOG.allowed if event.allowed else texts.AUDIT_LOG.denied
 
 
 def _day_bounds(day: date, tz: tzinfo) -> tuple[datetime, datetime]:
@@ -114,20 +119,29 @@ def show_audit(
         events = list(uow.audit.list(case_code=code, since=since, until=until))
         shown = list(reversed(events[-SHOWN:]))
         scope = code or (day.isoformat() if day else "")
-        title = f"監査記録{'（' + scope + '）' if scope else ''} — 新しい順"
+        more = ""
         if len(events) > SHOWN:
-            title += f"、最新{SHOWN}件を表示（全{len(events)}件。全件は shienbot audit --csv）"
+            more = texts.AUDIT_LOG.title_more.format(shown=SHOWN, total=len(events))
+        title = texts.AUDIT_LOG.title.format(
+            scope=texts.AUDIT_LOG.title_scope.format(scope=scope) if scope else "", more=more
+        )
         lines = [title]
         for event in shown:
             at = event.at.astimezone(ctx.tz)
-            result = "許可" if event.allowed else "拒否"
-            detail = f"（{event.detail}）" if event.detail else ""
             lines.append(
-                f"• {at:%Y-%m-%d %H:%M} {_who(event.actor)} {action_label(event.action)}"
-                f" {_target(uow, event)} {result}{detail}"
+                texts.AUDIT_LOG.line.format(
+                    at=f"{at:%Y-%m-%d %H:%M}",
+                    who=_who(event.actor),
+                    action=action_label(event.action),
+                    target=_target(uow, event),
+                    result=_result(event),
+                    detail=texts.AUDIT_LOG.line_detail.format(detail=event.detail)
+                    if event.detail
+                    else "",
+                )
             )
         if not shown:
-            lines.append("（該当する記録はありません）")
+            lines.append(texts.AUDIT_LOG.none)
         audit(
             ctx,
             uow,
@@ -142,15 +156,15 @@ def show_audit(
 
 
 CSV_HEADER = (
-    "日時",
-    "実行者",
-    "操作",
-    "操作コード",
-    "対象の種類",
-    "対象",
-    "結果",
-    "詳細",
-    "記録ID",
+    texts.AUDIT_LOG.csv_at,
+    texts.AUDIT_LOG.csv_actor,
+    texts.AUDIT_LOG.csv_action,
+    texts.AUDIT_LOG.csv_action_code,
+    texts.AUDIT_LOG.csv_target_type,
+    texts.AUDIT_LOG.csv_target,
+    texts.AUDIT_LOG.csv_result,
+    texts.AUDIT_LOG.csv_detail,
+    texts.AUDIT_LOG.csv_id,
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -186,7 +200,7 @@ def audit_csv(
                     event.action.value,
                     event.target_type,
                     event.target_id,
-                    "許可" if event.allowed else "拒否",
+                    _result(event),
                     event.detail,
                     event.id,
                 )

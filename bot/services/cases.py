@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bot import texts
 from bot.domain.calendar import fiscal_year
 from bot.domain.errors import ConsentRequired, DomainError, Duplicate, InvalidValue, NotFound
 from bot.domain.model import (
@@ -49,26 +50,18 @@ def create_case(ctx: ServiceContext, actor: Actor, request: NewCase) -> CaseCode
     Raises ``Duplicate`` for a request ID seen before (a form delivered twice).
     """
     if not request.agency_keys:
-        raise InvalidValue(
-            "依頼する関係機関のキーを1つ以上指定してください（例: /shien case new houkatsu csw）。"
-        )
+        raise InvalidValue(texts.CASES.agency_keys_missing)
     today = ctx.today()
     if request.consent_on is not None and request.consent_on > today:
         # A date still to come is no consent on record.
-        raise ConsentRequired(
-            "本人同意の日付に未来の日付は指定できません。同意を得た日を入力してください。"
-        )
+        raise ConsentRequired(texts.CASES.consent_date_future)
     if request.kind is MeetingKind.MULTILAYER and request.consent_on is None:
-        raise ConsentRequired(
-            "重層的支援会議の事例には本人同意の記録が必要です。"
-            "同意を得た日を添えてください（例: 同意:2026-11-20）。"
-            "同意がない場合は支援会議の事例として登録できます。"
-        )
+        raise ConsentRequired(texts.CASES.multilayer_needs_consent)
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, "case.new")
         agencies = resolve_agencies(uow, request.agency_keys)
         if request.request_id and not uow.processed.claim(f"case:{request.request_id}"):
-            raise Duplicate("この事例の登録はすでに受け付けています。")
+            raise Duplicate(texts.CASES.already_registering)
         code = uow.cases.next_code(fiscal_year(today))
         case = Case(
             code=code,
@@ -94,7 +87,7 @@ def create_case(ctx: ServiceContext, actor: Actor, request: NewCase) -> CaseCode
 
 def case_created(code: CaseCode) -> str:
     """The answer to a coordinator who registered a case (by command or form)."""
-    return f"事例 {code} を登録しました。次は議題に追加してください（/shien agenda add {code}）。"
+    return texts.CASES.created.format(code=code)
 
 
 CASE_FORM = "shien_case_form"
@@ -106,36 +99,37 @@ def case_form(ctx: ServiceContext, actor: Actor) -> Form:
         require_coordinator(ctx, uow, actor, "case.new")
         agencies = list(uow.agencies.list())
     if not agencies:
-        raise DomainError(
-            "関係機関が登録されていません。先に /shien agency add で登録してください。"
-        )
+        raise DomainError(texts.CASES.no_agencies)
     return Form(
         form_id=CASE_FORM,
-        title="事例の登録",
-        submit_label="登録する",
+        title=texts.CASES.form_title,
+        submit_label=texts.CASES.form_submit,
         fields=(
             SelectInput(
                 "agencies",
-                "依頼する関係機関",
+                texts.CASES.form_agencies,
                 tuple(Choice(a.key, a.name) for a in agencies),
                 multiple=True,
             ),
             SelectInput(
                 "kind",
-                "会議の種別",
+                texts.CASES.form_kind,
                 (
-                    Choice("support", "支援会議（本人同意なし）"),
-                    Choice("multilayer", "重層的支援会議（本人同意あり）"),
+                    Choice("support", texts.CASES.form_kind_support),
+                    Choice("multilayer", texts.CASES.form_kind_multilayer),
                 ),
                 initial="support",
             ),
-            DateInput("consent", "本人同意を得た日（重層のみ）", optional=True),
+            DateInput("consent", texts.CASES.form_consent, optional=True),
             SelectInput(
-                "urgent", "緊急度", (Choice("no", "通常"), Choice("yes", "緊急")), initial="no"
+                "urgent",
+                texts.CASES.form_urgency,
+                (Choice("no", texts.CASES.form_normal), Choice("yes", texts.CASES.form_urgent)),
+                initial="no",
             ),
             TextInput(
                 "summary",
-                "状況と問題点（議事録に記載・チャットには表示されません）",
+                texts.CASES.form_summary,
                 multiline=True,
                 optional=True,
             ),
@@ -151,7 +145,7 @@ def submit_case_form(
     check_coordinator(ctx, actor, "case.new")
     keys = list(values.choices.get("agencies") or ())
     if not keys:
-        raise FormErrors({"agencies": "依頼する関係機関を1つ以上選んでください。"})
+        raise FormErrors({"agencies": texts.CASES.form_agencies_missing})
     try:
         code = create_case(
             ctx,
@@ -180,15 +174,15 @@ def find_case(uow: UnitOfWork, text: str) -> Case:
     case = uow.cases.by_code(code)
     if case is None:
         known = [str(c.code) for c in uow.cases.list(fiscal_year=code.fiscal_year)]
-        hint = "、".join(known[-10:]) if known else "（この年度の事例はまだありません）"
-        raise NotFound(f"事例番号 {code} は登録されていません。登録済みの事例番号: {hint}")
+        hint = "、".join(known[-10:]) if known else texts.CASES.no_codes_this_year
+        raise NotFound(texts.CASES.unknown_code.format(code=code, known=hint))
     return case
 
 
 def record_consent(ctx: ServiceContext, actor: Actor, code_text: str, given_on: date) -> str:
     """Coordinators only. Audited as ``consent.recorded``."""
     if given_on > ctx.today():
-        raise InvalidValue("本人同意の日付に未来の日付は指定できません。")
+        raise InvalidValue(texts.CASES.consent_future)
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, "consent")
         case = find_case(uow, code_text)
@@ -196,4 +190,4 @@ def record_consent(ctx: ServiceContext, actor: Actor, code_text: str, given_on: 
         uow.cases.save(case)
         audit(ctx, uow, actor, AuditAction.CONSENT_RECORDED, "case", str(case.code))
         uow.commit()
-        return f"{case.code} の本人同意（{given_on.isoformat()}）を記録しました。"
+        return texts.CASES.consent_recorded.format(code=case.code, on=given_on.isoformat())

@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import date
 
+from bot import texts
 from bot.domain.errors import InvalidValue
 from bot.domain.model import AuditAction, MeetingKind, MeetingState
 from bot.services.access import Actor, require_coordinator
@@ -28,13 +29,15 @@ def withdraw_consent(ctx: ServiceContext, actor: Actor, code_text: str, on: date
     today = ctx.today()
     on = on or today
     if on > today:
-        raise InvalidValue("同意撤回の日付に未来の日付は指定できません。")
+        raise InvalidValue(texts.CONSENT.withdrawal_future)
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, "consent.withdraw")
         case = find_case(uow, code_text)
         if case.consent is not None and on < case.consent.given_on:
             raise InvalidValue(
-                f"同意撤回の日付は、同意を得た日（{case.consent.given_on.isoformat()}）以降にしてください。"
+                texts.CONSENT.withdrawal_before_consent.format(
+                    given_on=case.consent.given_on.isoformat()
+                )
             )
         case.withdraw_consent(on, by=actor.user_id)
         uow.cases.save(case)
@@ -79,17 +82,14 @@ def withdraw_consent(ctx: ServiceContext, actor: Actor, code_text: str, on: date
             ctx.chat.update(
                 parse_ref(thread_ref),
                 Message(
-                    f"事例 {code} は重層的支援会議の議題から外れました。",
+                    texts.CONSENT.thread_text.format(code=code),
                     (
-                        Paragraph(
-                            f"事例 {code} は本人同意の撤回により、この重層的支援会議の議題から外れました。"
-                            "このスレッドへの返信は記録されません。"
-                        ),
-                        Note("支援会議では引き続き扱えます。"),
+                        Paragraph(texts.CONSENT.thread_removed.format(code=code)),
+                        Note(texts.CONSENT.thread_note),
                     ),
                 ),
             )
-    answer = f"{code} の本人同意の撤回（{on.isoformat()}）を記録しました。"
+    answer = texts.CONSENT.withdrawn.format(code=code, on=on.isoformat())
     if removed:
-        answer += f"今後の重層的支援会議（{'、'.join(removed)}）の議題から外しました。"
-    return answer + "支援会議の議題には引き続き追加できます。"
+        answer += texts.CONSENT.removed_from.format(dates="、".join(removed))
+    return answer + texts.CONSENT.still_support

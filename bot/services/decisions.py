@@ -48,10 +48,7 @@ def meeting_of_case(ctx: ServiceContext, uow: UnitOfWork, channel_id: str, case:
         if m is not None and m.channel_id == channel_id and m.state is not MeetingState.CANCELLED
     ]
     if not meetings:
-        raise NotFound(
-            f"{case.code} はこのチャンネルの会議の議題になっていません。"
-            f"先に /shien agenda add {case.code} を実行してください。"
-        )
+        raise NotFound(texts.DECISIONS.not_on_agenda.format(code=case.code))
     today = ctx.today()
     past = sorted((m for m in meetings if m.date <= today), key=lambda m: m.date)
     future = sorted((m for m in meetings if m.date > today), key=lambda m: m.date)
@@ -72,14 +69,17 @@ def assign_role(
     task for the same agency and case is recorded once. Audited as ``role.assigned``."""
     task = clean_user_text(task, max_length=500)
     if not task:
-        raise InvalidValue(
-            "役割・支援内容を入力してください（例: /shien role R8-001 houkatsu 介護保険サービスの導入 期限:2026-12-25 主担当）。"
-        )
+        raise InvalidValue(texts.DECISIONS.task_missing)
     if due_on is not None and due_on < ctx.today():
         example = ctx.today() + timedelta(days=14)
         raise InvalidValue(
-            f"期限に過去の日付は指定できません（今日は {ctx.today().isoformat()}）。"
-            f"例: /shien role {code_text} {agency_key} {task} 期限:{example.isoformat()}"
+            texts.DECISIONS.due_past.format(
+                today=ctx.today().isoformat(),
+                code=code_text,
+                agency_key=agency_key,
+                task=task,
+                example=example.isoformat(),
+            )
         )
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, "role")
@@ -123,10 +123,14 @@ def assign_role(
             f"agency={agency.key}",
         )
         uow.commit()
-    due = f"（期限 {due_on.isoformat()}）" if due_on else ""
-    mark = "【主担当】" if lead else ""
-    again = "（登録済みの役割を更新）" if same is not None else ""
-    return f"{case.code} の役割を記録しました{again}: {mark}{agency.name} — {task}{due}"
+    return texts.DECISIONS.role_recorded.format(
+        code=case.code,
+        again=texts.DECISIONS.role_updated if same is not None else "",
+        lead=texts.DECISIONS.lead_mark if lead else "",
+        agency=agency.name,
+        task=task,
+        due=texts.DECISIONS.role_due.format(due=due_on.isoformat()) if due_on else "",
+    )
 
 
 OUTCOME_CHOICES = tuple(Choice(o.value, o.label) for o in Outcome)
@@ -141,32 +145,32 @@ def decision_form(ctx: ServiceContext, actor: Actor, channel_id: str, code_text:
         previous = uow.decisions.get(meeting.id, case.id)
     return Form(
         form_id=DECISION_FORM,
-        title=f"{case.code} 決定事項",
-        submit_label="記録する",
+        title=texts.DECISIONS.form_title.format(code=case.code),
+        submit_label=texts.DECISIONS.form_submit,
         metadata=f"{meeting.id}:{case.id}",
         fields=(
             TextInput(
                 "policy",
-                "支援方針",
+                texts.DECISIONS.form_policy,
                 multiline=True,
                 optional=True,
                 initial=previous.support_policy if previous else "",
             ),
             DateInput(
                 "monitoring",
-                "次回モニタリング",
+                texts.DECISIONS.form_monitoring,
                 optional=True,
                 initial=previous.next_monitoring_on if previous else None,
             ),
             SelectInput(
                 "outcome",
-                "結果",
+                texts.DECISIONS.form_outcome,
                 OUTCOME_CHOICES,
                 initial=(previous.outcome if previous else Outcome.CONTINUE).value,
             ),
             TextInput(
                 "notes",
-                "決定事項",
+                texts.DECISIONS.form_notes,
                 multiline=True,
                 optional=True,
                 initial=previous.notes if previous else "",
@@ -183,7 +187,7 @@ def submit_decision(ctx: ServiceContext, actor: Actor, metadata: str, values: Fo
     try:
         outcome = Outcome(values.choice("outcome") or Outcome.CONTINUE.value)
     except ValueError:
-        raise FormErrors({"outcome": "結果を選んでください。"}) from None
+        raise FormErrors({"outcome": texts.DECISIONS.form_no_outcome}) from None
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, "decide")
         meeting, case = uow.meetings.get(meeting_id), uow.cases.get(case_id)
@@ -232,4 +236,4 @@ def submit_decision(ctx: ServiceContext, actor: Actor, metadata: str, values: Fo
         label = meeting_label(meeting, ctx.tz)
     if decision.next_monitoring_on is not None:
         scheduling.monitoring_planned(ctx, meeting.id, case.id, decision.next_monitoring_on)
-    return f"{case.code} の決定事項を記録しました（{label}・結果: {outcome.label}）。"
+    return texts.DECISIONS.recorded.format(code=case.code, label=label, outcome=outcome.label)

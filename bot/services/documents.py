@@ -43,8 +43,10 @@ from bot.services.ports import UnitOfWork
 
 
 def _meeting_name(ctx: ServiceContext, meeting: Meeting) -> str:
-    cadence = "随時" if meeting.adhoc else "定例"
-    return f"{ctx.municipality}{meeting.kind.label}（{cadence}）"
+    cadence = texts.MODEL.adhoc if meeting.adhoc else texts.MODEL.regular
+    return texts.DOCUMENTS.meeting_name.format(
+        municipality=ctx.municipality, kind=meeting.kind.label, cadence=cadence
+    )
 
 
 def _cases(uow: UnitOfWork, meeting: Meeting) -> list[tuple[Case, str]]:
@@ -86,7 +88,9 @@ def build_minutes_view(
     attendees: dict[str, list[str]] = defaultdict(list)
     for ack in acks:
         agency_name = (
-            "事務局" if ack.user_id in coordinators else agency_of_user.get(ack.user_id, "")
+            texts.DOCUMENTS.coordinators_agency
+            if ack.user_id in coordinators
+            else agency_of_user.get(ack.user_id, "")
         )
         attendees[agency_name].append(name(ack.user_id))
 
@@ -140,14 +144,14 @@ def build_minutes_view(
         meeting_name=_meeting_name(ctx, meeting),
         kind_label=meeting.kind.label,
         starts_at=meeting.starts_at(ctx.tz),
-        place=meeting.place or "（未設定）",
+        place=meeting.place or texts.DOCUMENTS.place_unset,
         attendees=tuple(
             AttendeeView(agency, tuple(people)) for agency, people in attendees.items()
         ),
         acknowledgements=tuple(
             AcknowledgementView(
                 person=name(a.user_id),
-                agency_name="事務局"
+                agency_name=texts.DOCUMENTS.coordinators_agency
                 if a.user_id in coordinators
                 else agency_of_user.get(a.user_id, ""),
                 acknowledged_at=a.acknowledged_at.astimezone(ctx.tz),
@@ -236,10 +240,17 @@ def deliver_minutes(ctx: ServiceContext, actor: Actor, channel_id: str, day: dat
     label = meeting_label(meeting, ctx.tz)
     ctx.chat.send_file(
         actor.user_id,
-        FileToSend(filename=filename, data=data, title=f"議事録 {meeting.date.isoformat()}"),
-        comment=f"{label} の議事録{'（確定版）' if final else '（案）'}です。【取扱注意】転送・印刷の際は守秘義務にご留意ください。",
+        FileToSend(
+            filename=filename,
+            data=data,
+            title=texts.DOCUMENTS.minutes_title.format(date=meeting.date.isoformat()),
+        ),
+        comment=texts.DOCUMENTS.minutes_comment.format(
+            label=label,
+            state=texts.DOCUMENTS.final_mark if final else texts.DOCUMENTS.draft_mark,
+        ),
     )
-    return f"議事録（{filename}）をDMでお送りしました。"
+    return texts.DOCUMENTS.minutes_sent.format(filename=filename)
 
 
 def finalise_minutes(
@@ -303,13 +314,21 @@ def deliver_final_minutes(
         FileToSend(
             filename=document.filename,
             data=document.data,
-            title=f"議事録（確定版） {meeting.date.isoformat()}",
+            title=texts.DOCUMENTS.final_title.format(date=meeting.date.isoformat()),
         ),
-        comment=f"{label} の議事録（確定版）です。【取扱注意】転送・印刷の際は守秘義務にご留意ください。",
+        comment=texts.DOCUMENTS.minutes_comment.format(
+            label=label, state=texts.DOCUMENTS.final_mark
+        ),
     )
     at = document.finalised_at.astimezone(ctx.tz)
-    head = "議事録を確定しました" if now else f"議事録はすでに確定しています（{at:%Y-%m-%d %H:%M}）"
-    return f"{head}。確定版（{document.filename}、SHA-256: {document.sha256[:16]}…）をDMでお送りしました。"
+    head = (
+        texts.DOCUMENTS.finalised_now
+        if now
+        else texts.DOCUMENTS.finalised_before.format(at=f"{at:%Y-%m-%d %H:%M}")
+    )
+    return texts.DOCUMENTS.final_sent.format(
+        head=head, filename=document.filename, sha256=document.sha256[:16]
+    )
 
 
 def role_summary_document(
@@ -382,34 +401,44 @@ def deliver_role_summaries(
         FileToSend(
             role_summary_filename(meeting.date),
             ctx.documents.render_role_summary(full),
-            f"役割分担表 {meeting.date.isoformat()}",
+            texts.DOCUMENTS.roles_title.format(date=meeting.date.isoformat()),
         ),
-        comment=f"{label} の役割分担表（全機関）です。",
+        comment=texts.DOCUMENTS.roles_comment.format(label=label),
     )
     sent, failed = 0, 0
     delivered: list[tuple[str, str]] = []
     for agency, view, members in extracts:
         data = ctx.documents.render_role_summary(view)
         lines = [
-            f"• {t.case_code}: {'【主担当】' if t.lead else ''}{t.task}"
-            + (f"（期限 {t.due_on.isoformat()}）" if t.due_on else "")
+            texts.DOCUMENTS.role_line.format(
+                code=t.case_code,
+                lead=texts.DECISIONS.lead_mark if t.lead else "",
+                task=t.task,
+                due=texts.DECISIONS.role_due.format(due=t.due_on.isoformat()) if t.due_on else "",
+            )
             for a in view.agencies
             for t in a.tasks
         ]
         message = Message(
-            f"{agency.name} の役割分担",
+            texts.DOCUMENTS.agency_roles_text.format(agency=agency.name),
             (
-                Paragraph(f"{label} で決まった {agency.name} の役割です。\n" + "\n".join(lines)),
+                Paragraph(
+                    texts.DOCUMENTS.agency_roles.format(
+                        label=label, agency=agency.name, lines="\n".join(lines)
+                    )
+                ),
                 Note(SECRECY_NOTICE.one_line),
             ),
         )
         extract = FileToSend(
-            role_summary_filename(meeting.date, agency.key), data, f"役割分担表 {agency.name}"
+            role_summary_filename(meeting.date, agency.key),
+            data,
+            texts.DOCUMENTS.extract_title.format(agency=agency.name),
         )
         for user_id in members:
             try:
                 ctx.chat.send_direct(user_id, message)
-                ctx.chat.send_file(user_id, extract, comment="貴機関の役割分担表です。")
+                ctx.chat.send_file(user_id, extract, comment=texts.DOCUMENTS.extract_comment)
             except ChatUnavailable:  # one unreachable member must not stop the others
                 failed += 1
                 continue
@@ -428,13 +457,11 @@ def deliver_role_summaries(
                 f"file={role_summary_filename(meeting.date, key)};to={user_id}",
             )
         uow.commit()
-    answer = f"役割分担表（全機関）をDMでお送りし、{len(extracts)}機関の構成員 {sent}人に各機関の役割だけを送りました。"
+    answer = texts.DOCUMENTS.roles_sent.format(agencies=len(extracts), sent=sent)
     if skipped:
         answer += texts.DOCUMENTS.roles_skipped_unconfirmed.format(count=skipped)
     if failed:
-        answer += (
-            f"{failed}人には送れませんでした（アカウントが無効か、Slack に届きませんでした）。"
-        )
+        answer += texts.DOCUMENTS.roles_failed.format(failed=failed)
     return answer
 
 
@@ -447,7 +474,7 @@ def _meeting_for_documents(
     """
     if channel_id is None:
         if day is None:
-            raise InvalidValue("会議の日付を指定してください（例: --meeting 2026-12-08）。")
+            raise InvalidValue(texts.DOCUMENTS.meeting_date_needed)
         found = [
             m
             for c in uow.channels.list()
@@ -455,11 +482,11 @@ def _meeting_for_documents(
             and m.state is not MeetingState.CANCELLED
         ]
         if not found:
-            raise NotFound(f"{day.isoformat()} の会議はありません。")
+            raise NotFound(texts.DOCUMENTS.no_meeting_on.format(date=day.isoformat()))
         if len(found) > 1:
             channels = "、".join(m.channel_id for m in found)
             raise InvalidValue(
-                f"{day.isoformat()} の会議が複数のチャンネルにあります（{channels}）。--channel で指定してください。"
+                texts.DOCUMENTS.several_channels.format(date=day.isoformat(), channels=channels)
             )
         return found[0]
     if day is not None:

@@ -45,7 +45,11 @@ from bot.services.messages import RECEIVED_REACTION
 from bot.services.ports import UnitOfWork
 
 INPUT_FORM = "shien_input_form"
-FIELDS = (("situation", "状況"), ("issues", "課題"), ("proposal", "支援内容・提案"))
+FIELDS = (
+    ("situation", texts.INPUTS.form_situation),
+    ("issues", texts.INPUTS.form_issues),
+    ("proposal", texts.INPUTS.form_proposal),
+)
 
 
 class ReplyOutcome(StrEnum):
@@ -117,26 +121,15 @@ def record_reply(
             channel_id,
             user_id,
             Message(
-                "この投稿は記録されていません。",
-                (
-                    Paragraph(
-                        f"{code} の依頼先機関の構成員として登録されていないため、この投稿は入力として記録されていません。"
-                        "事務局に連絡済みです。内容に個人情報が含まれる場合は投稿を削除してください。"
-                    ),
-                ),
+                texts.INPUTS.not_recorded_text,
+                (Paragraph(texts.INPUTS.not_recorded.format(code=code)),),
             ),
         )
         ctx.chat.send_direct(
             coordinator,
             Message(
-                f"{code} のスレッドに依頼先以外の投稿がありました。",
-                (
-                    Paragraph(
-                        f"{code} のスレッドに、依頼先機関の構成員ではない {mention(user_id)} さんが投稿しました。"
-                        "入力として記録していません。構成員に追加する場合は /shien agency add、"
-                        "そうでない場合は投稿の削除を依頼してください。"
-                    ),
-                ),
+                texts.INPUTS.outsider_posted_text.format(code=code),
+                (Paragraph(texts.INPUTS.outsider_posted.format(code=code, user=mention(user_id))),),
             ),
         )
         return ReplyOutcome.REJECTED
@@ -146,15 +139,7 @@ def record_reply(
         ctx.chat.post_ephemeral(
             channel_id,
             user_id,
-            Message(
-                "守秘義務の確認をお願いします。",
-                (
-                    Paragraph(
-                        "守秘義務の確認がまだのため、この投稿は保留中です（削除はされていません）。"
-                        "/shien ack または通知のボタンで確認すると、入力として記録されます。"
-                    ),
-                ),
-            ),
+            Message(texts.INPUTS.held_text, (Paragraph(texts.INPUTS.held),)),
         )
         return ReplyOutcome.HELD
     ctx.chat.add_reaction(MessageRef(channel_id, message_id), RECEIVED_REACTION)
@@ -273,33 +258,24 @@ def _warn_identifiers(
     """The author is warned privately; the coordinator is told who and which kinds (never
     the text)."""
     what = identifiers.labels(kinds)
-    fix = (
-        "投稿を編集して該当の部分を削除するか、投稿を削除して書き直してください。"
-        if editable
-        else "フォームの入力は編集できないため、訂正が必要な場合は事務局にご連絡ください。"
-    )
+    fix = texts.INPUTS.fix_reply if editable else texts.INPUTS.fix_form
     ctx.chat.post_ephemeral(
         channel_id,
         user_id,
         Message(
-            f"{code} への入力に個人を特定できる情報（{what}）が含まれている可能性があります。",
-            (
-                Paragraph(
-                    f"{code} への入力は記録しましたが、{what}が含まれている可能性があります。"
-                    "チャットには氏名・住所・電話番号などの個人を特定できる情報を書かない決まりです。"
-                    + fix
-                ),
-            ),
+            texts.INPUTS.identifiers_text.format(code=code, what=what),
+            (Paragraph(texts.INPUTS.identifiers.format(code=code, what=what, fix=fix)),),
         ),
     )
     ctx.chat.send_direct(
         coordinator,
         Message(
-            f"{code} への入力に個人を特定できる情報の可能性があります。",
+            texts.INPUTS.identifiers_coordinator_text.format(code=code),
             (
                 Paragraph(
-                    f"{code} への {mention(user_id)} さんの入力に、{what}が含まれている可能性があります"
-                    "（記録済み・投稿者には修正を依頼済み）。必要に応じて確認してください。"
+                    texts.INPUTS.identifiers_coordinator.format(
+                        code=code, user=mention(user_id), what=what
+                    )
                 ),
             ),
         ),
@@ -364,10 +340,10 @@ def open_input_form(ctx: ServiceContext, actor: Actor, item_id: str, interaction
         interaction_ref,
         Form(
             form_id=INPUT_FORM,
-            title=f"{code} 情報提供",
-            submit_label="送信",
+            title=texts.INPUTS.form_title.format(code=code),
+            submit_label=texts.INPUTS.form_submit,
             metadata=item.id,
-            intro=(Note("氏名・住所・電話番号などは書かないでください。"),),
+            intro=(Note(texts.INPUTS.form_intro),),
             fields=tuple(
                 TextInput(fid, label, multiline=True, optional=True) for fid, label in FIELDS
             ),
@@ -382,8 +358,10 @@ def submit_input_form(
     submitted twice (same ``submission_id``) is recorded once."""
     parts = [(label, clean_user_text(values.text(fid))) for fid, label in FIELDS]
     if not any(text for _, text in parts):
-        raise FormErrors({"situation": "いずれかの欄に入力してください。"})
-    text = "\n".join(f"【{label}】{body}" for label, body in parts if body)
+        raise FormErrors({"situation": texts.INPUTS.form_empty})
+    text = "\n".join(
+        texts.INPUTS.form_part.format(label=label, text=body) for label, body in parts if body
+    )
     with ctx.uow() as uow:
         item, meeting, case, agency = _checked_item(ctx, uow, actor, item_id)
         code = str(case.code)
@@ -400,7 +378,7 @@ def submit_input_form(
         try:
             uow.inputs.add(agency_input)
         except Duplicate:
-            return f"{code} への入力はすでに受け付けています。"
+            return texts.INPUTS.form_already_recorded.format(code=code)
         audit(
             ctx,
             uow,
@@ -417,4 +395,4 @@ def submit_input_form(
             ctx, meeting.channel_id, actor.user_id, meeting.created_by, code, kinds, editable=False
         )
     refresh_thread(ctx, item.meeting_id, item.case_id)
-    return f"{code} への入力（{agency.name}）を記録しました。"
+    return texts.INPUTS.form_recorded.format(code=code, agency=agency.name)

@@ -55,10 +55,7 @@ def _day(d: date) -> str:
 
 def require_channel(uow: UnitOfWork, channel_id: str) -> None:
     if uow.channels.get(channel_id) is None:
-        raise DomainError(
-            "このチャンネルは会議チャンネルとして設定されていません。"
-            "事務局がプライベートチャンネルで /shien setup を実行してください。"
-        )
+        raise DomainError(texts.MEETINGS.channel_not_set_up)
 
 
 def find_meeting(
@@ -69,14 +66,11 @@ def find_meeting(
     if day is None:
         if upcoming:
             return upcoming[0]
-        raise NotFound(
-            "このチャンネルには今後の会議が登録されていません。"
-            "/shien adhoc 2026-12-08 14:00 のように登録するか、日付を指定してください。"
-        )
+        raise NotFound(texts.MEETINGS.no_upcoming)
     meeting = uow.meetings.on_date(channel_id, day)
     if meeting is None or meeting.state is MeetingState.CANCELLED:
-        dates = "、".join(_day(m.date) for m in upcoming[:6]) or "なし"
-        raise NotFound(f"{_day(day)} の会議はこのチャンネルにありません。今後の会議: {dates}")
+        dates = "、".join(_day(m.date) for m in upcoming[:6]) or texts.MEETINGS.no_dates
+        raise NotFound(texts.MEETINGS.no_meeting_on.format(day=_day(day), dates=dates))
     return meeting
 
 
@@ -91,15 +85,21 @@ def schedule_adhoc(
     if day < now.date() or (day == now.date() and start <= now.time().replace(tzinfo=None)):
         suggestion = ctx.calendar.next_working_day(now.date(), inclusive=False)
         raise InvalidValue(
-            f"過去の日時は指定できません（現在 {now:%Y-%m-%d %H:%M}）。"
-            f"例: /shien adhoc {suggestion.isoformat()} 14:00"
+            texts.MEETINGS.past.format(
+                now=f"{now:%Y-%m-%d %H:%M}", suggestion=suggestion.isoformat()
+            )
         )
     reason = ctx.calendar.closed_reason(day)
     if reason is not None:
         nxt = ctx.calendar.next_working_day(day)
         raise InvalidValue(
-            f"{_day(day)} は{reason}のため会議日にできません。直近の開庁日は {_day(nxt)} です。"
-            f"例: /shien adhoc {nxt.isoformat()} {start:%H:%M}"
+            texts.MEETINGS.closed_day.format(
+                day=_day(day),
+                reason=reason,
+                next_day=_day(nxt),
+                next_date=nxt.isoformat(),
+                start=f"{start:%H:%M}",
+            )
         )
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, "adhoc")
@@ -107,7 +107,9 @@ def schedule_adhoc(
         existing = uow.meetings.on_date(channel_id, day)
         if existing is not None and existing.state is not MeetingState.CANCELLED:
             raise Duplicate(
-                f"{_day(day)} の会議はすでに登録されています（{meeting_label(existing, ctx.tz)}）。"
+                texts.MEETINGS.already_scheduled.format(
+                    day=_day(day), label=meeting_label(existing, ctx.tz)
+                )
             )
         if existing is not None:  # a cancelled meeting on that day comes back
             existing.kind, existing.start_time, existing.state = kind, start, MeetingState.SCHEDULED
@@ -129,10 +131,7 @@ def schedule_adhoc(
     ctx.scheduler.plan(
         plan_meeting(meeting.id, meeting.starts_at(ctx.tz), ctx.now(), ctx.calendar, ctx.timeline)
     )
-    return (
-        f"会議を登録しました: {label}\n"
-        f"次は議題を追加してください（/shien agenda add R8-001 {day.isoformat()}）。"
-    )
+    return texts.MEETINGS.scheduled.format(label=label, date=day.isoformat())
 
 
 def add_to_agenda(
@@ -153,7 +152,9 @@ def add_to_agenda(
         meeting = find_meeting(ctx, uow, channel_id, day)
         case = find_case(uow, code_text)
         if uow.agenda.get(meeting.id, case.id) is not None:
-            return f"{case.code} はすでに {meeting_label(meeting, ctx.tz)} の議題です。"
+            return texts.MEETINGS.already_on_agenda.format(
+                code=case.code, label=meeting_label(meeting, ctx.tz)
+            )
         position = len(uow.agenda.for_meeting(meeting.id)) + 1
         item = AgendaItem.place(
             meeting, case, added_by=actor.user_id, position=position, occasion=occasion
@@ -175,9 +176,11 @@ def add_to_agenda(
     if collecting:
         _open_threads(ctx, meeting.id)
         prompted = _prompt_members(ctx, meeting.id)
-        return f"{case.code} を {label} の議題に追加し、スレッドを作成しました（依頼のDM {prompted}人）。"
+        return texts.MEETINGS.added_and_posted.format(
+            code=case.code, label=label, prompted=prompted
+        )
     _open_soon_if_due(ctx, meeting)
-    return f"{case.code} を {label} の議題に追加しました（{position}件目）。"
+    return texts.MEETINGS.added.format(code=case.code, label=label, position=position)
 
 
 def _open_soon_if_due(ctx: ServiceContext, meeting: Meeting) -> None:
@@ -203,10 +206,7 @@ def open_collection(ctx: ServiceContext, actor: Actor, channel_id: str, day: dat
         require_channel(uow, channel_id)
         meeting = find_meeting(ctx, uow, channel_id, day)
         if not uow.agenda.for_meeting(meeting.id):
-            raise DomainError(
-                f"{meeting_label(meeting, ctx.tz)} には議題がありません。"
-                "先に /shien agenda add R8-001 のように事例を追加してください。"
-            )
+            raise DomainError(texts.MEETINGS.no_agenda.format(label=meeting_label(meeting, ctx.tz)))
     # Asked outside any transaction: a Slack call must not hold SQLite's write lock.
     facts = ctx.chat.channel_facts(channel_id)
     MeetingChannel.check_suitable(facts)
@@ -230,11 +230,7 @@ def open_collection(ctx: ServiceContext, actor: Actor, channel_id: str, day: dat
             )
             uow.commit()
             people = "、".join(mention(u) for u in outsiders)
-            raise PermissionDenied(
-                f"このチャンネルに、この会議の構成員ではない人がいます: {people}\n"
-                "事例の内容は投稿していません。チャンネルから外すか、依頼先機関の構成員として登録してから、"
-                "もう一度 /shien open を実行してください。"
-            )
+            raise PermissionDenied(texts.MEETINGS.outsiders.format(people=people))
         meeting.open_collection()
         uow.meetings.save(meeting)
         audit(ctx, uow, actor, AuditAction.COLLECTION_OPENED, "meeting", meeting.id)
@@ -243,16 +239,15 @@ def open_collection(ctx: ServiceContext, actor: Actor, channel_id: str, day: dat
 
     posted = _open_threads(ctx, meeting_id)
     prompted = _prompt_members(ctx, meeting_id)
-    return (
-        f"{label} の情報収集を開始しました。守秘義務の通知と、事例ごとのスレッド（{len(items)}件）を"
-        f"投稿しました（新規 {posted}件）。依頼のDMを {prompted}人に送りました。"
+    return texts.MEETINGS.opened.format(
+        label=label, threads=len(items), posted=posted, prompted=prompted
     )
 
 
 def _case(uow: UnitOfWork, case_id: str) -> Case:
     case = uow.cases.get(case_id)
     if case is None:  # pragma: no cover - foreign keys make this impossible
-        raise NotFound("事例が見つかりません。")
+        raise NotFound(texts.MEETINGS.case_missing)
     return case
 
 
@@ -420,7 +415,7 @@ def acknowledge(
         if meeting_id is not None:
             meeting = uow.meetings.get(meeting_id)
             if meeting is None:
-                raise NotFound("会議が見つかりません。/shien ack で確認してください。")
+                raise NotFound(texts.MEETINGS.ack_meeting_missing)
         else:
             assert channel_id is not None
             meeting = find_meeting(ctx, uow, channel_id, day)
@@ -439,7 +434,9 @@ def acknowledge(
         existing = uow.acknowledgements.get(meeting.id, actor.user_id, SECRECY_NOTICE.version)
         if existing is not None:
             at = existing.acknowledged_at.astimezone(ctx.tz)
-            return f"{label} の守秘義務はすでに確認済みです（{at:%Y-%m-%d %H:%M}）。"
+            return texts.MEETINGS.already_confirmed_at.format(
+                label=label, at=f"{at:%Y-%m-%d %H:%M}"
+            )
         try:
             uow.acknowledgements.add(
                 ConfidentialityAcknowledgement(
@@ -451,7 +448,7 @@ def acknowledge(
                 )
             )
         except Duplicate:  # a double click raced us: the first one recorded it
-            return f"{label} の守秘義務はすでに確認済みです。"
+            return texts.MEETINGS.already_confirmed.format(label=label)
         audit(
             ctx,
             uow,
@@ -489,10 +486,8 @@ def acknowledge(
     for case_id in released_cases:
         refresh_thread(ctx, meeting_id, case_id)
     now = ctx.now()
-    extra = (
-        f"保留中だった入力 {len(released_cases)}事例分を記録しました。" if released_cases else ""
-    )
-    return f"{label} の守秘義務の確認を記録しました（{now:%Y-%m-%d %H:%M}）。{extra}"
+    extra = texts.MEETINGS.released.format(count=len(released_cases)) if released_cases else ""
+    return texts.MEETINGS.confirmed.format(label=label, at=f"{now:%Y-%m-%d %H:%M}", released=extra)
 
 
 def status(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None) -> str:
@@ -507,22 +502,36 @@ def status(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
         if not coordinator:
             mine = {agency.id for agency in access.agencies}
             cases = [c for c in cases if mine.intersection(c.asked_agency_ids)]
-        lines = [f"{meeting_label(meeting, ctx.tz)} — {meeting.state.label}"]
+        lines = [
+            texts.MEETINGS.status_title.format(
+                label=meeting_label(meeting, ctx.tz), state=meeting.state.label
+            )
+        ]
         if coordinator:
             acks = {a.user_id: a for a in uow.acknowledgements.for_meeting(meeting.id)}
             people = sorted(roster(uow, cases) - {c.user_id for c in uow.coordinators.list()})
             confirmed = [mention(u) for u in people if u in acks]
             waiting = [mention(u) for u in people if u not in acks]
-            lines.append(f"守秘義務の確認: 済 {len(confirmed)}人 {' '.join(confirmed)}")
-            lines.append(f"守秘義務の確認: 未 {len(waiting)}人 {' '.join(waiting)}")
+            lines.append(
+                texts.MEETINGS.status_confirmed.format(
+                    count=len(confirmed), people=" ".join(confirmed)
+                )
+            )
+            lines.append(
+                texts.MEETINGS.status_waiting.format(count=len(waiting), people=" ".join(waiting))
+            )
         for case in cases:
             parts = [
-                f"{s.agency_name} {'回答済み(' + str(s.answered) + ')' if s.answered else '未回答'}"
+                texts.MEETINGS.status_answered.format(agency=s.agency_name, count=s.answered)
+                if s.answered
+                else texts.MEETINGS.status_unanswered.format(agency=s.agency_name)
                 for s in _statuses(uow, meeting.id, case)
             ]
-            lines.append(f"• {case.code}: " + " / ".join(parts))
+            lines.append(
+                texts.MEETINGS.status_case.format(code=case.code, agencies=" / ".join(parts))
+            )
         if not cases:
-            lines.append("（表示できる事例はありません）")
+            lines.append(texts.MEETINGS.status_no_cases)
         # Every allowed read of case data leaves its trace, like every refusal.
         for case in cases:
             audit(
@@ -544,9 +553,7 @@ def remind(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
         require_coordinator(ctx, uow, actor, "remind")
         meeting = find_meeting(ctx, uow, channel_id, day)
         if meeting.state is not MeetingState.COLLECTING:
-            raise DomainError(
-                "この会議の情報収集はまだ始まっていません。先に /shien open を実行してください。"
-            )
+            raise DomainError(texts.MEETINGS.not_collecting)
         per_user = pending_members(uow, meeting.id)
         label = meeting_label(meeting, ctx.tz)
     sent, failed = 0, 0
@@ -559,10 +566,10 @@ def remind(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
         except ChatUnavailable:  # one unreachable DM must not stop the others
             failed += 1
     if not sent and not failed:
-        return "未回答の機関はありません。"
-    answer = f"未回答の機関の構成員 {sent}人にリマインドを送りました。"
+        return texts.MEETINGS.nobody_pending
+    answer = texts.MEETINGS.reminded.format(sent=sent)
     if failed:
-        answer += f"{failed}人には送れませんでした。しばらくしてからもう一度 /shien remind を実行してください。"
+        answer += texts.MEETINGS.remind_failed.format(failed=failed)
     return answer
 
 
@@ -600,13 +607,8 @@ def member_joined(ctx: ServiceContext, channel_id: str, user_id: str, event_ref:
             ctx.chat.send_direct(
                 coordinator,
                 Message(
-                    "会議チャンネルに構成員以外の人が参加しました。",
-                    (
-                        Paragraph(
-                            f"会議チャンネルに、会議の構成員ではない {mention(user_id)} さんが参加しました。"
-                            "事例の内容が見えないよう、チャンネルから外すか、依頼先機関の構成員として登録してください。"
-                        ),
-                    ),
+                    texts.MEETINGS.outsider_joined_text,
+                    (Paragraph(texts.MEETINGS.outsider_joined.format(user=mention(user_id))),),
                 ),
             )
     return True

@@ -1,4 +1,5 @@
-"""The bot's messages in chat, as neutral blocks with Japanese text, kept together for review.
+"""The bot's messages in chat, as neutral blocks; their Japanese text is in the catalogue
+(``bot.texts.MESSAGES``).
 
 Nothing here carries case content: cases appear by code, agencies by name, people by mention.
 """
@@ -9,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 
+from bot import texts
 from bot.domain.calendar import format_wareki_datetime
 from bot.domain.confidentiality import SECRECY_NOTICE
 from bot.domain.model import Case, Meeting, Occasion
@@ -31,24 +33,27 @@ RECEIVED_REACTION = "white_check_mark"
 def meeting_label(meeting: Meeting, tz: tzinfo) -> str:
     """「令和8年(2026年)12月8日(火) 14:00 支援会議（随時）」"""
     when = format_wareki_datetime(meeting.starts_at(tz))
-    cadence = "随時" if meeting.adhoc else "定例"
-    return f"{when} {meeting.kind.label}（{cadence}）"
+    cadence = texts.MODEL.adhoc if meeting.adhoc else texts.MODEL.regular
+    return texts.MESSAGES.meeting_label.format(when=when, kind=meeting.kind.label, cadence=cadence)
 
 
 def notice_message(meeting: Meeting, label: str, case_count: int) -> Message:
     """Opens input collection: the secrecy notice comes before any case."""
+    m = texts.MESSAGES
     return Message(
-        text=f"{SECRECY_NOTICE.title} — {label}",
+        text=m.notice_text.format(title=SECRECY_NOTICE.title, label=label),
         blocks=(
-            Header(f"【取扱注意】{SECRECY_NOTICE.title}"),
+            Header(m.notice_header.format(title=SECRECY_NOTICE.title)),
             Paragraph(SECRECY_NOTICE.text),
-            Fields((("会議", label), ("議題の事例数", f"{case_count}件"))),
-            Paragraph(
-                "事例の内容を見る・入力する前に、下のボタン（または /shien ack）で確認してください。"
-                "確認は会議ごとに記録されます。"
+            Fields(
+                (
+                    (m.notice_meeting, label),
+                    (m.notice_case_count, m.notice_cases.format(count=case_count)),
+                )
             ),
-            Buttons((Button("守秘義務を確認しました", ACK_ACTION, meeting.id, primary=True),)),
-            Note(f"通知文の版: {SECRECY_NOTICE.version}"),
+            Paragraph(m.notice_ask),
+            Buttons((Button(m.notice_button, ACK_ACTION, meeting.id, primary=True),)),
+            Note(m.notice_version.format(version=SECRECY_NOTICE.version)),
         ),
     )
 
@@ -63,39 +68,39 @@ def case_thread_message(
     case: Case, occasion: Occasion | None, statuses: Sequence[AgencyStatus], item_id: str
 ) -> Message:
     """The head of a case's thread: code, kind, who is asked and who has answered."""
+    m = texts.MESSAGES
     lines = [
-        f"• {s.agency_name}: {'回答済み（' + str(s.answered) + '件）' if s.answered else '未回答'}"
+        m.thread_agency.format(
+            agency=s.agency_name,
+            answer=m.answered.format(count=s.answered) if s.answered else m.unanswered,
+        )
         for s in statuses
     ]
-    kind = case.kind.label + (f"・{occasion.label}" if occasion else "")
-    urgent = "【緊急】" if case.urgent else ""
+    kind = case.kind.label
+    if occasion:
+        kind = m.kind_with_occasion.format(kind=kind, occasion=occasion.label)
+    urgent = texts.CASES.urgent_mark if case.urgent else ""
     return Message(
-        text=f"{urgent}事例 {case.code}（{kind}）への情報提供のお願い",
+        text=m.thread_text.format(urgent=urgent, code=case.code, kind=kind),
         blocks=(
             Note(SECRECY_NOTICE.one_line),
-            Header(f"{urgent}事例 {case.code}（{kind}）"),
-            Paragraph(
-                "依頼先の機関の方は、この事例について把握している状況を、このスレッドに返信してください"
-                "（氏名・住所・電話番号は書かないでください）。フォームからも入力できます。"
-            ),
-            Paragraph("回答状況:\n" + "\n".join(lines)),
-            Buttons((Button("入力する", INPUT_ACTION, item_id),)),
+            Header(m.thread_header.format(urgent=urgent, code=case.code, kind=kind)),
+            Paragraph(m.thread_ask),
+            Paragraph(m.thread_status.format(lines="\n".join(lines))),
+            Buttons((Button(m.thread_button, INPUT_ACTION, item_id),)),
         ),
     )
 
 
 def prompt_dm(codes: Sequence[str], label: str, *, reminder: bool = False) -> Message:
     """A DM to a member whose agency is asked: case codes only, and the notice in one line."""
-    head = "【リマインド】未回答の事例があります" if reminder else "支援会議への情報提供のお願い"
+    m = texts.MESSAGES
+    head = m.reminder_head if reminder else m.prompt_head
+    listed = "、".join(codes)
     return Message(
-        text=f"{head}: {'、'.join(codes)}",
+        text=m.prompt_text.format(head=head, codes=listed),
         blocks=(
-            Paragraph(
-                f"{head}（{label}）。\n"
-                f"対象の事例: {'、'.join(codes)}\n"
-                "会議チャンネルの各事例のスレッドに、把握している状況を返信してください。"
-                "まだの場合は、先に守秘義務の確認をお願いします（/shien ack）。"
-            ),
+            Paragraph(m.prompt.format(head=head, label=label, codes=listed)),
             Divider(),
             Note(SECRECY_NOTICE.one_line),
         ),

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot import texts
 from bot.domain.errors import InvalidValue
 from bot.domain.model import AuditAction, AuditEvent
 from bot.services.access import Actor
@@ -39,7 +40,7 @@ def purge_inputs(
     ago; one transaction per meeting. A dry run counts and changes nothing. Safe to repeat:
     a second run finds nothing left to delete."""
     if retention_days < 1:
-        raise InvalidValue("保存期間は1日以上で指定してください。")
+        raise InvalidValue(texts.RETENTION.days_not_positive)
     cutoff = clock() - timedelta(days=retention_days)
     with uow_factory() as uow:
         meeting_ids = [m.id for m in uow.meetings.finalised_before(cutoff)]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from bot import texts
 from bot.domain.calendar import format_wareki
 from bot.domain.errors import DomainError
 from bot.domain.model import (
@@ -125,10 +126,7 @@ def open_due(ctx: ServiceContext, meeting_id: str) -> JobResult:
             ctx,
             coordinators,
             f"open-empty:{meeting.id}:{stamp(meeting.starts_at(ctx.tz))}",
-            _dm(
-                f"{label} の情報収集の開始日ですが、議題がありません。"
-                "/shien agenda add R8-001 で事例を追加してから /shien open を実行してください。"
-            ),
+            _dm(texts.SCHEDULED.open_empty.format(label=label)),
         )
         return JobResult.SKIPPED
     if not _claim(ctx, open_key(meeting.id)):
@@ -144,7 +142,7 @@ def open_due(ctx: ServiceContext, meeting_id: str) -> JobResult:
             ctx,
             coordinators,
             f"open-failed:{meeting.id}:{ctx.now():%Y%m%dT%H}",
-            _dm(f"{label} の情報収集を自動で開始できませんでした。\n{error.message}"),
+            _dm(texts.SCHEDULED.open_failed.format(label=label, reason=error.message)),
         )
         return JobResult.SKIPPED
     return JobResult.SENT
@@ -185,10 +183,10 @@ def morning_due(ctx: ServiceContext, meeting_id: str, key: str) -> JobResult:
         return JobResult.SKIPPED
     agenda = "、".join(codes)
     message = Message(
-        f"本日の会議: {label}",
+        texts.SCHEDULED.morning_text.format(label=label),
         (
-            Paragraph(f"本日は {label} です。\n議題（{len(codes)}件）: {agenda}"),
-            Note("守秘義務の確認がまだの方は、会議の前に /shien ack をお願いします。"),
+            Paragraph(texts.SCHEDULED.morning.format(label=label, count=len(codes), codes=agenda)),
+            Note(texts.SCHEDULED.morning_note),
         ),
     )
     try:
@@ -217,10 +215,8 @@ def after_due(ctx: ServiceContext, meeting_id: str, key: str) -> JobResult:
     if not codes:
         return JobResult.SKIPPED
     first = codes[0]
-    text = (
-        f"{label} お疲れさまでした。\n"
-        f"事例（{'、'.join(codes)}）ごとに /shien decide {first} で決定事項を記録し、"
-        f"/shien minutes {meeting.date.isoformat()} で議事録を受け取ってください。"
+    text = texts.SCHEDULED.after.format(
+        label=label, codes="、".join(codes), first=first, date=meeting.date.isoformat()
     )
     sent = _tell(ctx, coordinators, key, _dm(text))
     return JobResult.SENT if sent else JobResult.SKIPPED
@@ -293,11 +289,13 @@ def monitoring_due(ctx: ServiceContext, meeting_id: str, case_id: str, key: str)
     if found is None:
         return JobResult.DROPPED
     where = (
-        f"{meeting_label(found.target, ctx.tz)} の議題に入っています。"
+        texts.SCHEDULED.monitoring_on_agenda.format(label=meeting_label(found.target, ctx.tz))
         if found.target is not None
-        else "この日より前の会議がないため、必要なら /shien adhoc で会議を登録してください。"
+        else texts.SCHEDULED.monitoring_no_meeting
     )
-    text = f"事例 {found.code} の次回モニタリング日は {format_wareki(found.on)} です。{where}"
+    text = texts.SCHEDULED.monitoring.format(
+        code=found.code, on=format_wareki(found.on), where=where
+    )
     recipients = list(dict.fromkeys([*found.lead_members, *found.coordinators]))
     sent = _tell(ctx, recipients, key, _dm(text))
     return JobResult.SENT if sent else JobResult.SKIPPED

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from contextlib import suppress
 from datetime import date, datetime, time
 
+from bot import texts
 from bot.domain.calendar import (
     HolidayPolicy,
     PlannedDate,
@@ -52,9 +53,9 @@ from bot.services.ports import UnitOfWork
 MONTHS_AHEAD = 12  # how far a regular meeting is materialised as meetings
 SHOWN_DATES = 6  # how many dates /shien monthly answers with
 POLICY_LABELS = {
-    HolidayPolicy.NEXT: "翌開庁日に変更",
-    HolidayPolicy.PREVIOUS: "前の開庁日に変更",
-    HolidayPolicy.SKIP: "休会",
+    HolidayPolicy.NEXT: texts.SCHEDULING.policy_next,
+    HolidayPolicy.PREVIOUS: texts.SCHEDULING.policy_prev,
+    HolidayPolicy.SKIP: texts.SCHEDULING.policy_skip,
 }
 
 
@@ -136,12 +137,17 @@ def _plan_dates(ctx: ServiceContext, series: MeetingSeries) -> list[PlannedDate]
 
 def _describe(planned: PlannedDate, start: time, policy: HolidayPolicy) -> str:
     if planned.actual is None:
-        why = planned.reason or "休業日"
-        return f"• {_day(planned.nominal)} — {why}のため休会"
+        why = planned.reason or texts.SCHEDULING.closed_day
+        return texts.SCHEDULING.date_skipped.format(day=_day(planned.nominal), reason=why)
     when = format_wareki_datetime(datetime.combine(planned.actual, start))
     if planned.moved:
-        return f"• {when} — {_day(planned.nominal)}は{planned.reason}のため{POLICY_LABELS[policy]}"
-    return f"• {when}"
+        return texts.SCHEDULING.date_moved.format(
+            when=when,
+            day=_day(planned.nominal),
+            reason=planned.reason,
+            policy=POLICY_LABELS[policy],
+        )
+    return texts.SCHEDULING.date_held.format(when=when)
 
 
 def set_monthly(
@@ -207,7 +213,11 @@ def set_monthly(
                 if meeting.date in new_days and meeting.start_time == start:
                     meeting.series_id = series.id
                     uow.meetings.save(meeting)
-                kept.append(f"{meeting_label(meeting, ctx.tz)}（{meeting.state.label}）")
+                kept.append(
+                    texts.SCHEDULING.kept_meeting.format(
+                        label=meeting_label(meeting, ctx.tz), state=meeting.state.label
+                    )
+                )
         created = _materialise(ctx, uow, series, plan)
         audit(
             ctx,
@@ -223,24 +233,28 @@ def set_monthly(
     ctx.scheduler.unplan(stale_keys)
     plan_meetings(ctx, upcoming)
 
-    rule = f"毎月{ordinal_weekday_label(ordinal, weekday)} {start:%H:%M} {kind.label}"
+    rule = texts.SCHEDULING.rule.format(
+        rule=ordinal_weekday_label(ordinal, weekday), start=f"{start:%H:%M}", kind=kind.label
+    )
     shown = [p for p in plan if p.actual is None or not _is_past(ctx, p.actual, start)]
+    reminders = texts.SCHEDULING.reminders_separator.join(
+        o.japanese for o in ctx.timeline.reminders
+    )
     lines = [
-        f"定例会議を設定しました: {rule}（閉庁日の場合: {POLICY_LABELS[policy]}）",
-        f"今後{SHOWN_DATES}回の予定:",
+        texts.SCHEDULING.monthly_set.format(rule=rule, policy=POLICY_LABELS[policy]),
+        texts.SCHEDULING.next_dates.format(count=SHOWN_DATES),
         *(_describe(p, start, policy) for p in shown[:SHOWN_DATES]),
-        f"{MONTHS_AHEAD}か月先までの会議を登録しました（新規 {len(created)}回）。"
-        f"情報収集は{ctx.timeline.open_before.japanese}に開始し、未回答の機関には"
-        f"{'・'.join(o.japanese for o in ctx.timeline.reminders) or '（なし）'}に"
-        "リマインドします。",
+        texts.SCHEDULING.monthly_registered.format(
+            months=MONTHS_AHEAD,
+            created=len(created),
+            open_before=ctx.timeline.open_before.japanese,
+            reminders=reminders or texts.SCHEDULING.no_reminders,
+        ),
     ]
     if replaced:
-        lines.append(f"以前の定例の規則による予定 {replaced}回を取り消しました。")
+        lines.append(texts.SCHEDULING.monthly_replaced.format(count=replaced))
     if kept:
-        lines.append(
-            "次の会議は情報収集中または議題があるため変更していません"
-            "（必要なら /shien move または /shien cancel）: " + "、".join(kept)
-        )
+        lines.append(texts.SCHEDULING.monthly_kept.format(meetings="、".join(kept)))
     return "\n".join(lines)
 
 
@@ -253,9 +267,7 @@ def list_meetings(ctx: ServiceContext, actor: Actor, channel_id: str) -> str:
     with ctx.uow() as uow:
         if not (is_coordinator(uow, actor) or agencies_of(uow, actor.user_id)):
             deny(ctx, uow, actor, "command", "meetings", "not_member")
-            raise PermissionDenied(
-                "会議の一覧は事務局と関係機関の構成員だけが見られます。事務局にお問い合わせください。"
-            )
+            raise PermissionDenied(texts.SCHEDULING.list_not_member)
         meetings.require_channel(uow, channel_id)
         upcoming = list(uow.meetings.upcoming(channel_id, ctx.today()))
         rows = [(m, len(uow.agenda.for_meeting(m.id))) for m in upcoming[:24]]
@@ -264,20 +276,24 @@ def list_meetings(ctx: ServiceContext, actor: Actor, channel_id: str) -> str:
     if series:
         s = series[-1]
         lines.append(
-            f"定例: 毎月{ordinal_weekday_label(s.ordinal, s.weekday)} {s.start_time:%H:%M}"
-            f"（閉庁日の場合: {POLICY_LABELS[s.holiday_policy]}）"
+            texts.SCHEDULING.list_series.format(
+                rule=ordinal_weekday_label(s.ordinal, s.weekday),
+                start=f"{s.start_time:%H:%M}",
+                policy=POLICY_LABELS[s.holiday_policy],
+            )
         )
     if not rows:
-        lines.append(
-            "今後の会議は登録されていません（/shien monthly 2 火 14:00 または /shien adhoc）。"
-        )
+        lines.append(texts.SCHEDULING.list_none)
     else:
-        lines.append(f"今後の会議（{len(upcoming)}件）:")
+        lines.append(texts.SCHEDULING.list_title.format(count=len(upcoming)))
         lines += [
-            f"• {meeting_label(m, ctx.tz)} — 議題 {count}件・{m.state.label}" for m, count in rows
+            texts.SCHEDULING.list_meeting.format(
+                label=meeting_label(m, ctx.tz), count=count, state=m.state.label
+            )
+            for m, count in rows
         ]
         if len(upcoming) > len(rows):
-            lines.append(f"…ほか {len(upcoming) - len(rows)}件")
+            lines.append(texts.SCHEDULING.list_more.format(count=len(upcoming) - len(rows)))
     return "\n".join(lines)
 
 
@@ -285,26 +301,30 @@ def _check_new_day(ctx: ServiceContext, day: date, start: time, example: str) ->
     if _is_past(ctx, day, start):
         suggestion = ctx.calendar.next_working_day(ctx.today(), inclusive=False)
         raise InvalidValue(
-            f"過去の日時は指定できません（現在 {ctx.now():%Y-%m-%d %H:%M}）。"
-            f"例: {example.format(day=suggestion.isoformat(), time=f'{start:%H:%M}')}"
+            texts.SCHEDULING.past.format(
+                now=f"{ctx.now():%Y-%m-%d %H:%M}",
+                example=example.format(day=suggestion.isoformat(), time=f"{start:%H:%M}"),
+            )
         )
     reason = ctx.calendar.closed_reason(day)
     if reason is not None:
         nxt = ctx.calendar.next_working_day(day)
         raise InvalidValue(
-            f"{_day(day)} は{reason}のため会議日にできません。直近の開庁日は {_day(nxt)} です。"
-            f"例: {example.format(day=nxt.isoformat(), time=f'{start:%H:%M}')}"
+            texts.SCHEDULING.closed.format(
+                day=_day(day),
+                reason=reason,
+                next_day=_day(nxt),
+                example=example.format(day=nxt.isoformat(), time=f"{start:%H:%M}"),
+            )
         )
 
 
 def _live_meeting(uow: UnitOfWork, channel_id: str, day: date) -> Meeting:
     meeting = uow.meetings.on_date(channel_id, day)
     if meeting is None or meeting.state is MeetingState.CANCELLED:
-        raise NotFound(
-            f"{_day(day)} の会議はこのチャンネルにありません。/shien meetings で確認してください。"
-        )
+        raise NotFound(texts.SCHEDULING.no_meeting_on.format(day=_day(day)))
     if meeting.state is MeetingState.HELD:
-        raise DomainError("開催済みの会議は変更できません。")
+        raise DomainError(texts.SCHEDULING.held_unchangeable)
     return meeting
 
 
@@ -369,10 +389,10 @@ def cancel_meeting(ctx: ServiceContext, actor: Actor, channel_id: str, day: date
         ctx,
         prompted,
         f"cancelled:{meeting.id}",
-        _dm(f"{label} は中止になりました。この会議への情報提供は不要です。"),
+        _dm(texts.SCHEDULING.cancelled_dm.format(label=label)),
     )
-    extra = f"情報提供を依頼済みの {told}人にDMで知らせました。" if told else ""
-    return f"{label} を中止しました。{extra}"
+    extra = texts.SCHEDULING.members_told.format(count=told) if told else ""
+    return texts.SCHEDULING.cancelled.format(label=label, told=extra)
 
 
 def move_meeting(
@@ -394,8 +414,12 @@ def move_meeting(
         if to_day != day:
             other = uow.meetings.on_date(channel_id, to_day)
             if other is not None:
-                state = "中止済みの会議" if other.state is MeetingState.CANCELLED else "会議"
-                raise Duplicate(f"{_day(to_day)} にはすでに{state}が登録されています。")
+                state = (
+                    texts.SCHEDULING.taken_by_cancelled
+                    if other.state is MeetingState.CANCELLED
+                    else texts.SCHEDULING.taken_by_meeting
+                )
+                raise Duplicate(texts.SCHEDULING.date_taken.format(day=_day(to_day), what=state))
         old_keys = _planned_keys(ctx, meeting)
         prompted = _prompted(uow, meeting.id)
         old_label = meeting_label(meeting, ctx.tz)
@@ -425,7 +449,7 @@ def move_meeting(
         ctx,
         prompted,
         f"moved:{meeting.id}:{stamp(meeting.starts_at(ctx.tz))}",
-        _dm(f"{old_label} は {label} に変更になりました。"),
+        _dm(texts.SCHEDULING.moved_dm.format(old=old_label, new=label)),
     )
-    extra = f"情報提供を依頼済みの {told}人にDMで知らせました。" if told else ""
-    return f"{old_label} を {label} に変更しました。{extra}"
+    extra = texts.SCHEDULING.members_told.format(count=told) if told else ""
+    return texts.SCHEDULING.moved.format(old=old_label, new=label, told=extra)

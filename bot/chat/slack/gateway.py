@@ -19,6 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
+from bot import texts
 from bot.chat.slack.render import escape, message_payload, modal
 from bot.domain.errors import DomainError
 from bot.domain.model import ChannelFacts
@@ -26,10 +27,6 @@ from bot.services.chat import ChatUnavailable, FileToSend, Form, Message, Messag
 
 log = logging.getLogger(__name__)
 _USER_CACHE_SECONDS = 60.0
-NOT_INVITED = (
-    "ボットがこのチャンネルに参加していません。チャンネルの詳細から「インテグレーション」→"
-    "「アプリを追加する」でボットを追加するか、/invite でボットを招待してから、もう一度実行してください。"
-)
 
 
 def make_client(token: str, base_url: str) -> WebClient:
@@ -133,7 +130,7 @@ class SlackGateway:
             info = self._call("conversations.info", channel=channel_id)["channel"]
         except ChatUnavailable as error:
             if "channel_not_found" in str(error):  # a private channel the bot is not in
-                raise DomainError(NOT_INVITED) from None
+                raise DomainError(texts.SLACK.not_invited) from None
             raise
         members: set[str] = set()
         cursor = None

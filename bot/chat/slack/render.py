@@ -11,6 +11,7 @@ import re
 from datetime import date
 from typing import Any
 
+from bot import texts
 from bot.services.chat import (
     MENTION_CLOSE,
     MENTION_OPEN,
@@ -43,7 +44,7 @@ VIEW_BLOCK_LIMIT = 100
 MESSAGE_BLOCK_LIMIT = 50
 FIELD_LIMIT = 2000
 FIELDS_PER_SECTION = 10
-TRUNCATED = "（長いため、ここから先は表示を省略しました）"
+TRUNCATED = texts.SLACK.truncated
 _TEXT_ELEMENTS = ("plain_text_input", "email_text_input", "url_text_input", "number_input")
 
 
@@ -249,7 +250,7 @@ def modal(form: Form) -> dict[str, Any]:
             "type": "plain_text",
             "text": _or_blank(_clip(plain(form.submit_label), TITLE_LIMIT)),
         },
-        "close": {"type": "plain_text", "text": "キャンセル"},
+        "close": {"type": "plain_text", "text": texts.SLACK.form_cancel},
         "private_metadata": form.metadata[:3000],
         "blocks": blocks[:VIEW_BLOCK_LIMIT],
     }
