@@ -207,6 +207,22 @@ def check_coordinator(ctx: ServiceContext, actor: Actor, what: str) -> None:
         require_coordinator(ctx, uow, actor, what)
 
 
+def require_known(ctx: ServiceContext, uow: UnitOfWork, actor: Actor, what: str) -> None:
+    """Coordinators and members of any agency: before a meeting is even looked up, so that
+    someone the bot does not know learns nothing (not even the meeting dates)."""
+    if actor.is_system or is_coordinator(uow, actor) or agencies_of(uow, actor.user_id):
+        return
+    raise refuse(
+        ctx,
+        uow,
+        actor,
+        "command",
+        what,
+        f"{what}:{Standing.OUTSIDER}",
+        texts.ACCESS.not_asked_meeting,
+    )
+
+
 def require_reader(
     ctx: ServiceContext,
     uow: UnitOfWork,

@@ -30,6 +30,7 @@ from bot.services.access import (
     Standing,
     refuse,
     require_coordinator,
+    require_known,
     require_reader,
     roster,
     standing,
@@ -418,6 +419,7 @@ def acknowledge(
                 raise NotFound(texts.MEETINGS.ack_meeting_missing)
         else:
             assert channel_id is not None
+            require_known(ctx, uow, actor, "ack")
             meeting = find_meeting(ctx, uow, channel_id, day)
         access = standing(ctx, uow, actor, meeting)
         if not access.may_confirm:
@@ -495,6 +497,7 @@ def status(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
     for; others see nothing about cases. Audited as ``case.viewed`` per case shown (or
     ``access.denied``)."""
     with ctx.uow() as uow:
+        require_known(ctx, uow, actor, "status")
         meeting = find_meeting(ctx, uow, channel_id, day)
         access = require_reader(ctx, uow, actor, meeting, what="status")
         coordinator = access.standing is Standing.COORDINATOR
