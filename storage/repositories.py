@@ -21,11 +21,12 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, exists, insert, or_, select, update
+from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain.audit_chain import event_hash
 from bot.domain.calendar import HolidayPolicy
 from bot.domain.errors import Duplicate, NotFound
 from bot.domain.model import (
@@ -60,6 +61,7 @@ from storage.orm import (
     AgencyMembershipRow,
     AgencyRow,
     AgendaItemRow,
+    AuditChainRow,
     AuditEventRow,
     CaseAskedAgencyRow,
     CaseCodeCounterRow,
@@ -972,17 +974,7 @@ def audit_event_to_domain(row: AuditEventRow) -> AuditEvent:
     )
 
 
-def audit_event_from_domain(event: AuditEvent) -> AuditEventRow:
-    return AuditEventRow(
-        id=event.id,
-        at=event.at,
-        actor=event.actor,
-        action=event.action.value,
-        target_type=event.target_type,
-        target_id=event.target_id,
-        allowed=event.allowed,
-        detail=event.detail,
-    )
+AUDIT_CHAIN = "audit"  # the audit_chain row of the audit trail
 
 
 class SqlAuditTrail(_Repository):
@@ -990,11 +982,62 @@ class SqlAuditTrail(_Repository):
 
     Events are written in the unit of work's transaction, so they are committed together
     with the data they describe, or not at all. The database also refuses UPDATE and DELETE
-    on ``audit_events`` (triggers created by the migrations).
+    on ``audit_events``, and inserts anywhere but at the end (triggers created by the
+    migrations).
+
+    Each event is chained to the one before it (:mod:`bot.domain.audit_chain`). An append
+    first locks the chain head (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite every
+    transaction already holds the write lock from its ``BEGIN IMMEDIATE``), so concurrent
+    appends from several processes queue up instead of forking the chain. The lock is held
+    until the unit of work ends.
     """
 
     def append(self, event: AuditEvent) -> None:
-        self._session.add(audit_event_from_domain(event))
+        head = self._session.execute(
+            select(AuditChainRow.last_seq, AuditChainRow.last_hash)
+            .where(AuditChainRow.name == AUDIT_CHAIN)
+            .with_for_update()
+        ).first()
+        if head is None:
+            raise RuntimeError("the audit chain head is missing: run `shienbot migrate`")
+        # Chained onto the head, placed after the last stored event: if events were deleted
+        # from the end, or added behind the bot's back, the trail keeps showing it (the new
+        # event does not follow from the stored one before it) and appends go on working.
+        last_seq = self._session.scalar(select(func.max(AuditEventRow.seq))) or 0
+        seq = max(int(last_seq), int(head.last_seq)) + 1
+        prev_hash = str(head.last_hash)
+        chain_hash = event_hash(
+            prev_hash,
+            seq=seq,
+            event_id=event.id,
+            at=event.at,
+            actor=event.actor,
+            action=event.action.value,
+            target_type=event.target_type,
+            target_id=event.target_id,
+            allowed=event.allowed,
+            detail=event.detail,
+        )
+        self._session.execute(
+            insert(AuditEventRow).values(
+                seq=seq,
+                id=event.id,
+                at=event.at,
+                actor=event.actor,
+                action=event.action.value,
+                target_type=event.target_type,
+                target_id=event.target_id,
+                allowed=event.allowed,
+                detail=event.detail,
+                prev_hash=prev_hash,
+                chain_hash=chain_hash,
+            )
+        )
+        self._session.execute(
+            update(AuditChainRow)
+            .where(AuditChainRow.name == AUDIT_CHAIN)
+            .values(last_seq=seq, last_hash=chain_hash)
+        )
 
     def list(
         self,
