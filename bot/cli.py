@@ -158,7 +158,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 runtime.app, settings.slack_app_token.get_secret_value(), settings.slack_api_url
             )
         else:
-            server = SlackHTTPServer(runtime.app, args.host, args.port)
+            server = SlackHTTPServer(runtime.app, args.host, args.port, edge=runtime.edge)
             server.ready.set()
             log.info("HTTPモードで起動しました: %s/slack/events", server.url)
             server.serve_forever()
