@@ -52,9 +52,8 @@ def test_a_failed_commit_writes_neither_data_nor_audit(database: Database) -> No
     with database.unit_of_work() as uow:
         uow.agencies.add(made)
         uow.audit.append(event)
-        # The same event ID twice: refused (chained events are written as they are appended).
+        uow.audit.append(event)  # the same event ID twice: refused when flushed at commit
         with pytest.raises(IntegrityError):
-            uow.audit.append(event)
             uow.commit()
     assert _state(database) == ([], 0)
 
