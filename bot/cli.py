@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, tzinfo
@@ -368,7 +369,10 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     from bot.services.audit_log import audit_csv
 
     if args.verify:
-        return _verify_audit(settings)
+        return _verify_audit(settings, args.anchor)
+    if args.anchor:
+        print("引数エラー: --anchor は --verify と一緒に指定してください。", file=sys.stderr)
+        return EXIT_USAGE
     if not args.csv:
         print(
             "引数エラー: --csv か --verify を指定してください"
@@ -403,23 +407,39 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _verify_audit(settings: Settings) -> int:
+def _verify_audit(settings: Settings, anchor: str | None) -> int:
     """Check the audit trail's hash chain: 0 and one line when intact, 1 and the first event
-    that does not match when not."""
+    that does not match when not. With an anchor (a hash noted from an earlier run), the
+    chain must still contain it."""
     from storage.audit_chain import verify_audit_trail
 
+    anchor = (anchor or "").strip().rstrip("…").lower()
+    if anchor and not re.fullmatch(r"[0-9a-f]{16,64}", anchor):
+        print(
+            "引数エラー: --anchor — 以前の検証で表示されたハッシュ（16文字以上の16進数）を"
+            "指定してください。",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     database = _database(settings)
     try:
-        report = verify_audit_trail(database.engine)
+        report = verify_audit_trail(database.engine, anchor)
     except Exception as exc:
         print(f"監査記録を検証できませんでした: {_describe_db_error(exc)}", file=sys.stderr)
         return EXIT_PROBLEMS
     finally:
         database.dispose()
+    if report.problem is None and anchor and report.anchor_seq is None:
+        print(
+            f"監査記録の改ざんを検出しました: 以前の検証で記録したハッシュ {anchor[:16]}… が"
+            "見つかりません（記録全体が作り直されています）。"
+        )
+        return EXIT_PROBLEMS
     if report.problem is None:
+        found = f"、記録したハッシュは連番 {report.anchor_seq}" if anchor else ""
         print(
             f"監査記録は改ざんされていません: {report.count}件を検証しました"
-            f"（最新の連番 {report.last_seq}、ハッシュ {report.last_hash[:16]}…）。"
+            f"（最新の連番 {report.last_seq}、ハッシュ {report.last_hash[:16]}…{found}）。"
         )
         return EXIT_OK
     print(f"監査記録の改ざんを検出しました: {describe_break(report.problem, settings.tz)}")
@@ -662,6 +682,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--verify",
         action="store_true",
         help="監査記録のハッシュチェーンを検証します（改ざんがあれば最初の記録を示し、終了コード 1）",
+    )
+    audit.add_argument(
+        "--anchor",
+        metavar="HASH",
+        help="--verify で、以前の検証で表示されたハッシュが今もチェーンにあることも確かめます",
     )
     audit.add_argument("--since", metavar="YYYY-MM-DD", help="この日以降の記録だけ")
     audit.add_argument("--out", help="出力先のファイル（既定は標準出力）")

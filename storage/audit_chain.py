@@ -38,8 +38,9 @@ def _events(connection: Connection) -> Iterator[ChainedEvent]:
         )
 
 
-def verify_audit_trail(engine: Engine) -> ChainReport:
-    """Check every stored event against the chain, and the chain head; read-only."""
+def verify_audit_trail(engine: Engine, anchor: str = "") -> ChainReport:
+    """Check every stored event against the chain, and the chain head; read-only. With
+    ``anchor``, also find the event whose hash starts with it."""
     with engine.connect() as connection:
         head_row = connection.execute(
             select(AuditChainRow.last_seq, AuditChainRow.last_hash).where(
@@ -47,4 +48,4 @@ def verify_audit_trail(engine: Engine) -> ChainReport:
             )
         ).first()
         head = (int(head_row.last_seq), str(head_row.last_hash)) if head_row else None
-        return verify_chain(_events(connection), head)
+        return verify_chain(_events(connection), head, anchor)

@@ -128,21 +128,27 @@ class ChainReport:
     last_seq: int
     last_hash: str  # the chain's head hash (GENESIS when empty)
     problem: ChainBreak | None
+    anchor_seq: int | None = None  # the event whose hash starts with the anchor, if asked
 
     @property
     def ok(self) -> bool:
         return self.problem is None
 
 
-def verify_chain(events: Iterable[ChainedEvent], head: tuple[int, str] | None) -> ChainReport:
+def verify_chain(
+    events: Iterable[ChainedEvent], head: tuple[int, str] | None, anchor: str = ""
+) -> ChainReport:
     """Check ``events`` (in ``seq`` order) and the stored chain ``head`` (last seq, last hash).
 
     Stops at the first event that does not match: its own hashes disagree with its content
     (changed or replaced), or it does not follow from the event before it (an event was
-    inserted, deleted or moved before it).
+    inserted, deleted or moved before it). With ``anchor`` (the start of a hash noted from an
+    earlier verification), also finds the event that carries it: a trail rewritten and
+    re-hashed as a whole no longer does.
     """
     prev_hash, last_seq, count = GENESIS, 0, 0
     last: ChainedEvent | None = None
+    anchor_seq: int | None = None
     # For recent events: the hash of the event before each one → that event. An event that
     # links to an earlier event than the one just before it shows that the events in
     # between were inserted.
@@ -161,6 +167,8 @@ def verify_chain(events: Iterable[ChainedEvent], head: tuple[int, str] | None) -
             return ChainReport(
                 count, last_seq, prev_hash, ChainBreak(BreakKind.UNRECORDED, event, head[0])
             )
+        if anchor and anchor_seq is None and event.chain_hash.startswith(anchor):
+            anchor_seq = event.seq
         followers[prev_hash] = event
         if len(followers) > _RECENT:
             followers.popitem(last=False)
@@ -173,4 +181,4 @@ def verify_chain(events: Iterable[ChainedEvent], head: tuple[int, str] | None) -
         )
     if head[1] != prev_hash:  # same position, another hash: the last event was rewritten
         return ChainReport(count, last_seq, prev_hash, ChainBreak(BreakKind.CHANGED, last))
-    return ChainReport(count, last_seq, prev_hash, None)
+    return ChainReport(count, last_seq, prev_hash, None, anchor_seq)

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from test_audit_and_purge import CONTENT, NOW, World, _world, sqlite_env  # noqa
 from test_settings_and_cli import SETTING_VARIABLES, clean_env  # noqa: F401
 
 from bot import cli
+from bot.domain.audit_chain import GENESIS, event_hash
 from bot.domain.model import (
     AgencyInput,
     AuditAction,
@@ -327,3 +328,60 @@ def test_backup_refuses_postgresql_and_a_missing_folder(
     monkeypatch.setenv("DATABASE_URL", str(sqlite_env.engine.url))
     assert cli.main(["migrate", "--grant-app-role", "shien_app"]) == cli.EXIT_USAGE
     assert "PostgreSQL" in capsys.readouterr().err
+
+
+def test_an_anchor_noted_earlier_shows_a_trail_rewritten_and_rehashed_as_a_whole(
+    sqlite_env: Database,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with sqlite_env.unit_of_work() as uow:
+        for n in range(3):
+            uow.audit.append(
+                AuditEvent(
+                    "U0JIMU", AuditAction.CASE_VIEWED, "case", "R8-001", at=NOW, detail=f"{n}"
+                )
+            )
+        uow.commit()
+    assert cli.main(["audit", "--verify"]) == cli.EXIT_OK
+    noted = capsys.readouterr().out.split("ハッシュ ", 1)[1][:16]
+    with sqlite_env.unit_of_work() as uow:
+        uow.audit.append(AuditEvent("U0JIMU", AuditAction.AUDIT_VIEWED, "audit", "x", at=NOW))
+        uow.commit()
+    assert cli.main(["audit", "--verify", "--anchor", noted + "…"]) == cli.EXIT_OK
+    assert "記録したハッシュは連番 3" in capsys.readouterr().out
+
+    # Someone with the file rewrites event 2 and recomputes every hash and the head.
+    with sqlite_env.engine.begin() as connection:
+        for name in ("no_update", "no_delete", "insert_at_end"):
+            connection.execute(text(f"DROP TRIGGER audit_events_{name}"))
+        rows = connection.execute(text("SELECT * FROM audit_events ORDER BY seq")).all()
+        prev = GENESIS
+        for row in rows:
+            actor = "U0FORGED" if row.seq == 2 else row.actor
+            at = datetime.fromisoformat(str(row.at)).replace(tzinfo=UTC)
+            new = event_hash(
+                prev,
+                seq=row.seq,
+                event_id=row.id,
+                at=at,
+                actor=actor,
+                action=row.action,
+                target_type=row.target_type,
+                target_id=row.target_id,
+                allowed=bool(row.allowed),
+                detail=row.detail,
+            )
+            connection.execute(
+                text(
+                    "UPDATE audit_events SET actor = :actor, prev_hash = :prev, chain_hash = :new"
+                    " WHERE seq = :seq"
+                ),
+                {"actor": actor, "prev": prev, "new": new, "seq": row.seq},
+            )
+            prev = new
+        connection.execute(text("UPDATE audit_chain SET last_hash = :h"), {"h": prev})
+    assert cli.main(["audit", "--verify"]) == cli.EXIT_OK  # consistent in itself…
+    capsys.readouterr()
+    assert cli.main(["audit", "--verify", "--anchor", noted]) == cli.EXIT_PROBLEMS  # …but not
+    assert "見つかりません" in capsys.readouterr().out
+    assert cli.main(["audit", "--verify", "--anchor", "xyz"]) == cli.EXIT_USAGE
