@@ -13,12 +13,14 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.chat.slack.app import register
+from bot.chat.slack.edge import SlackEdge
 from bot.chat.slack.gateway import SlackGateway, make_client
 from bot.domain.calendar import JapaneseCalendar
 from bot.services.admin import ensure_coordinators
 from bot.services.context import DocumentRenderer, ServiceContext
 from bot.settings import Settings
 from storage import Database
+from storage.replay import SqlReplayGuard
 
 if TYPE_CHECKING:
     from bot.scheduling import ShienScheduler
@@ -45,6 +47,9 @@ class Runtime:
     context: ServiceContext
     app: App
     scheduler: ShienScheduler | None = None
+    # HTTP mode's edge checks (signature, replays shared through the database); None
+    # without a signing secret.
+    edge: SlackEdge | None = None
 
     def close(self) -> None:
         if self.scheduler is not None:
@@ -114,8 +119,11 @@ def build_runtime(
         logger=logging.getLogger("slack_bolt"),
     )
     register(app, context, background)
+    edge = SlackEdge(signing_secret, SqlReplayGuard(database.engine)) if signing_secret else None
     runner = attach_scheduler(database, context, settings, run_jobs=run_jobs) if scheduler else None
-    return Runtime(database=database, client=client, context=context, app=app, scheduler=runner)
+    return Runtime(
+        database=database, client=client, context=context, app=app, scheduler=runner, edge=edge
+    )
 
 
 def build_terminal_context(

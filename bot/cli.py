@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import re
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,8 +21,10 @@ from bot import __version__
 from bot.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
+    from bot.domain.audit_chain import ChainBreak
     from bot.services.access import Actor
     from bot.services.context import ServiceContext
+    from storage import Database
 
 log = logging.getLogger("shienbot")
 
@@ -39,7 +42,7 @@ def configure_logging(verbose: bool = False) -> None:
     configure(verbose)
 
 
-def _database(settings: Settings):  # type: ignore[no-untyped-def]
+def _database(settings: Settings) -> Database:
     # Imported here so that `shienbot --help` stays fast and works without a database driver.
     from storage import Database
 
@@ -47,12 +50,30 @@ def _database(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
-    """Bring the database schema up to date (safe to run repeatedly)."""
+    """Bring the database schema up to date (safe to run repeatedly); with
+    ``--grant-app-role``, give the bot's PostgreSQL role its least privileges."""
+    from storage.database import NotSQLite
+
+    role = args.grant_app_role
+    if role is not None and not _is_postgresql(settings):
+        print(
+            "引数エラー: --grant-app-role — PostgreSQL のときだけ使えます"
+            "（SQLite ではファイルの権限 0600 がアクセス制御です）。",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     database = _database(settings)
     try:
         before = database.current_revision()
         database.upgrade()
         after = database.current_revision()
+        if role is not None:
+            database.grant_app_role(role)
+    except LookupError:
+        print(f"ロール「{role}」がありません（CREATE ROLE で作成してください）。", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except NotSQLite:  # pragma: no cover - checked above
+        return EXIT_USAGE
     except Exception as exc:  # report, never dump a traceback with connection details
         print(f"移行に失敗しました: {_describe_db_error(exc)}", file=sys.stderr)
         return EXIT_PROBLEMS
@@ -65,7 +86,51 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
             f"データベースを更新しました（{before or '空'} → {after}）: "
             f"{settings.safe_database_url()}"
         )
+    if role is not None:
+        print(
+            f"ロール「{role}」に権限を設定しました（監査記録は追加と参照のみ。"
+            "テーブルの所有者はこの移行を実行したロールです）。"
+        )
     return EXIT_OK
+
+
+def _is_postgresql(settings: Settings) -> bool:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.resolved_database_url).get_backend_name() == "postgresql"
+
+
+def _security_problems(settings: Settings, database: Database) -> list[str]:
+    """What would let someone read the database files or rewrite the audit trail."""
+    from storage.files import loose_mode
+
+    problems: list[str] = []
+    sqlite_file = database.sqlite_file
+    if sqlite_file is not None:
+        folders = {sqlite_file.parent}
+        if settings.database_url is None:
+            folders.add(settings.data_dir)
+        for folder in sorted(folders):
+            mode = loose_mode(folder)
+            if mode is not None:
+                problems.append(
+                    f"データフォルダ {folder} を他のユーザーが参照できます（{mode:04o}）。"
+                    f"`chmod 700 {folder}` を実行してください。"
+                )
+        for path in database.sqlite_files():
+            mode = loose_mode(path)
+            if mode is not None:
+                problems.append(
+                    f"データベースのファイル {path} を他のユーザーが読めます（{mode:04o}）。"
+                    f"`chmod 600 {path}` を実行してください。"
+                )
+    if database.audit_table_alterable():
+        problems.append(
+            "ボットの接続ロールが監査記録のテーブルを変更できます（所有者またはスーパーユーザー）。"
+            "所有者のロールで `shienbot migrate --grant-app-role <ボットのロール>` を実行し、"
+            "ボットはそのロールで接続してください（README「PostgreSQL」参照）。"
+        )
+    return problems
 
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
@@ -87,6 +152,10 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
                 f"データベースのスキーマが古いか未作成です（現在 {current or 'なし'}、最新 {head}）。"
                 "`shienbot migrate` を実行してください。"
             )
+        security = _security_problems(settings, database)
+        problems.extend(security)
+        if not security:
+            print("  ファイルの権限・監査記録の保護: OK")
     except Exception as exc:
         problems.append(f"データベースに接続できません: {_describe_db_error(exc)}")
     finally:
@@ -159,7 +228,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
                 runtime.app, settings.slack_app_token.get_secret_value(), settings.slack_api_url
             )
         else:
-            server = SlackHTTPServer(runtime.app, args.host, args.port)
+            server = SlackHTTPServer(runtime.app, args.host, args.port, edge=runtime.edge)
             server.ready.set()
             log.info("HTTPモードで起動しました: %s/slack/events", server.url)
             server.serve_forever()
@@ -216,9 +285,25 @@ def _document_command(
     out = Path(args.out) if args.out else Path(filename)
     if out.is_dir():
         out = out / filename
-    out.write_bytes(data)
+    if not _write_private(out, data):
+        return EXIT_PROBLEMS
     print(f"{what}を書き出しました: {out}（SHA-256: {sha256_of(data)}）")
     return EXIT_OK
+
+
+def _write_private(out: Path, data: bytes) -> bool:
+    """Documents hold case content: written 0600 whatever the umask; a failure is one line."""
+    from storage.files import write_private
+
+    try:
+        write_private(out, data)
+    except OSError as error:
+        print(
+            f"書き出せませんでした: {out} — {error.strerror or type(error).__name__}",
+            file=sys.stderr,
+        )
+        return False
+    return True
 
 
 def cmd_minutes(settings: Settings, args: argparse.Namespace) -> int:
@@ -258,15 +343,21 @@ def _utc_now() -> datetime:
 
 def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     """The audit trail for the privacy officer: CSV (UTF-8 with BOM, for Excel) to a file or
-    stdout. The export is itself audited."""
+    stdout, the export itself audited; or ``--verify``, the check of its hash chain."""
     from bot.domain.calendar import parse_date
     from bot.domain.errors import DomainError
     from bot.services.access import Actor
     from bot.services.audit_log import audit_csv
 
+    if args.verify:
+        return _verify_audit(settings, args.anchor)
+    if args.anchor:
+        print("引数エラー: --anchor は --verify と一緒に指定してください。", file=sys.stderr)
+        return EXIT_USAGE
     if not args.csv:
         print(
-            "引数エラー: --csv を指定してください（例: shienbot audit --csv --out audit.csv）。",
+            "引数エラー: --csv か --verify を指定してください"
+            "（例: shienbot audit --csv --out audit.csv）。",
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -287,13 +378,134 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
         database.dispose()
     data = text.encode("utf-8-sig")
     if args.out:
-        Path(args.out).write_bytes(data)
+        if not _write_private(Path(args.out), data):
+            return EXIT_PROBLEMS
         print(f"監査記録 {rows}件を書き出しました: {args.out}", file=sys.stderr)
     else:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     return EXIT_OK
+
+
+def _verify_audit(settings: Settings, anchor: str | None) -> int:
+    """Check the audit trail's hash chain: 0 and one line when intact, 1 and the first event
+    that does not match when not. With an anchor (a hash noted from an earlier run), the
+    chain must still contain it."""
+    from storage.audit_chain import verify_audit_trail
+
+    anchor = (anchor or "").strip().rstrip("…").lower()
+    if anchor and not re.fullmatch(r"[0-9a-f]{16,64}", anchor):
+        print(
+            "引数エラー: --anchor — 以前の検証で表示されたハッシュ（16文字以上の16進数）を"
+            "指定してください。",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    database = _database(settings)
+    try:
+        report = verify_audit_trail(database.engine, anchor)
+    except Exception as exc:
+        print(f"監査記録を検証できませんでした: {_describe_db_error(exc)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    finally:
+        database.dispose()
+    if report.problem is None and anchor and report.anchor_seq is None:
+        print(
+            f"監査記録の改ざんを検出しました: 以前の検証で記録したハッシュ {anchor[:16]}… が"
+            "見つかりません（記録全体が作り直されています）。"
+        )
+        return EXIT_PROBLEMS
+    if report.problem is None:
+        found = f"、記録したハッシュは連番 {report.anchor_seq}" if anchor else ""
+        print(
+            f"監査記録は改ざんされていません: {report.count}件を検証しました"
+            f"（最新の連番 {report.last_seq}、ハッシュ {report.last_hash[:16]}…{found}）。"
+        )
+        return EXIT_OK
+    print(f"監査記録の改ざんを検出しました: {describe_break(report.problem, settings.tz)}")
+    return EXIT_PROBLEMS
+
+
+def describe_break(problem: ChainBreak, tz: tzinfo) -> str:
+    """One Japanese line naming the first event that does not match, and what it means."""
+    from bot.domain.audit_chain import BreakKind
+    from bot.domain.model import AuditAction
+    from bot.services.audit_log import action_label
+
+    event = problem.event
+    named = ""
+    if event is not None:
+        try:
+            action = action_label(AuditAction(event.action))
+        except ValueError:
+            action = event.action
+        when = event.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+        named = f"連番 {event.seq} の記録（{when}、{action}、ID {event.event_id}）"
+    head = problem.expected_last_seq
+    return {
+        BreakKind.CHANGED: f"{named}の内容が記録時と一致しません（書き換えまたは置き換え）。",
+        BreakKind.RELINKED: f"{named}が直前の記録とつながっていません"
+        "（その前の記録が削除・並べ替え・置き換えされています）。",
+        BreakKind.INSERTED: f"{named}以降に、後から挿入された記録があります。",
+        BreakKind.UNRECORDED: f"{named}はボットを通さずに追加されています"
+        f"（ボットが記録した最後は連番 {head}）。",
+        BreakKind.TAIL_DELETED: f"最後の記録（連番 {head}）までのうち、末尾の記録が削除されています。",
+        BreakKind.NO_HEAD: "監査記録のチェーンの先頭（audit_chain）がありません"
+        "（削除されたか、`shienbot migrate` が未実行です）。",
+    }[problem.kind]
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """A consistent copy of the embedded SQLite database while the bot runs (0600)."""
+    from storage.audit_chain import verify_audit_trail
+
+    if _is_postgresql(settings):
+        print(
+            "引数エラー: backup は埋め込みの SQLite データベース用です。PostgreSQL は pg_dump で"
+            "保存してください（README「PostgreSQL」参照）。",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    out = Path(args.out)
+    if out.is_dir():
+        stamp = datetime.now(settings.tz).strftime("%Y%m%d-%H%M%S")
+        out = out / f"shienbot-backup-{stamp}.sqlite3"
+    if not out.parent.is_dir():
+        print(f"引数エラー: --out — フォルダ「{out.parent}」がありません。", file=sys.stderr)
+        return EXIT_USAGE
+    database = _database(settings)
+    try:
+        if database.current_revision() is None:
+            print(
+                "データベースがまだありません（`shienbot migrate` を実行してください）。",
+                file=sys.stderr,
+            )
+            return EXIT_PROBLEMS
+        report = database.backup(out)
+    except Exception as exc:
+        print(f"バックアップできませんでした: {_describe_db_error(exc)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    finally:
+        database.dispose()
+    copy = _database_at(report.path)
+    try:
+        chain = verify_audit_trail(copy.engine)
+    finally:
+        copy.dispose()
+    verdict = (
+        f"監査記録 {chain.count}件の検証 OK"
+        if chain.ok
+        else "監査記録の検証で問題が見つかりました（`shienbot audit --verify` で確認してください）"
+    )
+    print(f"バックアップを作成しました: {report.path}（{report.size:,}バイト、{verdict}）。")
+    return EXIT_OK if chain.ok else EXIT_PROBLEMS
+
+
+def _database_at(path: Path) -> Database:
+    from storage import Database
+
+    return Database(f"sqlite:///{path}")
 
 
 def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
@@ -318,6 +530,12 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
             settings.retention_days,
             dry_run=args.dry_run,
         )
+        scrubbed = None
+        if not args.dry_run and database.sqlite_file is not None:
+            # Deleted rows are zeroed (secure_delete); VACUUM and a TRUNCATE checkpoint
+            # leave no copy in free pages or the WAL either (also after an earlier run
+            # whose checkpoint another connection held up).
+            scrubbed = database.scrub()
     except Exception as exc:
         print(f"削除できませんでした: {_describe_db_error(exc)}", file=sys.stderr)
         return EXIT_PROBLEMS
@@ -337,6 +555,18 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
             f"{scope} {report.meetings}件の入力 {report.inputs}件を削除しました"
             "（監査記録に削除の記録を残しました。確定した議事録は残っています）。"
         )
+        if scrubbed is False:
+            print(
+                "注意: 他の接続が読み取り中だったため、WAL ファイルの消去が完了していません。"
+                "ボットが動いていない時間にもう一度 `shienbot purge` を実行してください。",
+                file=sys.stderr,
+            )
+            return EXIT_PROBLEMS
+        if report.inputs and _is_postgresql(settings):
+            print(
+                "PostgreSQL では、削除した内容がディスクから消えるのはテーブルの書き直し後です。"
+                "所有者のロールで `VACUUM FULL agency_inputs;` を実行してください（README参照）。"
+            )
     return EXIT_OK
 
 
@@ -395,6 +625,12 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = commands.add_parser(
         "migrate", help="データベースのスキーマを最新にします（何度実行しても安全です）"
     )
+    migrate.add_argument(
+        "--grant-app-role",
+        metavar="ROLE",
+        help="PostgreSQL: ボットが接続するロールに必要な権限だけを与えます"
+        "（監査記録は追加と参照のみ。移行はテーブルの所有者のロールで実行してください）",
+    )
     migrate.set_defaults(handler=cmd_migrate)
 
     check = commands.add_parser(
@@ -439,12 +675,35 @@ def build_parser() -> argparse.ArgumentParser:
     roles.set_defaults(handler=cmd_roles)
 
     audit = commands.add_parser(
-        "audit", help="監査記録を CSV（Excel で開ける UTF-8 BOM 付き）で書き出します"
+        "audit",
+        help="監査記録を CSV（Excel で開ける UTF-8 BOM 付き）で書き出すか、改ざんがないか検証します",
     )
-    audit.add_argument("--csv", action="store_true", help="CSV 形式で書き出します")
+    mode = audit.add_mutually_exclusive_group()
+    mode.add_argument("--csv", action="store_true", help="CSV 形式で書き出します")
+    mode.add_argument(
+        "--verify",
+        action="store_true",
+        help="監査記録のハッシュチェーンを検証します（改ざんがあれば最初の記録を示し、終了コード 1）",
+    )
+    audit.add_argument(
+        "--anchor",
+        metavar="HASH",
+        help="--verify で、以前の検証で表示されたハッシュが今もチェーンにあることも確かめます",
+    )
     audit.add_argument("--since", metavar="YYYY-MM-DD", help="この日以降の記録だけ")
     audit.add_argument("--out", help="出力先のファイル（既定は標準出力）")
     audit.set_defaults(handler=cmd_audit)
+
+    backup = commands.add_parser(
+        "backup",
+        help="埋め込みの SQLite データベースを、ボットの実行中でも一貫した状態でコピーします",
+    )
+    backup.add_argument(
+        "--out",
+        required=True,
+        help="出力先のファイル、またはフォルダ（フォルダなら shienbot-backup-日時.sqlite3）",
+    )
+    backup.set_defaults(handler=cmd_backup)
 
     purge = commands.add_parser(
         "purge",

@@ -120,7 +120,7 @@ class LocalWorkspace:
         self.runtime = build_runtime(
             settings, clock=self.clock, background=self._listeners, renderer=self.renderer
         )
-        self.http = SlackHTTPServer(self.runtime.app, "127.0.0.1", 0)
+        self.http = SlackHTTPServer(self.runtime.app, "127.0.0.1", 0, edge=self.runtime.edge)
         self.http.start_background()
         self.driver = SlackDriver(
             self.server, f"{self.http.url}/slack/events", self.server.signing_secret

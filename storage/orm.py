@@ -374,7 +374,8 @@ class AuditEventRow(Base):
 
     ``seq`` (an integer primary key) records insertion order, so events that share a
     timestamp (a frozen test clock, one request writing several events) still list in the
-    order they were appended. ``id`` is the domain's event ID.
+    order they were appended. ``id`` is the domain's event ID. ``prev_hash`` and
+    ``chain_hash`` chain each event to the one before it (:mod:`bot.domain.audit_chain`).
     """
 
     __tablename__ = "audit_events"
@@ -396,6 +397,32 @@ class AuditEventRow(Base):
     target_id: Mapped[str] = mapped_column(String(REF))
     allowed: Mapped[bool]
     detail: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    chain_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainRow(Base):
+    """The audit chain's head: the last event's position and hash. Appends lock this row
+    (``SELECT … FOR UPDATE``), so two processes never chain onto the same event; a deleted
+    or added tail shows as a head that does not match the last event."""
+
+    __tablename__ = "audit_chain"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class SeenSignatureRow(Base):
+    """A request signature already accepted, kept until its timestamp is too old to be
+    accepted again: a replayed request is refused, whichever process it reaches."""
+
+    __tablename__ = "seen_signatures"
+    __table_args__ = (Index(None, "expires_at"),)
+
+    signature: Mapped[str] = mapped_column(String(128), primary_key=True)
+    seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
 
 class ProcessedRequestRow(Base):

@@ -22,11 +22,12 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, exists, insert, or_, select, update
+from sqlalchemy import delete, event, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
+from bot.domain.audit_chain import event_hash
 from bot.domain.calendar import HolidayPolicy
 from bot.domain.errors import DuplicateRecord, MissingRecord, Record
 from bot.domain.model import (
@@ -61,6 +62,7 @@ from storage.orm import (
     AgencyMembershipRow,
     AgencyRow,
     AgendaItemRow,
+    AuditChainRow,
     AuditEventRow,
     CaseAskedAgencyRow,
     CaseCodeCounterRow,
@@ -960,17 +962,7 @@ def audit_event_to_domain(row: AuditEventRow) -> AuditEvent:
     )
 
 
-def audit_event_from_domain(event: AuditEvent) -> AuditEventRow:
-    return AuditEventRow(
-        id=event.id,
-        at=event.at,
-        actor=event.actor,
-        action=event.action.value,
-        target_type=event.target_type,
-        target_id=event.target_id,
-        allowed=event.allowed,
-        detail=event.detail,
-    )
+AUDIT_CHAIN = "audit"  # the audit_chain row of the audit trail
 
 
 class SqlAuditTrail(_Repository):
@@ -978,11 +970,85 @@ class SqlAuditTrail(_Repository):
 
     Events are written in the unit of work's transaction, so they are committed together
     with the data they describe, or not at all. The database also refuses UPDATE and DELETE
-    on ``audit_events`` (triggers created by the migrations).
+    on ``audit_events``, and inserts anywhere but at the end (triggers created by the
+    migrations).
+
+    Each event is chained to the one before it (:mod:`bot.domain.audit_chain`). Appended
+    events wait in the unit of work and are chained and written as it commits (or before
+    this unit of work lists the trail): the chain head is locked then (``SELECT … FOR
+    UPDATE`` on PostgreSQL; on SQLite every transaction already holds the write lock from
+    its ``BEGIN IMMEDIATE``), so concurrent appends from several processes queue up instead
+    of forking the chain. Taking that lock last, after the transaction's other row locks,
+    keeps it short and keeps two units of work from waiting on each other in a circle.
     """
 
-    def append(self, event: AuditEvent) -> None:
-        self._session.add(audit_event_from_domain(event))
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self._pending: builtins.list[AuditEvent] = []
+        event.listen(session, "before_commit", self._before_commit)
+        event.listen(session, "after_soft_rollback", self._after_rollback)
+
+    def append(self, audit_event: AuditEvent) -> None:
+        self._pending.append(audit_event)
+
+    def _before_commit(self, session: Session) -> None:
+        self._write_pending()
+
+    def _after_rollback(self, session: Session, previous_transaction: SessionTransaction) -> None:
+        if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+            self._pending.clear()
+
+    def _write_pending(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        head = self._session.execute(
+            select(AuditChainRow.last_seq, AuditChainRow.last_hash)
+            .where(AuditChainRow.name == AUDIT_CHAIN)
+            .with_for_update()
+        ).first()
+        if head is None:
+            raise RuntimeError("the audit chain head is missing: run `shienbot migrate`")
+        # Chained onto the head, placed after the last stored event: if events were deleted
+        # from the end, or added behind the bot's back, the trail keeps showing it (the new
+        # event does not follow from the stored one before it) and appends go on working.
+        last_seq = self._session.scalar(select(func.max(AuditEventRow.seq))) or 0
+        seq = max(int(last_seq), int(head.last_seq))
+        chain_hash = str(head.last_hash)
+        for audit_event in pending:
+            seq, prev_hash = seq + 1, chain_hash
+            chain_hash = event_hash(
+                prev_hash,
+                seq=seq,
+                event_id=audit_event.id,
+                at=audit_event.at,
+                actor=audit_event.actor,
+                action=audit_event.action.value,
+                target_type=audit_event.target_type,
+                target_id=audit_event.target_id,
+                allowed=audit_event.allowed,
+                detail=audit_event.detail,
+            )
+            self._session.execute(
+                insert(AuditEventRow).values(
+                    seq=seq,
+                    id=audit_event.id,
+                    at=audit_event.at,
+                    actor=audit_event.actor,
+                    action=audit_event.action.value,
+                    target_type=audit_event.target_type,
+                    target_id=audit_event.target_id,
+                    allowed=audit_event.allowed,
+                    detail=audit_event.detail,
+                    prev_hash=prev_hash,
+                    chain_hash=chain_hash,
+                )
+            )
+        self._session.execute(
+            update(AuditChainRow)
+            .where(AuditChainRow.name == AUDIT_CHAIN)
+            .values(last_seq=seq, last_hash=chain_hash)
+        )
 
     def list(
         self,
@@ -994,7 +1060,9 @@ class SqlAuditTrail(_Repository):
         until: datetime | None = None,
         case_code: str | None = None,
     ) -> Sequence[AuditEvent]:
-        """Events oldest first; with ``limit``, the most recent ``limit`` events (oldest first)."""
+        """Events oldest first; with ``limit``, the most recent ``limit`` events (oldest first).
+        Events appended in this unit of work are included (they are written first)."""
+        self._write_pending()
         query = select(AuditEventRow)
         if target_id is not None:
             query = query.where(AuditEventRow.target_id == target_id)

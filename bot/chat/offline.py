@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.domain.model import ChannelFacts
+from bot.domain.text import clean_name
 from bot.services.chat import ChatUnavailable, FileToSend, Form, Message, MessageRef
 
 
@@ -48,7 +49,7 @@ class OfflineChat:
     def display_name(self, user_id: str) -> str:
         if self._names is not None:
             try:
-                return self._names(user_id)
+                return clean_name(self._names(user_id)) or user_id
             except Exception:  # a name is a courtesy: fall back to the ID
                 return user_id
         return user_id

@@ -10,6 +10,12 @@ The patterns favour recall over precision for the shapes people actually type (f
 digits and hyphens from Japanese phones included), with guards for what a meeting's chat is
 full of: meeting dates (2026-12-08), case codes (R8-001), times (14:00), due dates
 (期限:2026-12-25), durations and amounts (2か月, 10万円, 500-1000円).
+
+Detection runs on a normalised copy (:func:`normalise`), so the easy disguises are seen
+through: zero-width and other invisible characters between digits (U+200C, U+2060, …),
+full-width forms (NFKC), kanji numerals written as digits (〇九〇…), dashes of every kind,
+digits spaced or dotted apart (0 9 0…, 090.1234.5678), and written-out at signs
+(``taro [at] example.jp``, ``(at)``, ``＠``, ``taro at example.jp``).
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from enum import StrEnum
+
+from bot.domain.text import without_invisible
 
 
 class IdentifierKind(StrEnum):
@@ -41,7 +49,31 @@ class IdentifierKind(StrEnum):
 
 # NFKC turns full-width digits, letters, "＠", "－" and "（）" into ASCII, but leaves these
 # dashes alone; between digits they are hyphens as far as people are concerned.
-_DASHES = re.compile(r"(?<=\d)[‐‑‒–—―−ーｰ﹣～〜](?=\d)")
+_DASH_CHARS = "‐‑‒–—―−ーｰ﹣～〜"
+_DASHES = re.compile(rf"(?<=\d)[{_DASH_CHARS}](?=\d)")
+# Kanji numerals used as digits (〇九〇-一二三四-五六七八): a run of at least six digit
+# characters, kanji or not, with at most two separators between neighbours. Shorter runs
+# (三丁目, 一度, 十年) are words and stay as they are.
+_KANJI_DIGITS = "〇一二三四五六七八九"
+_KANJI_TO_ASCII = str.maketrans(_KANJI_DIGITS, "0123456789")
+_DIGIT_SEPARATORS = rf"\s.\-{_DASH_CHARS}・･_/"
+_KANJI_RUN = re.compile(
+    rf"[{_KANJI_DIGITS}0-9](?:[{_DIGIT_SEPARATORS}]{{0,2}}[{_KANJI_DIGITS}0-9])+"
+)
+_KANJI_RUN_DIGITS = 6
+# Written-out at signs: "taro [at] example.jp", "taro(at)example.jp", "taro ＠ example.jp",
+# "taro at example.jp", "taro アットマーク example.jp"; "[dot]" and "(dot)" likewise.
+_DOMAIN_AHEAD = r"(?=[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
+_AT_WORDS = r"(?:at|アットマーク|アット|あっとまーく|あっと)"
+_AT_FORMS = re.compile(
+    rf"\s*(?:[\[(<{{]\s*{_AT_WORDS}\s*[\])>}}]|@)\s*"
+    rf"|(?<=[A-Za-z0-9._%+-])\s+{_AT_WORDS}\s+{_DOMAIN_AHEAD}",
+    re.IGNORECASE,
+)
+_DOT_FORMS = re.compile(r"\s*[\[(<{]\s*dot\s*[\])>}]\s*", re.IGNORECASE)
+# Digits spaced, dotted or dashed apart: "0 9 0 1 2 3 4 5 6 7 8", "090.1234.5678",
+# "090 - 1234 - 5678". Joined, a run is judged by its digits alone (see _folded_kinds).
+_DIGIT_RUN = re.compile(r"(?<![\d+])\d(?:[\s.\-・･_/]{0,3}\d)+(?!\d)")
 # A number followed by a unit is an amount, a count or a duration, not an identifier.
 _NOT_UNIT = (
     r"(?!\s?(?:円|万|千|百|億|人|件|回|日|時|分|秒|歳|才|か|ヶ|ケ|カ|箇|個|枚|世帯|%|km|m\b))"
@@ -86,9 +118,47 @@ _BIRTH_AFTER = re.compile(r"\s?(?:生まれ|生(?:$|[^一-龥ぁ-んァ-ヶ]|の
 _BIRTH_WINDOW = 12
 
 
+def _kanji_digits(match: re.Match[str]) -> str:
+    run = match.group()
+    if (
+        any(ch in _KANJI_DIGITS for ch in run)
+        and sum(ch.isdigit() or ch in _KANJI_DIGITS for ch in run) >= _KANJI_RUN_DIGITS
+    ):
+        return run.translate(_KANJI_TO_ASCII)
+    return run
+
+
 def normalise(text: str) -> str:
-    """NFKC, with the dashes people type between digits turned into ``-``."""
-    return _DASHES.sub("-", unicodedata.normalize("NFKC", text))
+    """The copy identifiers are looked for in: invisible characters removed, NFKC, kanji
+    numerals in digit runs as digits, the dashes people type between digits as ``-``, and
+    written-out at signs as ``@``."""
+    text = unicodedata.normalize("NFKC", without_invisible(text))
+    text = _KANJI_RUN.sub(_kanji_digits, text)
+    text = _DASHES.sub("-", text)
+    text = _DOT_FORMS.sub(".", text)
+    return _AT_FORMS.sub("@", text)
+
+
+def _is_unit_after(text: str, end: int) -> bool:
+    return re.match(_NOT_UNIT, text[end:]) is None
+
+
+def _folded_kinds(text: str) -> list[tuple[re.Match[str], IdentifierKind]]:
+    """Runs of digits with separators inside that, joined, are a phone number (10 or 11
+    digits from a leading 0) or an individual number (12 digits in groups of four, or
+    every digit apart)."""
+    found = []
+    for match in _DIGIT_RUN.finditer(text):
+        run = match.group()
+        digits = re.sub(r"\D", "", run)
+        if digits == run or _is_unit_after(text, match.end()):
+            continue  # no separators: the ordinary patterns judge it
+        groups = [len(g) for g in re.split(r"\D+", run) if g]
+        if len(digits) in (10, 11) and digits.startswith("0"):
+            found.append((match, IdentifierKind.PHONE))
+        elif len(digits) == 12 and (groups == [4, 4, 4] or set(groups) == {1}):
+            found.append((match, IdentifierKind.INDIVIDUAL_NUMBER))
+    return found
 
 
 def _phone(match: re.Match[str]) -> bool:
@@ -111,13 +181,16 @@ def detect(text: str) -> tuple[IdentifierKind, ...]:
     none. Never returns or keeps the matched text."""
     text = normalise(text)
     found: set[IdentifierKind] = set()
-    phones = [m for m in _PHONE.finditer(text) if _phone(m)]
-    if phones:
+    spans = [m.span() for m in _PHONE.finditer(text) if _phone(m)]
+    if spans:
         found.add(IdentifierKind.PHONE)
+    for match, kind in _folded_kinds(text):
+        found.add(kind)
+        spans.append(match.span())
     # A phone number's digits are not also an individual number or a postal code.
     rest = text
-    for match in reversed(phones):
-        rest = rest[: match.start()] + " " + rest[match.end() :]
+    for start, end in sorted(spans, reverse=True):
+        rest = rest[:start] + " " * (end - start) + rest[end:]
     emails = list(_EMAIL.finditer(rest))
     if emails:
         found.add(IdentifierKind.EMAIL)

@@ -21,6 +21,7 @@ from enum import StrEnum
 from bot import texts
 from bot.domain.calendar import HolidayPolicy, format_case_code, parse_case_code
 from bot.domain.errors import ConsentRequired, DomainError, InvalidValue
+from bot.domain.text import clean_name, clean_user_text
 
 
 def new_id() -> str:
@@ -185,7 +186,9 @@ class Agency:
 
     def __post_init__(self) -> None:
         self.key = validate_agency_key(self.key)
-        self.name = self.name.strip()
+        # Typed in a command: no bidi overrides, invisible characters or mention markers.
+        self.name = clean_name(self.name, max_length=1000)
+        self.kind = clean_name(self.kind, max_length=1000)
         if not self.name:
             raise InvalidValue(texts.MODEL.agency_name_missing)
         if len(self.name) > 100:
@@ -510,7 +513,8 @@ class RoleAssignment:
     created_at: datetime = field(default_factory=utcnow)
 
     def __post_init__(self) -> None:
-        self.task = self.task.strip()
+        self.task = clean_user_text(self.task, max_length=100_000)
+        self.assignee = clean_name(self.assignee, max_length=1000)
         if not self.task:
             raise InvalidValue(texts.MODEL.role_task_missing)
 

@@ -8,35 +8,26 @@ person or written by the bot; none of it is markup.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
 from bot.domain.model import ChannelFacts
 
+# Re-exported: services and adapters take them from the chat port.
+from bot.domain.text import MENTION_CLOSE as MENTION_CLOSE
+from bot.domain.text import MENTION_OPEN as MENTION_OPEN
+from bot.domain.text import clean_user_text as clean_user_text
+
 # --------------------------------------------------------------------------- text
 
 # Mentions travel as a token that only the adapter's escape function turns into a ping; the
-# delimiters are private-use characters, removed from everything people type.
-MENTION_OPEN, MENTION_CLOSE = "\ue000", "\ue001"
-# Also bidi overrides and invisible marks, which can disguise what a reply or a name says.
-_CONTROL = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069"
-    "\ufeff\ue000\ue001\ud800-\udfff]"
-)
+# delimiters and the one normalisation of typed text live in the domain (bot.domain.text).
 
 
 def mention(user_id: str) -> str:
     """A reference to a chat user that the adapter renders as a mention."""
     return f"{MENTION_OPEN}{user_id}{MENTION_CLOSE}"
-
-
-def clean_user_text(text: str, *, max_length: int = 3000) -> str:
-    """What people type, made safe to store and show: control characters and mention
-    delimiters removed, line ends normalised, surrounding space trimmed, length capped."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", text).strip()[:max_length]
 
 
 # --------------------------------------------------------------------------- messages

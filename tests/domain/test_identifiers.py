@@ -132,6 +132,85 @@ def test_ordinary_meeting_text_is_not_flagged(text: str) -> None:
     assert detect(text) == (), text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "携帯 090\u200c1234\u200c5678",  # zero-width non-joiner between the groups
+        "090\u20601234\u20605678",  # word joiner
+        "0\u200b9\u200b0\u200b1\u200b2\u200b3\u200b4\u200b5\u200b6\u200b7\u200b8",
+        "0\u200d9\u200d0-1234-5678",
+        "090\u00ad1234\u00ad5678",  # soft hyphens
+        "0 9 0 1 2 3 4 5 6 7 8",
+        "連絡先は 0 9 0 - 1 2 3 4 - 5 6 7 8",
+        "090.1234.5678",
+        "090 . 1234 . 5678",
+        "090 - 1234 - 5678",
+        "03・1234・5678",
+        "〇九〇ー一二三四ー五六七八",
+        "〇九〇一二三四五六七八",
+        "電話は〇三・一二三四・五六七八まで",
+        "０９０\u3000１２３４\u3000５６７８",  # ideographic spaces
+    ],
+)
+def test_disguised_phone_numbers(text: str) -> None:
+    assert PHONE in detect(text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "taro [at] example.jp",
+        "taro(at)example.jp",
+        "taro (AT) example.jp",
+        "taro ＠ example.jp",
+        "taro at example.jp",
+        "taro アットマーク example.jp",
+        "taro [at] example [dot] jp",
+        "ta\u200bro@exa\u2060mple.jp",
+    ],
+)
+def test_disguised_email_addresses(text: str) -> None:
+    assert EMAIL in detect(text), text
+
+
+@pytest.mark.parametrize(
+    "text", ["1234.5678.9012", "1 2 3 4 5 6 7 8 9 0 1 2", "一二三四 五六七八 九〇一二"]
+)
+def test_disguised_individual_numbers(text: str) -> None:
+    kinds = detect(text)
+    assert NUMBER in kinds and PHONE not in kinds, (text, kinds)
+
+
+def test_kanji_numerals_in_a_postal_code() -> None:
+    assert POSTAL in detect("〒二四八-〇〇一二")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-12-08",
+        "R8-001",
+        "14:00",
+        "2026.12.08 14:00",
+        "14:00-16:30",
+        "09:00 - 12:00",
+        "0900-1200",
+        "R8-001、R8-002、R8-003",
+        "2026-12-08 14:00 から 2026-12-09 09:30 まで",
+        "次回 2026/12/08 10:00、次々回 2027/01/12 10:00",
+        "2026-12-08 2026-12-15 2026-12-22",
+        "meet at 14:00",
+        "一二三",
+        "十年前に一度相談、第一回と第二回の会議",
+        "1 2 3 4 5",
+        "電話番号は 0 番",
+        "10 000 円",
+    ],
+)
+def test_dates_codes_and_times_are_not_disguised_identifiers(text: str) -> None:
+    assert detect(text) == (), text
+
+
 def test_several_kinds_are_reported_in_a_fixed_order_without_the_text() -> None:
     text = "taro@example.jp、090-1234-5678、〒248-0012 架空市中央3丁目5番2号、昭和20年3月2日生まれ"
     kinds = detect(text)

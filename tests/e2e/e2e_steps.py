@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -15,6 +16,7 @@ from docx import Document
 from workspace_fixtures import CHANNEL, COORDINATOR, MEMBERS, NAMES, meeting_day, register_agencies
 
 from bot.domain.model import AgencyInput, Meeting
+from localslack.driver import BotResponse
 from localslack.harness import LocalWorkspace
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -77,6 +79,21 @@ def notice_ts(ws: LocalWorkspace) -> str:
 def reply(ws: LocalWorkspace, user_id: str, code: str, text: str) -> str:
     """A member replies in the case's thread; returns the reply's ts."""
     return ws.slack.user_posts(user_id, CHANNEL, text, thread_ts=thread_head(ws, code))
+
+
+def retry_event(
+    ws: LocalWorkspace, event_id: str, retry_num: int = 1, reason: str = "http_timeout"
+) -> BotResponse:
+    """Slack's retry of an event: the same envelope, signed again at a later time (a new
+    signature, so it is not refused as a replay; its effects are made once by the
+    database's idempotency keys)."""
+    return ws.slack.deliver_event(
+        {},
+        event_id=event_id,
+        retry_num=retry_num,
+        retry_reason=reason,
+        timestamp=int(time.time()) + retry_num,
+    )
 
 
 def reacted(ws: LocalWorkspace, ts: str) -> bool:

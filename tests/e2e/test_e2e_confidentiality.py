@@ -17,6 +17,7 @@ from e2e_steps import (
     prepare_meeting,
     reacted,
     reply,
+    retry_event,
     thread_head,
 )
 from workspace_fixtures import CHANNEL, COORDINATOR, meeting_day, register_agencies
@@ -131,7 +132,7 @@ def test_a_reply_with_a_phone_number_is_recorded_flagged_and_its_author_warned_o
 
     # Slack retries the event: one input, one flag, one warning, one DM.
     (event_id,) = [r.event_id for r in ws.slack.responses if r.event_id][-1:]
-    ws.slack.deliver_event({}, event_id=event_id, retry_num=1, retry_reason="http_timeout")
+    assert retry_event(ws, event_id).status == 200
     ws.settle()
     assert len(inputs(ws, day)) == 1
     assert len(_events(ws, AuditAction.INPUT_FLAGGED)) == 1

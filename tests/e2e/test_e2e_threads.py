@@ -18,6 +18,7 @@ from e2e_steps import (
     prepare_meeting,
     reacted,
     reply,
+    retry_event,
 )
 from workspace_fixtures import CHANNEL, COORDINATOR
 
@@ -80,7 +81,7 @@ def test_a_deleted_reply_withdraws_the_input(workspace: LocalWorkspace) -> None:
     ws.wait_until(lambda: "くらし自立相談センター: 未回答" in head_text(ws, code))
     assert [i.state for i in inputs(ws, day)] == [InputState.WITHDRAWN]
     # Slack retries the deletion: still one withdrawn input, nothing else changes.
-    ws.slack.deliver_event({}, event_id=response.event_id, retry_num=1)
+    retry_event(ws, response.event_id)
     ws.settle()
     assert [i.state for i in inputs(ws, day)] == [InputState.WITHDRAWN]
     assert KONKYU not in minutes_text(ws, day)
@@ -97,7 +98,7 @@ def test_a_retried_reply_event_is_recorded_once(workspace: LocalWorkspace) -> No
     event_id = ws.slack.last_response.event_id if ws.slack.last_response else None
     assert event_id is not None
     for retry in (1, 2):
-        assert ws.slack.deliver_event({}, event_id=event_id, retry_num=retry).status == 200
+        assert retry_event(ws, event_id, retry).status == 200
     ws.settle()
     ws.wait_until(lambda: "回答済み（1件）" in head_text(ws, code))
     assert len(inputs(ws, day)) == 1
@@ -125,7 +126,7 @@ def test_a_reply_from_an_agency_not_asked_is_not_recorded(workspace: LocalWorksp
     assert KONKYU not in coordinator_dms[0]  # the coordinator is told who, not what
 
     # Slack retries the event: no one is told twice, still nothing recorded.
-    assert ws.slack.deliver_event({}, event_id=event_id, retry_num=1).status == 200
+    assert retry_event(ws, event_id).status == 200
     ws.settle()
     assert len(dm_texts(ws, COORDINATOR)[dms_before:]) == 1
     assert len([e for e in ephemeral_texts(ws, konkyu) if "記録されていません" in e]) == 1

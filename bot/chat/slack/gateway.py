@@ -23,6 +23,7 @@ from bot import texts
 from bot.chat.slack.render import escape, message_payload, modal
 from bot.domain.errors import DomainError
 from bot.domain.model import ChannelFacts
+from bot.domain.text import clean_name
 from bot.services.chat import ChatUnavailable, FileToSend, Form, Message, MessageRef
 
 log = logging.getLogger(__name__)
@@ -173,9 +174,12 @@ class SlackGateway:
     def display_name(self, user_id: str) -> str:
         user = self._user(user_id)
         profile = user.get("profile") or {}
-        return str(
+        name = str(
             profile.get("display_name") or user.get("real_name") or user.get("name") or user_id
         )
+        # People choose their display names: no bidi overrides, invisible characters or
+        # the bot's mention markers in what the bot shows or writes into documents.
+        return clean_name(name) or user_id
 
     def open_form(self, interaction_ref: str, form: Form) -> None:
         self._call("views.open", trigger_id=interaction_ref, view=modal(form))

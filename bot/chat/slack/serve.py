@@ -1,28 +1,40 @@
 """Serving the Bolt app: HTTP mode (one ``/slack/events`` endpoint, ``/healthz``) and
 Socket Mode (no public endpoint, what most city halls can allow).
 
-Bolt's request verification stays on in HTTP mode: every request's signature is checked
-and requests older than five minutes are refused. Access logs show method, path and
-status only — never a body.
+In HTTP mode every request first passes the edge (:mod:`bot.chat.slack.edge`): size limit,
+read deadline, timestamp window, signature and replay checks, and a well-formed body, before
+Bolt parses anything. Bolt's own verification stays on behind it. A request the edge refuses
+gets a short plain-text answer and the connection is closed; nothing is ever written to
+stderr. Access logs show method, path and status only — never a body.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from slack_bolt import App, BoltRequest
 
+from bot.chat.slack.edge import MALFORMED, MAX_BODY, READ_TIMEOUT, Rejection, SlackEdge
+
 log = logging.getLogger(__name__)
-MAX_BODY = 1_000_000
+
+__all__ = ["MAX_BODY", "READ_TIMEOUT", "SlackHTTPServer", "serve_socket_mode"]
+
+_TEXT = {"Content-Type": "text/plain; charset=utf-8"}
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: SlackHTTPServer
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        # Every wait on the socket (request line, headers, body, an idle keep-alive) is
+        # bounded; a client that stops sending is answered or dropped, never waited for.
+        super().setup()
+        self.connection.settimeout(self.server.edge.read_timeout)
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # see _log: never the request line's query or any body
@@ -38,35 +50,43 @@ class _Handler(BaseHTTPRequestHandler):
             for item in value if isinstance(value, list) else [value]:
                 self.send_header(name, str(item))
         self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(body)
         self._log(status)
 
+    def _refuse(self, rejection: Rejection) -> None:
+        # The body may be unread (or half read): this connection cannot carry another request.
+        self.close_connection = True
+        self._send(rejection.status, rejection.body, _TEXT)
+
     def do_GET(self) -> None:
         if self.path.split("?")[0] == "/healthz":
             ready = self.server.ready.is_set()
-            self._send(
-                200 if ready else 503,
-                b"ok" if ready else b"starting",
-                {"Content-Type": "text/plain"},
-            )
+            self._send(200 if ready else 503, b"ok" if ready else b"starting", _TEXT)
         else:
-            self._send(404, b"not found", {"Content-Type": "text/plain"})
+            self._send(404, b"not found", _TEXT)
 
     def do_POST(self) -> None:
-        if self.path.split("?")[0] != "/slack/events":
-            self._send(404, b"not found", {"Content-Type": "text/plain"})
+        verdict = self.server.edge.check(
+            self.command, self.path, self.headers.items(), self.rfile.read1
+        )
+        if isinstance(verdict, Rejection):
+            self._refuse(verdict)
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
-            self._send(413, b"too large", {"Content-Type": "text/plain"})
+        try:
+            request = BoltRequest(body=verdict.body, headers=dict(verdict.headers))
+        except Exception:  # a shape Bolt cannot take: the sender's problem, not ours
+            self._refuse(MALFORMED)
             return
-        body = self.rfile.read(length).decode("utf-8")
-        grouped: dict[str, list[str]] = {}
-        for name, value in self.headers.items():
-            grouped.setdefault(name.lower(), []).append(value)
-        headers: dict[str, str | Sequence[str]] = dict(grouped)
-        response = self.server.app.dispatch(BoltRequest(body=body, headers=headers))
+        try:
+            response = self.server.app.dispatch(request)
+        except Exception as error:  # never a traceback: the kind of error only
+            log.error("dispatch failed: %s", type(error).__name__)
+            self.close_connection = True
+            self._send(500, b"internal error", _TEXT)
+            return
         self._send(response.status, response.body.encode("utf-8"), response.headers)
 
 
@@ -75,10 +95,25 @@ class SlackHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 3000) -> None:
+    def __init__(
+        self,
+        app: App,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        *,
+        edge: SlackEdge | None,
+    ) -> None:
+        if edge is None:
+            raise ValueError("HTTP mode needs the edge checks (SLACK_SIGNING_SECRET)")
         super().__init__((host, port), _Handler)
         self.app = app
+        self.edge = edge
         self.ready = threading.Event()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that vanished mid-answer (reset, broken pipe) is not worth a traceback
+        # on stderr, and a traceback could quote a request.
+        log.debug("connection error from a client")
 
     @property
     def url(self) -> str:

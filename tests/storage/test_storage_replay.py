@@ -1,0 +1,73 @@
+"""Seen request signatures: claimed once across processes, pruned once stale."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from storage import Database
+from storage.orm import SeenSignatureRow
+from storage.replay import SqlReplayGuard
+
+NOW = datetime(2027, 1, 12, 5, 0, tzinfo=UTC)
+SIGNATURE = "v0=" + "ab" * 32
+
+
+def _second_process(database: Database) -> Database:
+    """Another engine on the same database, as a second ``serve`` process would have."""
+    with database.engine.connect() as connection:
+        schema = (
+            connection.exec_driver_sql("SELECT current_schema()").scalar()
+            if (database.engine.dialect.name == "postgresql")
+            else None
+        )
+    if schema is None:
+        return Database(database.engine.url.render_as_string(hide_password=False))
+    return Database(
+        database.engine.url.render_as_string(hide_password=False),
+        connect_args={"options": f"-csearch_path={schema}"},
+    )
+
+
+def test_a_signature_is_accepted_once_whichever_process_sees_it(database: Database) -> None:
+    other = _second_process(database)
+    try:
+        first = SqlReplayGuard(database.engine, clock=lambda: NOW)
+        second = SqlReplayGuard(other.engine, clock=lambda: NOW)
+        valid_until = (NOW + timedelta(minutes=5)).timestamp()
+        assert first.first_sighting(SIGNATURE, valid_until)
+        assert not first.first_sighting(SIGNATURE, valid_until)
+        assert not second.first_sighting(SIGNATURE, valid_until)
+        assert second.first_sighting("v0=" + "cd" * 32, valid_until)
+    finally:
+        other.dispose()
+
+
+def test_racing_claims_of_one_signature_have_one_winner(database: Database) -> None:
+    guard = SqlReplayGuard(database.engine)
+    barrier = threading.Barrier(6)
+    results: list[bool] = []
+
+    def claim() -> None:
+        barrier.wait()
+        results.append(guard.first_sighting(SIGNATURE, NOW.timestamp() + 10**6))
+
+    threads = [threading.Thread(target=claim) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 5 + [True]
+
+
+def test_stale_signatures_are_pruned(database: Database) -> None:
+    now = [NOW]
+    guard = SqlReplayGuard(database.engine, clock=lambda: now[0])
+    for n in range(3):
+        assert guard.first_sighting(f"v0={n:064x}", (NOW + timedelta(minutes=5)).timestamp())
+    now[0] = NOW + timedelta(minutes=6)
+    assert guard.first_sighting("v0=" + "ef" * 32, (now[0] + timedelta(minutes=5)).timestamp())
+    with database.engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(SeenSignatureRow)) == 1
