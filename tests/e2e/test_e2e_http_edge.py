@@ -32,9 +32,14 @@ def _exchange(
     The server must close the connection after answering (the answer is read to EOF)."""
     started = time.monotonic()
     with socket.create_connection(_address(ws), timeout=timeout) as connection:
-        connection.sendall(raw)
-        if not keep_open:
-            connection.shutdown(socket.SHUT_WR)
+        try:
+            connection.sendall(raw)
+            if not keep_open:
+                connection.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError):
+            # The server may refuse (413, 401) and close before a large body is all sent;
+            # its answer is still there to read.
+            pass
         answer = b""
         while True:
             chunk = connection.recv(65536)
