@@ -10,6 +10,7 @@ from workspace_fixtures import CHANNEL, COORDINATOR, MEMBERS, NAMES
 
 from bot.documents import DocxRenderer
 from localslack.harness import LocalWorkspace
+from storage.audit_chain import verify_audit_trail
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +34,7 @@ def workspace(tmp_path: Path, renderer: DocxRenderer) -> Iterator[LocalWorkspace
         ws.settle()
         # Whatever real Slack would have shown as an error (slow acks, bad answers) fails the test.
         assert not ws.server.problems, ws.server.problems
+        # Every cycle leaves an audit trail whose hash chain verifies (as `audit --verify`).
+        assert ws.runtime is not None
+        report = verify_audit_trail(ws.runtime.database.engine)
+        assert report.ok and report.count > 0, report.problem
