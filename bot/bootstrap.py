@@ -130,18 +130,14 @@ def build_terminal_context(
     settings: Settings, *, clock: Callable[[], datetime] = system_clock
 ) -> tuple[Database, ServiceContext]:
     """Services for terminal commands (documents for coordinators, the privacy officer):
-    the database, the document renderer, and Slack only to look up display names when a
-    bot token is configured. Nothing is ever posted from here."""
+    the database and the document renderer, never the chat platform — documents name people
+    from the database (``bot.services.people``), so these commands work, and are fast, on a
+    terminal that cannot reach Slack. Nothing is ever posted from here."""
     from bot.chat.offline import OfflineChat
-    from bot.services.chat import ChatGateway
 
     database = Database(settings.resolved_database_url)
     database.upgrade()
-    names = None
-    if settings.slack_bot_token is not None:
-        client = make_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-        names = SlackGateway(client, bot_user_id="").display_name
-    chat: ChatGateway = OfflineChat(names)
+    chat = OfflineChat()
     context = ServiceContext(
         uow=database.unit_of_work,
         chat=chat,

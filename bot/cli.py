@@ -7,11 +7,14 @@ argument is missing or malformed (one line naming it, never a traceback).
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -243,6 +246,101 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- output files
+
+_SEPARATORS = tuple(sep for sep in (os.sep, os.altsep, "/") if sep)
+
+
+class OutputError(Exception):
+    """``--out`` cannot be used: one Japanese line for the operator."""
+
+
+@dataclass(frozen=True)
+class Output:
+    """Where a command writes its file. ``--out`` names a file, or a folder to hold the file
+    under its usual name: an existing folder, or any path ending in ``/``. Missing folders
+    are created when the command starts, before any work is done (or audited)."""
+
+    path: Path
+    folder: bool
+
+    @classmethod
+    def prepare(cls, out: str | None, *, folder: bool = False) -> Output:
+        """The output of ``--out`` (the working folder when it is not given); with
+        ``folder``, ``out`` is always a folder (``shienbot demo --out``).
+
+        Raises:
+            OutputError: The folder cannot be made or written to (a file stands in its way,
+                no permission, …).
+        """
+        if not out:
+            return cls(Path("."), folder=True)
+        path = Path(out).expanduser()
+        folder = folder or out.endswith(_SEPARATORS) or path.is_dir()
+        where = path if folder else path.parent
+        try:
+            where.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise OutputError(
+                f"「{where}」をフォルダとして使えません（同じ名前のファイルがあります）。"
+            ) from None
+        except OSError as error:
+            raise OutputError(f"フォルダ「{where}」を作れません（{_reason(error)}）。") from None
+        if not os.access(where, os.W_OK | os.X_OK):
+            raise OutputError(f"フォルダ「{where}」に書き込む権限がありません。")
+        return cls(path, folder)
+
+    def file(self, filename: str) -> Path:
+        """The file to write: ``filename`` in the folder, or the file named by ``--out``."""
+        return self.path / filename if self.folder else self.path
+
+    def write(self, filename: str, data: bytes) -> Path:
+        """Write ``data``; returns the file's path.
+
+        Raises:
+            OutputError: The file cannot be written (one Japanese line).
+        """
+        from storage.files import write_private
+
+        target = self.file(filename)
+        try:
+            write_private(target, data)  # case content: 0600 whatever the umask
+        except OSError as error:
+            raise OutputError(f"「{target}」に書き出せませんでした（{_reason(error)}）。") from None
+        return target
+
+
+def _reason(error: OSError) -> str:
+    """Why a file operation failed, in a few Japanese words (never a traceback)."""
+    if isinstance(error, PermissionError):
+        return "権限がありません"
+    if isinstance(error, IsADirectoryError):
+        return "同じ名前のフォルダがあります"
+    if isinstance(error, FileExistsError | NotADirectoryError):
+        return "同じ名前のファイルがあります"
+    if error.errno == errno.ENOSPC:
+        return "空き容量がありません"
+    return type(error).__name__
+
+
+def _prepare_output(out: str | None) -> Output | None:
+    """``Output.prepare``, or None after printing the one-line argument error."""
+    try:
+        return Output.prepare(out)
+    except OutputError as error:
+        print(f"引数エラー: --out — {error}", file=sys.stderr)
+        return None
+
+
+def _write_output(output: Output, filename: str, data: bytes) -> Path | None:
+    """``Output.write``, or None after printing the one-line error."""
+    try:
+        return output.write(filename, data)
+    except OutputError as error:
+        print(f"書き出しエラー: {error}", file=sys.stderr)
+        return None
+
+
 def _operator() -> str:
     """Terminal commands are audited under the operator's login."""
     try:
@@ -270,6 +368,9 @@ def _document_command(
     except DomainError as error:
         print(f"引数エラー: --meeting — {error.message}", file=sys.stderr)
         return EXIT_USAGE
+    output = _prepare_output(args.out)
+    if output is None:
+        return EXIT_USAGE
     try:
         database, ctx = build_terminal_context(settings)
     except DocumentTemplateError as error:
@@ -282,28 +383,11 @@ def _document_command(
         return EXIT_PROBLEMS
     finally:
         database.dispose()
-    out = Path(args.out) if args.out else Path(filename)
-    if out.is_dir():
-        out = out / filename
-    if not _write_private(out, data):
+    out = _write_output(output, filename, data)
+    if out is None:
         return EXIT_PROBLEMS
     print(f"{what}を書き出しました: {out}（SHA-256: {sha256_of(data)}）")
     return EXIT_OK
-
-
-def _write_private(out: Path, data: bytes) -> bool:
-    """Documents hold case content: written 0600 whatever the umask; a failure is one line."""
-    from storage.files import write_private
-
-    try:
-        write_private(out, data)
-    except OSError as error:
-        print(
-            f"書き出せませんでした: {out} — {error.strerror or type(error).__name__}",
-            file=sys.stderr,
-        )
-        return False
-    return True
 
 
 def cmd_minutes(settings: Settings, args: argparse.Namespace) -> int:
@@ -345,6 +429,7 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     """The audit trail for the privacy officer: CSV (UTF-8 with BOM, for Excel) to a file or
     stdout, the export itself audited; or ``--verify``, the check of its hash chain."""
     from bot.domain.calendar import parse_date
+    from bot.domain.documents import audit_filename
     from bot.domain.errors import DomainError
     from bot.services.access import Actor
     from bot.services.audit_log import audit_csv
@@ -366,6 +451,9 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     except DomainError as error:
         print(f"引数エラー: --since — {error.message}", file=sys.stderr)
         return EXIT_USAGE
+    output = _prepare_output(args.out) if args.out else None
+    if args.out and output is None:
+        return EXIT_USAGE
     database = _database(settings)
     try:
         text, rows = audit_csv(
@@ -377,10 +465,11 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         database.dispose()
     data = text.encode("utf-8-sig")
-    if args.out:
-        if not _write_private(Path(args.out), data):
+    if output is not None:
+        out = _write_output(output, audit_filename(_utc_now().astimezone(settings.tz).date()), data)
+        if out is None:
             return EXIT_PROBLEMS
-        print(f"監査記録 {rows}件を書き出しました: {args.out}", file=sys.stderr)
+        print(f"監査記録 {rows}件を書き出しました: {out}", file=sys.stderr)
     else:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
@@ -467,13 +556,11 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    out = Path(args.out)
-    if out.is_dir():
-        stamp = datetime.now(settings.tz).strftime("%Y%m%d-%H%M%S")
-        out = out / f"shienbot-backup-{stamp}.sqlite3"
-    if not out.parent.is_dir():
-        print(f"引数エラー: --out — フォルダ「{out.parent}」がありません。", file=sys.stderr)
+    output = _prepare_output(args.out)
+    if output is None:
         return EXIT_USAGE
+    stamp = datetime.now(settings.tz).strftime("%Y%m%d-%H%M%S")
+    out = output.file(f"shienbot-backup-{stamp}.sqlite3")
     database = _database(settings)
     try:
         if database.current_revision() is None:
@@ -662,7 +749,11 @@ def build_parser() -> argparse.ArgumentParser:
     minutes.add_argument(
         "--final", action="store_true", help="議事録を確定し、確定版を書き出します"
     )
-    minutes.add_argument("--out", help="出力先（ファイルまたはフォルダ。既定は minutes-日付.docx）")
+    minutes.add_argument(
+        "--out",
+        help="出力先（ファイル、またはフォルダ: 既存のフォルダか末尾が / のパス。"
+        "ないフォルダは作ります。既定は現在のフォルダの minutes-日付.docx）",
+    )
     minutes.set_defaults(handler=cmd_minutes)
 
     roles = commands.add_parser("roles", help="会議の役割分担表（Word）をファイルに書き出します")
@@ -671,7 +762,11 @@ def build_parser() -> argparse.ArgumentParser:
     roles.add_argument(
         "--agency", metavar="KEY", help="この機関の役割だけを書き出します（例: houkatsu）"
     )
-    roles.add_argument("--out", help="出力先（ファイルまたはフォルダ。既定は roles-日付.docx）")
+    roles.add_argument(
+        "--out",
+        help="出力先（ファイル、またはフォルダ: 既存のフォルダか末尾が / のパス。"
+        "ないフォルダは作ります。既定は現在のフォルダの roles-日付.docx）",
+    )
     roles.set_defaults(handler=cmd_roles)
 
     audit = commands.add_parser(
@@ -691,7 +786,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="--verify で、以前の検証で表示されたハッシュが今もチェーンにあることも確かめます",
     )
     audit.add_argument("--since", metavar="YYYY-MM-DD", help="この日以降の記録だけ")
-    audit.add_argument("--out", help="出力先のファイル（既定は標準出力）")
+    audit.add_argument(
+        "--out",
+        help="出力先（ファイルまたはフォルダ。既定は標準出力。フォルダなら audit-日付.csv）",
+    )
     audit.set_defaults(handler=cmd_audit)
 
     backup = commands.add_parser(

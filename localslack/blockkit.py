@@ -2,14 +2,23 @@
 
 The limits are Slack's documented ones (see docs/platform notes). Error strings imitate
 Slack's own ("... [json-pointer:/blocks/0/text/text]") so that a failing call tells the
-developer exactly which block broke.
+developer exactly which block broke. Views are also checked with slack_sdk's models
+(``slack_sdk.models.views.View`` and its blocks), so that a modal the local workspace accepts
+is one that slack_sdk, and Slack, accept too.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
+
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
@@ -359,7 +368,115 @@ def view_errors(view: Any, *, kinds: tuple[str, ...] = ("modal",)) -> list[str]:
     checker.string(view.get("private_metadata"), "/view/private_metadata", PRIVATE_METADATA_LIMIT)
     checker.string(view.get("callback_id"), "/view/callback_id", ID_LIMIT)
     checker.string(view.get("external_id"), "/view/external_id", ID_LIMIT)
-    return checker.errors
+    return checker.errors + model_errors(view, already=checker.errors)
+
+
+# --------------------------------------------------------------------------- slack_sdk's models
+
+# slack_sdk logs a block, element, option or field it cannot parse at WARNING, quoting it
+# whole, and skips it; here that may be case content. Records of these loggers never reach a
+# handler: while a view is checked, each becomes an error instead (what slack_sdk would skip,
+# Slack refuses), worded without the content.
+_MODEL_LOGGERS = (
+    "slack_sdk.models.blocks.blocks",
+    "slack_sdk.models.blocks.block_elements",
+    "slack_sdk.models.blocks.basic_components",
+    "slack_sdk.models.views",
+)
+_SKIPPED = (
+    ("Unknown block", "unsupported block type"),
+    ("Unknown element", "unsupported element type"),
+    ("Unknown option group", "must be an option group object"),
+    ("Unknown option", "must be an option object"),
+    ("Unsupported field", "must be a text object"),
+    ("Unknown type", "must be a text object"),
+)
+_checking = threading.local()
+
+
+class _SkippedByTheModels(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        found: list[str] | None = getattr(_checking, "skipped", None)
+        if found is not None:
+            text = str(record.msg)
+            found.append(next((m for p, m in _SKIPPED if text.startswith(p)), "is not valid"))
+        return False  # never logged: the record quotes the payload
+
+
+for _name in _MODEL_LOGGERS:
+    logging.getLogger(_name).addFilter(_SkippedByTheModels())
+
+_MISSING = re.compile(r"missing \d+ required (?:keyword-only |positional )?arguments?: (.+)$")
+_UNEXPECTED = re.compile(r"unexpected keyword argument '([^']+)'")
+
+
+def _model_message(error: Exception) -> str:
+    """slack_sdk's complaint in Slack's words; never a value from the payload."""
+    if isinstance(error, SlackObjectFormationError):
+        return str(error)  # slack_sdk's own fixed wording ("title must be between …")
+    text = str(error)
+    if isinstance(error, TypeError) and (missing := _MISSING.search(text)):
+        fields = missing.group(1).replace("'", "")
+        return f"missing required field: {fields}"
+    if isinstance(error, TypeError) and (unexpected := _UNEXPECTED.search(text)):
+        return f"unsupported property: {unexpected.group(1)}"
+    if isinstance(error, KeyError):
+        return f"missing required field: {error.args[0] if error.args else ''}"
+    return f"is not valid ({type(error).__name__})"
+
+
+def _model_check(build: Callable[[], object], pointer: str) -> list[str]:
+    """Errors of building and serialising one model (``to_dict`` validates it all the way
+    down), each pointing at ``pointer``."""
+    _checking.skipped = []
+    try:
+        build()
+        errors = list(_checking.skipped)
+    except Exception as error:
+        errors = [*_checking.skipped, _model_message(error)]
+    finally:
+        del _checking.skipped
+    return [f"{message} [json-pointer:{pointer}]" for message in dict.fromkeys(errors)]
+
+
+def _block_to_dict(block: dict[str, Any]) -> None:
+    parsed = Block.parse(block)
+    if parsed is not None:  # else the skipped block is an error already
+        parsed.to_dict()
+
+
+def model_errors(view: Any, *, already: list[str] | None = None) -> list[str]:
+    """What slack_sdk's models refuse in a view, as Slack-style error strings.
+
+    Each block is checked on its own, so an error points at its block; the view's own fields
+    (type, title, submit, close, the number of blocks, …) are checked with the blocks left
+    out. A block, or the view's fields, that ``already`` has an error for is not reported
+    twice.
+
+    Args:
+        view: The decoded ``view`` argument.
+        already: Errors found by the checks above (their pointers).
+    """
+    if not isinstance(view, dict):
+        return []
+    pointers = [e.rsplit("[json-pointer:", 1)[-1] for e in already or []]
+
+    def reported(prefix: str) -> bool:
+        return any(p == prefix + "]" or p.startswith(prefix + "/") for p in pointers)
+
+    errors: list[str] = []
+    blocks = view.get("blocks")
+    blocks = blocks if isinstance(blocks, list) else []
+    for i, block in enumerate(blocks):
+        pointer = f"/view/blocks/{i}"
+        if isinstance(block, dict) and not reported(pointer):
+            errors += _model_check(partial(_block_to_dict, block), pointer)
+    if not any(not p.startswith("/view/blocks/") for p in pointers):
+        # The view's fields, with as many (valid) blocks as it has.
+        fields = {k: v for k, v in view.items() if k != "blocks"}
+        placeholders = [{"type": "divider"}] * len(blocks)
+        errors += _model_check(lambda: View(**fields, blocks=placeholders).to_dict(), "/view")
+    return errors
 
 
 def iter_elements(blocks: Any) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:

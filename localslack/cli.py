@@ -9,13 +9,15 @@ is imported for every ``shienbot`` invocation, ``--help`` included.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import shlex
+import sys
 from typing import TYPE_CHECKING
 
-from bot.cli import EXIT_OK, EXIT_PROBLEMS
+from bot.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, Output, OutputError
 
 if TYPE_CHECKING:
     from bot.settings import Settings
+    from localslack.demo import DemoResult
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,7 +27,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="ローカルのSlackワークスペースで会議の一巡を実演し、議事録などを --out に書き出します",
     )
     demo.add_argument(
-        "--out", default="demo-output", help="文書の出力先フォルダ（既定 demo-output）"
+        "--out",
+        default="demo-output",
+        metavar="DIR",
+        help="出力先フォルダ（既定 demo-output）: 文書と、端末のコマンドを試せるデータベース"
+        " demo.sqlite3。同じフォルダで再実行すると、データベースを作り直します",
     )
     demo.set_defaults(handler=cmd_demo)
 
@@ -34,7 +40,11 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     """One whole meeting cycle on a local Slack workspace (no Slack, no network)."""
     from localslack.demo import run_demo
 
-    out = Path(args.out)
+    try:
+        out = Output.prepare(args.out, folder=True).path
+    except OutputError as error:
+        print(f"引数エラー: --out — {error}", file=sys.stderr)
+        return EXIT_USAGE
     print("支援会議ボット デモ — 架空市のローカルSlackワークスペースで、会議の一巡を実行します。")
     print("登場する人・機関・世帯はすべて架空です。チャットには事例番号だけが出ます。")
     result = run_demo(out)
@@ -42,9 +52,29 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     for path in result.files:
         print(f"   {path}")
     print(f"\nWeb API 呼び出し: {result.api_calls}回")
+    _print_terminal_hint(result)
     if result.problems:
         print("\n実際のSlackならエラーになった点:")
         for problem in result.problems:
             print(f"   - {problem}")
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+def _print_terminal_hint(result: DemoResult) -> None:
+    """How to try the terminal commands on the database the demo leaves behind."""
+    if result.database is None or result.meeting_day is None:
+        return
+    from localslack.demo import database_url
+
+    database = result.database
+    env = f"DATABASE_URL={shlex.quote(database_url(database))}"
+    terminal = shlex.quote(f"{database.parent / 'terminal'}/")
+    day = result.meeting_day.isoformat()
+    replaced = "（前回のデモのデータベースは作り直しました）" if result.replaced else ""
+    print("\n━━ 端末のコマンドを試す")
+    print(f"   デモのデータベース: {database}{replaced}")
+    print("   同じ --out でデモをもう一度実行すると、このデータベースは作り直されます。")
+    print(f"   {env} shienbot audit --csv --out {terminal}")
+    print(f"   {env} shienbot minutes --meeting {day} --out {terminal}")
+    print(f"   {env} shienbot roles --meeting {day} --agency houkatsu --out {terminal}")

@@ -1,7 +1,9 @@
 """``shienbot demo``: one whole meeting cycle on a local Slack workspace, offline.
 
-The real bot runs over HTTP against the local workspace with a throwaway SQLite database.
-架空市's coordinator sets up a channel, registers agencies, schedules an ad-hoc meeting and
+The real bot runs over HTTP against the local workspace with a SQLite database that stays in
+``--out`` (``demo.sqlite3``), so that the terminal commands (``minutes``, ``roles``,
+``audit``) can be tried on it afterwards; running the demo again with the same ``--out``
+replaces it and starts afresh. 架空市's coordinator sets up a channel, registers agencies, schedules an ad-hoc meeting and
 three cases (one a 重層的支援会議 case with consent); the agencies confirm the secrecy notice
 and answer in threads; roles and a decision are recorded; the minutes and role summaries
 are written to ``--out``. The transcript shows what each person saw.
@@ -11,7 +13,6 @@ Every person, agency and household here is fictional (../shared/scenarios.md).
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -57,11 +58,19 @@ INPUTS = {
 }
 
 
+DATABASE_FILE = "demo.sqlite3"
+# SQLite's companions of a database file (write-ahead log, shared memory, rollback journal).
+_SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
 @dataclass
 class DemoResult:
     files: list[Path] = field(default_factory=list)
     api_calls: int = 0
     problems: list[str] = field(default_factory=list)
+    database: Path | None = None  # the demo's database, left for the terminal commands
+    replaced: bool = False  # an earlier demo's database was there and has been replaced
+    meeting_day: date | None = None
 
 
 class _Narrator:
@@ -99,16 +108,34 @@ def meeting_day(today: date) -> date:
     return JapaneseCalendar().next_working_day(today + timedelta(days=7))
 
 
+def database_url(path: Path) -> str:
+    """The ``DATABASE_URL`` of a SQLite file (relative paths stay relative)."""
+    return f"sqlite:///{path}"
+
+
+def _fresh_database(path: Path) -> bool:
+    """Remove an earlier demo's database (and SQLite's companion files); True if there was one."""
+    replaced = False
+    for suffix in _SQLITE_COMPANIONS:
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.unlink()
+            replaced = replaced or suffix == ""
+    return replaced
+
+
 def run_demo(out_dir: Path, echo: Callable[[str], None] = print) -> DemoResult:
+    """Play the meeting cycle; the documents and the database (``demo.sqlite3``) go to
+    ``out_dir``, whose earlier demo database is replaced."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    result = DemoResult()
-    with tempfile.TemporaryDirectory(prefix="shienbot-demo-") as tmp:
-        ws = LocalWorkspace(f"sqlite:///{Path(tmp) / 'demo.sqlite3'}", coordinators=(COORDINATOR,))
-        with ws:
-            _cast(ws)
-            _play(ws, _Narrator(ws, echo), result, out_dir)
-            result.api_calls = ws.server.api_call_count()
-            result.problems = list(ws.server.problems)
+    database = out_dir / DATABASE_FILE
+    result = DemoResult(database=database, replaced=_fresh_database(database))
+    ws = LocalWorkspace(database_url(database), coordinators=(COORDINATOR,))
+    with ws:
+        _cast(ws)
+        _play(ws, _Narrator(ws, echo), result, out_dir)
+        result.api_calls = ws.server.api_call_count()
+        result.problems = list(ws.server.problems)
     return result
 
 
@@ -124,6 +151,7 @@ def _cast(ws: LocalWorkspace) -> None:
 def _play(ws: LocalWorkspace, say: _Narrator, result: DemoResult, out_dir: Path) -> None:
     today = date.today()
     day = meeting_day(today)
+    result.meeting_day = day
     coordinator = COORDINATOR
 
     def run(user: str, text: str) -> str:

@@ -145,6 +145,17 @@ class CoordinatorRow(Base):
     removed_at: Mapped[datetime | None]
 
 
+class PersonRow(Base):
+    """A chat user's display name as the bot last learnt it: personal data, shown in the
+    minutes, never logged. No foreign key: anyone a document names may have one."""
+
+    __tablename__ = "people"
+
+    user_id: Mapped[str] = mapped_column(String(USER_ID), primary_key=True)
+    display_name: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
 # --------------------------------------------------------------------------- meetings
 
 

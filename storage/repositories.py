@@ -54,6 +54,7 @@ from bot.domain.model import (
     MeetingState,
     Occasion,
     Outcome,
+    Person,
     RoleAssignment,
 )
 from bot.domain.model import utcnow as _utcnow
@@ -74,6 +75,7 @@ from storage.orm import (
     MeetingChannelRow,
     MeetingRow,
     MeetingSeriesRow,
+    PersonRow,
     ProcessedRequestRow,
     RoleAssignmentRow,
 )
@@ -944,6 +946,41 @@ class SqlFinalDocumentRepository(_Repository):
             finalised_by=row.finalised_by,
             finalised_at=row.finalised_at,
         )
+
+
+# --------------------------------------------------------------------------- people
+
+
+class SqlPeopleRepository(_Repository):
+    """Display names as last learnt, one row per chat user; ``put`` inserts or replaces."""
+
+    def get(self, user_id: str) -> Person | None:
+        row = self._session.get(PersonRow, user_id)
+        if row is None:
+            return None
+        return Person(user_id=row.user_id, display_name=row.display_name, updated_at=row.updated_at)
+
+    def put(self, person: Person) -> None:
+        row = self._session.get(PersonRow, person.user_id)
+        if row is None:
+            try:
+                with self._session.begin_nested():
+                    self._session.add(
+                        PersonRow(
+                            user_id=person.user_id,
+                            display_name=person.display_name,
+                            updated_at=person.updated_at,
+                        )
+                    )
+                return
+            except IntegrityError as error:
+                if not is_unique_violation(error):
+                    raise
+            # A concurrent request stored this person first (and has committed): replace it.
+            row = self._session.get(PersonRow, person.user_id, populate_existing=True)
+            assert row is not None
+        row.display_name = person.display_name
+        row.updated_at = person.updated_at
 
 
 # --------------------------------------------------------------------------- audit

@@ -22,6 +22,7 @@ from storage.repositories import (
     SqlMeetingRepository,
     SqlMeetingSeriesRepository,
     SqlMembershipRepository,
+    SqlPeopleRepository,
     SqlProcessedRequests,
     SqlRoleAssignmentRepository,
 )
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
     roles: ports.RoleAssignmentRepository
     decisions: ports.DecisionRepository
     final_documents: ports.FinalDocumentRepository
+    people: ports.PeopleRepository
     audit: ports.AuditTrail
     processed: ports.ProcessedRequests
 
@@ -87,6 +89,7 @@ class SqlUnitOfWork:
         self.roles = SqlRoleAssignmentRepository(session)
         self.decisions = SqlDecisionRepository(session)
         self.final_documents = SqlFinalDocumentRepository(session)
+        self.people = SqlPeopleRepository(session)
         self.audit = SqlAuditTrail(session)
         self.processed = SqlProcessedRequests(session)
         return self

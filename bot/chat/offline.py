@@ -1,24 +1,18 @@
-"""A chat gateway for the terminal, where no chat platform is reachable.
+"""A chat gateway for the terminal, where no chat platform is reachable (or wanted).
 
-Names are shown as user IDs; anything that would send a message fails with
-``ChatUnavailable``, so a terminal command can never post case content anywhere.
+It never calls the platform: documents name people from the database, and people whose
+name was never stored are shown by their user ID. Anything that would send a message fails
+with ``ChatUnavailable``, so a terminal command can never post case content anywhere.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from bot.domain.model import ChannelFacts
-from bot.domain.text import clean_name
 from bot.services.chat import ChatUnavailable, FileToSend, Form, Message, MessageRef
 
 
 class OfflineChat:
-    """``ChatGateway`` for ``shienbot minutes`` / ``roles``: ``names`` (e.g. Slack's
-    users.info, when a token is configured) turns user IDs into display names."""
-
-    def __init__(self, names: Callable[[str], str] | None = None) -> None:
-        self._names = names
+    """``ChatGateway`` for ``shienbot minutes`` / ``roles`` and the other terminal commands."""
 
     def post(
         self, channel_id: str, message: Message, *, thread: MessageRef | None = None
@@ -47,12 +41,7 @@ class OfflineChat:
         return True  # only trusted operators reach this gateway
 
     def display_name(self, user_id: str) -> str:
-        if self._names is not None:
-            try:
-                return clean_name(self._names(user_id)) or user_id
-            except Exception:  # a name is a courtesy: fall back to the ID
-                return user_id
-        return user_id
+        return user_id  # the platform is not asked: a stored name, else the ID
 
     def open_form(self, interaction_ref: str, form: Form) -> None:
         raise ChatUnavailable("offline")

@@ -33,3 +33,8 @@ def role_summary_filename(meeting_date: date, agency_key: str | None = None) -> 
 def sha256_of(data: bytes) -> str:
     """The lowercase hex SHA-256 of a generated file (recorded in the audit trail)."""
     return hashlib.sha256(data).hexdigest()
+
+
+def audit_filename(exported_on: date) -> str:
+    """``audit-2027-03-01.csv``: the audit trail exported on that day (``shienbot audit``)."""
+    return f"audit-{exported_on.isoformat()}.csv"

@@ -242,6 +242,23 @@ class Coordinator:
         return self.removed_at is None
 
 
+@dataclass(frozen=True)
+class Person:
+    """A chat user's display name as the bot last learnt it from the chat platform.
+
+    Stored when the bot records something a document names them for (an input, a secrecy
+    confirmation, a role, a registration), so that documents render from the database alone.
+    Personal data: shown in the minutes, never logged, never in a file name.
+    """
+
+    user_id: str
+    display_name: str
+    updated_at: datetime = field(default_factory=utcnow)
+
+    def __post_init__(self) -> None:
+        validate_user_id(self.user_id)
+
+
 # --------------------------------------------------------------------------- meetings
 
 

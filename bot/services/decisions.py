@@ -34,6 +34,7 @@ from bot.services.chat import (
 from bot.services.context import ServiceContext
 from bot.services.meetings import require_channel
 from bot.services.messages import meeting_label
+from bot.services.people import remember_name
 from bot.services.ports import UnitOfWork
 
 DECISION_FORM = "shien_decision_form"
@@ -122,6 +123,7 @@ def assign_role(
             str(case.code),
             f"agency={agency.key}",
         )
+        remember_name(ctx, uow, actor.user_id)  # who ran the meeting, named in its minutes
         uow.commit()
     return texts.DECISIONS.role_recorded.format(
         code=case.code,

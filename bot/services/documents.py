@@ -39,6 +39,7 @@ from bot.services.document_views import (
 )
 from bot.services.meetings import find_meeting
 from bot.services.messages import meeting_label
+from bot.services.people import Names
 from bot.services.ports import UnitOfWork
 
 
@@ -76,7 +77,7 @@ def build_minutes_view(
     draft: bool = True,
 ) -> MinutesView:
     agencies = {a.id: a for a in uow.agencies.list()}
-    name = ctx.chat.display_name
+    name = Names(ctx, uow)  # from the database: documents never wait for the chat platform
     cases = _cases(uow, meeting)
     acks = list(uow.acknowledgements.for_meeting(meeting.id))
     coordinators = {c.user_id for c in uow.coordinators.list(active_only=False)}

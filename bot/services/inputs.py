@@ -42,6 +42,7 @@ from bot.services.chat import (
 from bot.services.context import ServiceContext
 from bot.services.meetings import refresh_thread
 from bot.services.messages import RECEIVED_REACTION
+from bot.services.people import remember_name
 from bot.services.ports import UnitOfWork
 
 INPUT_FORM = "shien_input_form"
@@ -111,6 +112,7 @@ def record_reply(
                 uow.inputs.add(agency_input)
             except Duplicate:
                 return ReplyOutcome.ALREADY_RECORDED
+            remember_name(ctx, uow, user_id)  # the name the minutes show for this input
             action = AuditAction.INPUT_RECORDED if confirmed else AuditAction.INPUT_HELD
             audit(ctx, uow, actor, action, "input", agency_input.id, f"case={code}")
             kinds = _flag(ctx, uow, actor, agency_input.id, code, agency_input.text)
@@ -379,6 +381,7 @@ def submit_input_form(
             uow.inputs.add(agency_input)
         except Duplicate:
             return texts.INPUTS.form_already_recorded.format(code=code)
+        remember_name(ctx, uow, actor.user_id)  # the name the minutes show for this input
         audit(
             ctx,
             uow,

@@ -47,6 +47,7 @@ from bot.services.messages import (
     notice_message,
     prompt_dm,
 )
+from bot.services.people import remember_name
 from bot.services.ports import UnitOfWork
 
 
@@ -451,6 +452,7 @@ def acknowledge(
             )
         except Duplicate:  # a double click raced us: the first one recorded it
             return texts.MEETINGS.already_confirmed.format(label=label)
+        remember_name(ctx, uow, actor.user_id)  # the name the minutes show as confirmed
         audit(
             ctx,
             uow,

@@ -32,6 +32,7 @@ from bot.domain.model import (
     Meeting,
     MeetingChannel,
     MeetingSeries,
+    Person,
     RoleAssignment,
 )
 from bot.domain.timeline import PlannedSend
@@ -167,6 +168,15 @@ class FinalDocumentRepository(Protocol):
     def get(self, meeting_id: str, kind: str) -> FinalDocument | None: ...
 
 
+class PeopleRepository(Protocol):
+    """Display names as the bot last learnt them, one per chat user (documents show them)."""
+
+    def get(self, user_id: str) -> Person | None: ...
+    def put(self, person: Person) -> None:
+        """Insert or replace the person's name: the latest learnt wins."""
+        ...
+
+
 class AuditTrail(Protocol):
     """Append-only: there is no update and no delete."""
 
@@ -234,6 +244,7 @@ class UnitOfWork(Protocol):
     roles: RoleAssignmentRepository
     decisions: DecisionRepository
     final_documents: FinalDocumentRepository
+    people: PeopleRepository
     audit: AuditTrail
     processed: ProcessedRequests
 

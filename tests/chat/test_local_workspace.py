@@ -378,14 +378,18 @@ def test_block_kit_limits(server: LocalSlackServer, client: WebClient) -> None:
     assert "json-pointer:/blocks/0/text/text" in err.response["errors"][0]
 
     trigger = server.issue_trigger(ALICE)
-    modal = {"type": "modal", "title": {"type": "plain_text", "text": "支" * 25}, "blocks": []}
+    modal = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "支" * 25},
+        "blocks": [{"type": "divider"}],
+    }
     err = _error(lambda: client.views_open(trigger_id=trigger, view=modal))
     assert err.response["error"] == "invalid_arguments"
     modal = {
         "type": "modal",
         "title": {"type": "plain_text", "text": "支援会議"},
         "private_metadata": "m" * 3001,
-        "blocks": [],
+        "blocks": [{"type": "divider"}],
     }
     assert _error(lambda: client.views_open(trigger_id=trigger, view=modal)).response["error"] == (
         "invalid_arguments"
@@ -634,7 +638,11 @@ def test_button_respond_replace_original_updates_the_message(ws: Workspace) -> N
 
 
 def test_triggers_are_single_use_and_expire(server: LocalSlackServer, client: WebClient) -> None:
-    view = {"type": "modal", "title": {"type": "plain_text", "text": "確認"}, "blocks": []}
+    view = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "確認"},
+        "blocks": [{"type": "divider"}],
+    }
     trigger = server.issue_trigger(ALICE)
     client.views_open(trigger_id=trigger, view=view)
     assert _error(lambda: client.views_open(trigger_id=trigger, view=view)).response["error"] == (
@@ -652,7 +660,11 @@ def test_triggers_are_single_use_and_expire(server: LocalSlackServer, client: We
 
 
 def test_views_update_and_push(server: LocalSlackServer, client: WebClient) -> None:
-    view = {"type": "modal", "title": {"type": "plain_text", "text": "一"}, "blocks": []}
+    view = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "一"},
+        "blocks": [{"type": "divider"}],
+    }
     opened = client.views_open(trigger_id=server.issue_trigger(ALICE), view=view)["view"]
     updated = client.views_update(
         view_id=opened["id"],

@@ -312,14 +312,19 @@ def test_a_backup_taken_while_the_bot_writes_restores_everything_before_it(
         copy.dispose()
 
 
-def test_backup_refuses_postgresql_and_a_missing_folder(
+def test_backup_makes_missing_folders_and_refuses_postgresql(
     sqlite_env: Database,  # noqa: F811
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert cli.main(["backup", "--out", str(tmp_path / "no" / "such" / "x.sqlite3")]) == 2
-    assert capsys.readouterr().err.startswith("引数エラー: --out")
+    # Like every --out, missing folders are made (0600 file inside).
+    target = tmp_path / "no" / "such" / "x.sqlite3"
+    assert cli.main(["backup", "--out", str(target)]) == cli.EXIT_OK
+    assert target.stat().st_mode & 0o777 == 0o600
+    (tmp_path / "blocker").write_bytes(b"")
+    assert cli.main(["backup", "--out", str(tmp_path / "blocker" / "x.sqlite3")]) == 2
+    assert capsys.readouterr().err.splitlines()[-1].startswith("引数エラー: --out")
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:9/none")
     assert cli.main(["backup", "--out", str(tmp_path)]) == cli.EXIT_USAGE
     err = capsys.readouterr().err

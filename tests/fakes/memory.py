@@ -59,6 +59,7 @@ from bot.domain.model import (
     MeetingChannel,
     MeetingSeries,
     MeetingState,
+    Person,
     RoleAssignment,
     utcnow,
 )
@@ -135,6 +136,7 @@ class _Tables:
     roles: dict[str, RoleAssignment] = dataclasses.field(default_factory=dict)
     decisions: dict[tuple[str, str], Decision] = dataclasses.field(default_factory=dict)
     final_documents: dict[tuple[str, str], FinalDocument] = dataclasses.field(default_factory=dict)
+    people: dict[str, Person] = dataclasses.field(default_factory=dict)
     audit: list[AuditEvent] = dataclasses.field(default_factory=list)
     processed: dict[str, datetime] = dataclasses.field(default_factory=dict)
 
@@ -657,6 +659,15 @@ class MemoryFinalDocumentRepository(_Repository):
         return _loaded(found) if found else None
 
 
+class MemoryPeopleRepository(_Repository):
+    def get(self, user_id: str) -> Person | None:
+        found = self._t.people.get(user_id)
+        return _loaded(found) if found else None
+
+    def put(self, person: Person) -> None:
+        self._t.people[person.user_id] = _stored(person)
+
+
 def _names_case(detail: str, case_code: str) -> bool:
     """The SQL trail's match of ``case=<code>`` as a whole ``;``-separated pair."""
     return f"case={case_code}" in detail.split(";")
@@ -730,6 +741,7 @@ class MemoryUnitOfWork:
     roles: ports.RoleAssignmentRepository
     decisions: ports.DecisionRepository
     final_documents: ports.FinalDocumentRepository
+    people: ports.PeopleRepository
     audit: ports.AuditTrail
     processed: ports.ProcessedRequests
 
@@ -755,6 +767,7 @@ class MemoryUnitOfWork:
         self.roles = MemoryRoleAssignmentRepository(self)
         self.decisions = MemoryDecisionRepository(self)
         self.final_documents = MemoryFinalDocumentRepository(self)
+        self.people = MemoryPeopleRepository(self)
         self.audit = MemoryAuditTrail(self)
         self.processed = MemoryProcessedRequests(self)
         return self

@@ -40,6 +40,7 @@ from bot.domain.model import (
     MeetingSeries,
     MeetingState,
     Outcome,
+    Person,
     RoleAssignment,
 )
 from bot.services.ports import UnitOfWork
@@ -944,3 +945,16 @@ def test_naive_cutoffs_and_bounds_are_refused(uows: UowFactory) -> None:
         uow.rollback()
         with pytest.raises(Exception, match="naive"):
             uow.audit.list(since=naive)
+
+
+def test_people_put_inserts_then_replaces(uows: UowFactory) -> None:
+    first = Person("U0HOUKATSU", "包括 架空一郎", updated_at=AT)
+    with uows() as uow:
+        assert uow.people.get(first.user_id) is None
+        uow.people.put(first)
+        uow.people.put(replace(first, display_name="包括 架空一郎（改姓）"))
+        uow.commit()
+    with uows() as uow:
+        found = uow.people.get(first.user_id)
+    assert found == replace(first, display_name="包括 架空一郎（改姓）")
+    assert found is not None and found.updated_at.tzinfo is UTC
