@@ -52,7 +52,15 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     for path in result.files:
         print(f"   {path}")
     print(f"\nWeb API 呼び出し: {result.api_calls}回")
+    if result.audit_problem:
+        print(f"監査記録の検証: 問題があります — {result.audit_problem}")
+    else:
+        print(
+            f"監査記録の検証（shienbot audit --verify と同じ）: {result.audit_events}件、改ざんなし"
+        )
     _print_terminal_hint(result)
+    if result.audit_problem:
+        return EXIT_PROBLEMS
     if result.problems:
         print("\n実際のSlackならエラーになった点:")
         for problem in result.problems:
@@ -75,6 +83,7 @@ def _print_terminal_hint(result: DemoResult) -> None:
     print("\n━━ 端末のコマンドを試す")
     print(f"   デモのデータベース: {database}{replaced}")
     print("   同じ --out でデモをもう一度実行すると、このデータベースは作り直されます。")
+    print(f"   {env} shienbot audit --verify")
     print(f"   {env} shienbot audit --csv --out {terminal}")
     print(f"   {env} shienbot minutes --meeting {day} --out {terminal}")
     print(f"   {env} shienbot roles --meeting {day} --agency houkatsu --out {terminal}")

@@ -22,6 +22,7 @@ from bot.domain.calendar import JapaneseCalendar
 from bot.services.messages import ACK_ACTION
 from localslack import SharedFile
 from localslack.harness import LocalWorkspace
+from storage.audit_chain import verify_audit_trail
 
 CHANNEL = "C0KAIGI01"
 CHANNEL_NAME = "kaigi-01"  # opaque: no personal data in channel names
@@ -71,6 +72,8 @@ class DemoResult:
     database: Path | None = None  # the demo's database, left for the terminal commands
     replaced: bool = False  # an earlier demo's database was there and has been replaced
     meeting_day: date | None = None
+    audit_events: int = 0  # events whose hash chain verified at the end (audit --verify)
+    audit_problem: str = ""  # the first event that did not verify, if any
 
 
 class _Narrator:
@@ -136,6 +139,11 @@ def run_demo(out_dir: Path, echo: Callable[[str], None] = print) -> DemoResult:
         _play(ws, _Narrator(ws, echo), result, out_dir)
         result.api_calls = ws.server.api_call_count()
         result.problems = list(ws.server.problems)
+        # The cycle's audit trail is checked as `shienbot audit --verify` does.
+        assert ws.runtime is not None
+        report = verify_audit_trail(ws.runtime.database.engine)
+        result.audit_events = report.count
+        result.audit_problem = "" if report.problem is None else str(report.problem)
     return result
 
 
