@@ -70,11 +70,18 @@ def test_the_demo_leaves_its_database_and_the_hint_works(
     assert database.is_file() and _cases(database) == 3
     assert hint[0] == f"デモのデータベース: {database}"
     commands = [line for line in hint if line.startswith("DATABASE_URL=")]
-    assert [shlex.split(c)[2] for c in commands] == ["audit", "minutes", "roles"]
+    assert [shlex.split(c)[2:4] for c in commands] == [
+        ["audit", "--verify"],
+        ["audit", "--csv"],
+        ["minutes", "--meeting"],
+        ["roles", "--meeting"],
+    ]
 
     for command in commands:
         done = _run_hint(command, terminal)
         assert done.returncode == 0, done.stderr
+        if "--verify" in command:
+            assert "改ざんされていません" in done.stdout
     written = sorted(p.name for p in (out / "terminal").iterdir())
     assert [n.split("-")[0] for n in written] == ["audit", "minutes", "roles"]
     minutes = next((out / "terminal").glob("minutes-*.docx"))
