@@ -17,8 +17,9 @@ The areas, in reading order:
 - documents: DOCUMENTS (delivering them), DOCUMENT_FIELDS (words the Word templates
   receive), TEMPLATES (what is wrong with a municipality's template);
 - records: AUDIT_LOG, RETENTION;
-- the domain: MODEL (labels and rules), CALENDAR (和暦, closed days, dates as typed),
-  TIMELINE, STORAGE (what storage refuses, worded here);
+- the domain: MODEL (labels and rules), IDENTIFIERS (what a reply is flagged for),
+  CALENDAR (和暦, closed days, dates as typed), TIMELINE, STORAGE (what storage refuses,
+  worded here);
 - the terminal: SETTINGS.
 
 A new text goes into the area of the module that shows it, as a whole sentence; a new
@@ -728,6 +729,21 @@ class MODEL:
         "{code} を重層的支援会議へ移行するには、先に本人同意を記録してください。"
     )
     filename_bad_agency_key = "機関キーの形式が正しくないため、ファイル名を作れません。"
+
+
+class IDENTIFIERS:
+    """The kinds of direct identifier a reply is flagged for (``bot.domain.identifiers``):
+    ``IdentifierKind.label``, listed with ``separator`` in the message that asks for an edit.
+    The words the detector matches (丁目, 番地, 生年月日, kanji numerals) are its vocabulary,
+    kept beside its patterns."""
+
+    phone = "電話番号"
+    individual_number = "個人番号（マイナンバー）"
+    postal_code = "郵便番号"
+    address = "住所"
+    email = "メールアドレス"
+    birth_date = "生年月日"
+    separator = "・"  # 電話番号・メールアドレス
 
 
 class CALENDAR:
