@@ -20,7 +20,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot import __version__
+from bot import __version__, texts
 from bot.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -60,8 +60,9 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     role = args.grant_app_role
     if role is not None and not _is_postgresql(settings):
         print(
-            "引数エラー: --grant-app-role — PostgreSQL のときだけ使えます"
-            "（SQLite ではファイルの権限 0600 がアクセス制御です）。",
+            texts.CLI.argument_error.format(
+                option="--grant-app-role", message=texts.CLI.grant_role_postgresql_only
+            ),
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -73,27 +74,27 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
         if role is not None:
             database.grant_app_role(role)
     except LookupError:
-        print(f"ロール「{role}」がありません（CREATE ROLE で作成してください）。", file=sys.stderr)
+        print(texts.CLI.role_missing.format(role=role), file=sys.stderr)
         return EXIT_PROBLEMS
     except NotSQLite:  # pragma: no cover - checked above
         return EXIT_USAGE
     except Exception as exc:  # report, never dump a traceback with connection details
-        print(f"移行に失敗しました: {_describe_db_error(exc)}", file=sys.stderr)
+        print(texts.CLI.migrate_failed.format(error=_describe_db_error(exc)), file=sys.stderr)
         return EXIT_PROBLEMS
     finally:
         database.dispose()
     if before == after:
-        print(f"データベースは最新です（リビジョン {after}）: {settings.safe_database_url()}")
+        print(texts.CLI.database_current.format(revision=after, url=settings.safe_database_url()))
     else:
         print(
-            f"データベースを更新しました（{before or '空'} → {after}）: "
-            f"{settings.safe_database_url()}"
+            texts.CLI.database_upgraded.format(
+                before=before or texts.CLI.revision_empty,
+                after=after,
+                url=settings.safe_database_url(),
+            )
         )
     if role is not None:
-        print(
-            f"ロール「{role}」に権限を設定しました（監査記録は追加と参照のみ。"
-            "テーブルの所有者はこの移行を実行したロールです）。"
-        )
+        print(texts.CLI.role_granted.format(role=role))
     return EXIT_OK
 
 
@@ -116,51 +117,42 @@ def _security_problems(settings: Settings, database: Database) -> list[str]:
         for folder in sorted(folders):
             mode = loose_mode(folder)
             if mode is not None:
-                problems.append(
-                    f"データフォルダ {folder} を他のユーザーが参照できます（{mode:04o}）。"
-                    f"`chmod 700 {folder}` を実行してください。"
-                )
+                problems.append(texts.CLI.folder_readable.format(folder=folder, mode=f"{mode:04o}"))
         for path in database.sqlite_files():
             mode = loose_mode(path)
             if mode is not None:
-                problems.append(
-                    f"データベースのファイル {path} を他のユーザーが読めます（{mode:04o}）。"
-                    f"`chmod 600 {path}` を実行してください。"
-                )
+                problems.append(texts.CLI.file_readable.format(path=path, mode=f"{mode:04o}"))
     if database.audit_table_alterable():
-        problems.append(
-            "ボットの接続ロールが監査記録のテーブルを変更できます（所有者またはスーパーユーザー）。"
-            "所有者のロールで `shienbot migrate --grant-app-role <ボットのロール>` を実行し、"
-            "ボットはそのロールで接続してください（README「PostgreSQL」参照）。"
-        )
+        problems.append(texts.CLI.audit_table_alterable)
     return problems
 
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     """Validate the settings and the database connection; say what is wrong and what to do."""
     problems: list[str] = []
-    print(f"タイムゾーン: {settings.timezone}")
-    print(f"Slack API: {settings.slack_api_url}")
-    print(f"コーディネーター（初期設定）: {len(settings.coordinators)}人")
-    print(f"データベース: {settings.safe_database_url()}")
+    print(texts.CLI.check_timezone.format(timezone=settings.timezone))
+    print(texts.CLI.check_slack_api.format(url=settings.slack_api_url))
+    print(texts.CLI.check_coordinators.format(count=len(settings.coordinators)))
+    print(texts.CLI.check_database.format(url=settings.safe_database_url()))
 
     database = _database(settings)
     try:
         database.ping()
         current, head = database.current_revision(), database.head_revision()
         if current == head:
-            print(f"  接続: OK / スキーマ: 最新（{head}）")
+            print(texts.CLI.check_schema_current.format(revision=head))
         else:
             problems.append(
-                f"データベースのスキーマが古いか未作成です（現在 {current or 'なし'}、最新 {head}）。"
-                "`shienbot migrate` を実行してください。"
+                texts.CLI.schema_outdated.format(
+                    current=current or texts.CLI.revision_none, head=head
+                )
             )
         security = _security_problems(settings, database)
         problems.extend(security)
         if not security:
-            print("  ファイルの権限・監査記録の保護: OK")
+            print(texts.CLI.check_protection_ok)
     except Exception as exc:
-        problems.append(f"データベースに接続できません: {_describe_db_error(exc)}")
+        problems.append(texts.CLI.database_unreachable.format(error=_describe_db_error(exc)))
     finally:
         database.dispose()
 
@@ -168,28 +160,27 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         DocxRenderer(settings.templates_dir).validate_templates()
-        print(f"文書テンプレート: OK（{settings.templates_dir or '標準のテンプレート'}）")
+        print(
+            texts.CLI.check_templates_ok.format(
+                templates=settings.templates_dir or texts.CLI.standard_templates
+            )
+        )
     except DocumentTemplateError as error:
-        problems.append(f"文書テンプレートに問題があります: {error.message}")
+        problems.append(texts.CLI.templates_problem.format(error=error.message))
 
     if settings.slack_bot_token is None:
-        problems.append("SLACK_BOT_TOKEN が未設定です（ボットの実行に必要です）。")
+        problems.append(texts.CLI.bot_token_missing)
     if settings.slack_app_token is None and settings.slack_signing_secret is None:
-        problems.append(
-            "SLACK_APP_TOKEN（ソケットモード）か SLACK_SIGNING_SECRET（HTTPモード）の"
-            "どちらかを設定してください。"
-        )
+        problems.append(texts.CLI.app_token_or_signing_secret)
     if not settings.coordinators:
-        problems.append(
-            "SHIEN_COORDINATORS が空です。最初のコーディネーターのユーザーIDを設定してください。"
-        )
+        problems.append(texts.CLI.coordinators_empty)
 
     if problems:
-        print("\n問題が見つかりました:")
+        print(texts.CLI.check_problems)
         for problem in problems:
-            print(f"  - {problem}")
+            print(texts.CLI.check_problem.format(problem=problem))
         return EXIT_PROBLEMS
-    print("\n問題はありません。")
+    print(texts.CLI.check_no_problems)
     return EXIT_OK
 
 
@@ -197,15 +188,18 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Run the bot: Socket Mode when ``SLACK_APP_TOKEN`` is set (unless ``--http``), else HTTP."""
     if settings.slack_bot_token is None:
         print(
-            "設定エラー: SLACK_BOT_TOKEN — ボットの実行に必要です（xoxb- で始まる値）。",
+            texts.SETTINGS.error.format(
+                variable="SLACK_BOT_TOKEN", message=texts.CLI.serve_bot_token
+            ),
             file=sys.stderr,
         )
         return EXIT_USAGE
     socket_mode = settings.slack_app_token is not None and not args.http
     if not socket_mode and settings.slack_signing_secret is None:
         print(
-            "設定エラー: SLACK_SIGNING_SECRET — HTTPモードではリクエストの署名検証に必要です"
-            "（ソケットモードなら SLACK_APP_TOKEN を設定してください）。",
+            texts.SETTINGS.error.format(
+                variable="SLACK_SIGNING_SECRET", message=texts.CLI.serve_signing_secret
+            ),
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -218,28 +212,28 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             settings, socket_mode=socket_mode, scheduler=True, run_jobs=not args.no_scheduler
         )
     except DocumentTemplateError as error:
-        print(f"テンプレートエラー: {error}", file=sys.stderr)
+        print(texts.CLI.template_error.format(error=error), file=sys.stderr)
         return EXIT_PROBLEMS
     except Exception as error:
-        print(f"起動できませんでした: {_describe_db_error(error)}", file=sys.stderr)
+        print(texts.CLI.start_failed.format(error=_describe_db_error(error)), file=sys.stderr)
         return EXIT_PROBLEMS
     try:
         if socket_mode:
             assert settings.slack_app_token is not None
-            log.info("ソケットモードで起動しました")
+            log.info(texts.CLI.started_socket_mode)
             serve_socket_mode(
                 runtime.app, settings.slack_app_token.get_secret_value(), settings.slack_api_url
             )
         else:
             server = SlackHTTPServer(runtime.app, args.host, args.port, edge=runtime.edge)
             server.ready.set()
-            log.info("HTTPモードで起動しました: %s/slack/events", server.url)
+            log.info(texts.CLI.started_http.format(url=server.url))
             server.serve_forever()
     except KeyboardInterrupt:
-        log.info("停止しました")
+        log.info(texts.CLI.stopped)
     except Exception as error:
         code = getattr(getattr(error, "response", None), "get", lambda *_: None)("error")
-        print(f"Slack との接続に失敗しました: {code or type(error).__name__}", file=sys.stderr)
+        print(texts.CLI.slack_failed.format(error=code or type(error).__name__), file=sys.stderr)
         return EXIT_PROBLEMS
     finally:
         runtime.close()
@@ -281,13 +275,13 @@ class Output:
         try:
             where.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError):
-            raise OutputError(
-                f"「{where}」をフォルダとして使えません（同じ名前のファイルがあります）。"
-            ) from None
+            raise OutputError(texts.CLI.out_not_folder.format(folder=where)) from None
         except OSError as error:
-            raise OutputError(f"フォルダ「{where}」を作れません（{_reason(error)}）。") from None
+            raise OutputError(
+                texts.CLI.out_folder_failed.format(folder=where, reason=_reason(error))
+            ) from None
         if not os.access(where, os.W_OK | os.X_OK):
-            raise OutputError(f"フォルダ「{where}」に書き込む権限がありません。")
+            raise OutputError(texts.CLI.out_folder_not_writable.format(folder=where))
         return cls(path, folder)
 
     def file(self, filename: str) -> Path:
@@ -306,20 +300,22 @@ class Output:
         try:
             write_private(target, data)  # case content: 0600 whatever the umask
         except OSError as error:
-            raise OutputError(f"「{target}」に書き出せませんでした（{_reason(error)}）。") from None
+            raise OutputError(
+                texts.CLI.write_failed.format(file=target, reason=_reason(error))
+            ) from None
         return target
 
 
 def _reason(error: OSError) -> str:
     """Why a file operation failed, in a few Japanese words (never a traceback)."""
     if isinstance(error, PermissionError):
-        return "権限がありません"
+        return texts.CLI.reason_permission
     if isinstance(error, IsADirectoryError):
-        return "同じ名前のフォルダがあります"
+        return texts.CLI.reason_folder_exists
     if isinstance(error, FileExistsError | NotADirectoryError):
-        return "同じ名前のファイルがあります"
+        return texts.CLI.reason_file_exists
     if error.errno == errno.ENOSPC:
-        return "空き容量がありません"
+        return texts.CLI.reason_no_space
     return type(error).__name__
 
 
@@ -328,7 +324,7 @@ def _prepare_output(out: str | None) -> Output | None:
     try:
         return Output.prepare(out)
     except OutputError as error:
-        print(f"引数エラー: --out — {error}", file=sys.stderr)
+        print(texts.CLI.argument_error.format(option="--out", message=error), file=sys.stderr)
         return None
 
 
@@ -337,7 +333,7 @@ def _write_output(output: Output, filename: str, data: bytes) -> Path | None:
     try:
         return output.write(filename, data)
     except OutputError as error:
-        print(f"書き出しエラー: {error}", file=sys.stderr)
+        print(texts.CLI.write_error.format(error=error), file=sys.stderr)
         return None
 
 
@@ -366,7 +362,10 @@ def _document_command(
     try:
         day = parse_date(args.meeting)
     except DomainError as error:
-        print(f"引数エラー: --meeting — {error.message}", file=sys.stderr)
+        print(
+            texts.CLI.argument_error.format(option="--meeting", message=error.message),
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     output = _prepare_output(args.out)
     if output is None:
@@ -374,7 +373,7 @@ def _document_command(
     try:
         database, ctx = build_terminal_context(settings)
     except DocumentTemplateError as error:
-        print(f"テンプレートエラー: {error.message}", file=sys.stderr)
+        print(texts.CLI.template_error.format(error=error.message), file=sys.stderr)
         return EXIT_PROBLEMS
     try:
         filename, data, what = make(ctx, Actor(_operator()), day)
@@ -386,7 +385,7 @@ def _document_command(
     out = _write_output(output, filename, data)
     if out is None:
         return EXIT_PROBLEMS
-    print(f"{what}を書き出しました: {out}（SHA-256: {sha256_of(data)}）")
+    print(texts.CLI.document_written.format(document=what, file=out, sha256=sha256_of(data)))
     return EXIT_OK
 
 
@@ -400,10 +399,10 @@ def cmd_minutes(settings: Settings, args: argparse.Namespace) -> int:
             return (
                 document.filename,
                 document.data,
-                "議事録（確定版）" + ("" if now else "（確定済み）"),
+                texts.CLI.minutes_final if now else texts.CLI.minutes_final_already,
             )
         _, filename, data, final = documents.minutes_document(ctx, actor, args.channel, day)
-        return filename, data, "議事録（確定版）" if final else "議事録（案）"
+        return filename, data, texts.CLI.minutes_final if final else texts.CLI.minutes_draft
 
     return _document_command(settings, args, make)
 
@@ -416,7 +415,7 @@ def cmd_roles(settings: Settings, args: argparse.Namespace) -> int:
         _, filename, data = documents.role_summary_document(
             ctx, actor, args.channel, day, args.agency
         )
-        return filename, data, "役割分担表"
+        return filename, data, texts.CLI.role_summary
 
     return _document_command(settings, args, make)
 
@@ -437,19 +436,18 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     if args.verify:
         return _verify_audit(settings, args.anchor)
     if args.anchor:
-        print("引数エラー: --anchor は --verify と一緒に指定してください。", file=sys.stderr)
+        print(texts.CLI.anchor_without_verify, file=sys.stderr)
         return EXIT_USAGE
     if not args.csv:
-        print(
-            "引数エラー: --csv か --verify を指定してください"
-            "（例: shienbot audit --csv --out audit.csv）。",
-            file=sys.stderr,
-        )
+        print(texts.CLI.csv_or_verify, file=sys.stderr)
         return EXIT_USAGE
     try:
         since = parse_date(args.since) if args.since else None
     except DomainError as error:
-        print(f"引数エラー: --since — {error.message}", file=sys.stderr)
+        print(
+            texts.CLI.argument_error.format(option="--since", message=error.message),
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     output = _prepare_output(args.out) if args.out else None
     if args.out and output is None:
@@ -460,7 +458,7 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
             database.unit_of_work, _utc_now, settings.tz, Actor(_operator()), since
         )
     except Exception as exc:
-        print(f"監査記録を読み出せませんでした: {_describe_db_error(exc)}", file=sys.stderr)
+        print(texts.CLI.audit_read_failed.format(error=_describe_db_error(exc)), file=sys.stderr)
         return EXIT_PROBLEMS
     finally:
         database.dispose()
@@ -469,7 +467,7 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
         out = _write_output(output, audit_filename(_utc_now().astimezone(settings.tz).date()), data)
         if out is None:
             return EXIT_PROBLEMS
-        print(f"監査記録 {rows}件を書き出しました: {out}", file=sys.stderr)
+        print(texts.CLI.audit_written.format(rows=rows, file=out), file=sys.stderr)
     else:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
@@ -486,8 +484,7 @@ def _verify_audit(settings: Settings, anchor: str | None) -> int:
     anchor = (anchor or "").strip().rstrip("…").lower()
     if anchor and not re.fullmatch(r"[0-9a-f]{16,64}", anchor):
         print(
-            "引数エラー: --anchor — 以前の検証で表示されたハッシュ（16文字以上の16進数）を"
-            "指定してください。",
+            texts.CLI.argument_error.format(option="--anchor", message=texts.CLI.anchor_invalid),
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -495,24 +492,25 @@ def _verify_audit(settings: Settings, anchor: str | None) -> int:
     try:
         report = verify_audit_trail(database.engine, anchor)
     except Exception as exc:
-        print(f"監査記録を検証できませんでした: {_describe_db_error(exc)}", file=sys.stderr)
+        print(texts.CLI.audit_verify_failed.format(error=_describe_db_error(exc)), file=sys.stderr)
         return EXIT_PROBLEMS
     finally:
         database.dispose()
     if report.problem is None and anchor and report.anchor_seq is None:
-        print(
-            f"監査記録の改ざんを検出しました: 以前の検証で記録したハッシュ {anchor[:16]}… が"
-            "見つかりません（記録全体が作り直されています）。"
-        )
+        print(texts.CLI.anchor_missing.format(anchor=anchor[:16]))
         return EXIT_PROBLEMS
     if report.problem is None:
-        found = f"、記録したハッシュは連番 {report.anchor_seq}" if anchor else ""
+        found = texts.CLI.anchor_found.format(seq=report.anchor_seq) if anchor else ""
         print(
-            f"監査記録は改ざんされていません: {report.count}件を検証しました"
-            f"（最新の連番 {report.last_seq}、ハッシュ {report.last_hash[:16]}…{found}）。"
+            texts.CLI.audit_intact.format(
+                count=report.count,
+                last_seq=report.last_seq,
+                hash=report.last_hash[:16],
+                anchor_found=found,
+            )
         )
         return EXIT_OK
-    print(f"監査記録の改ざんを検出しました: {describe_break(report.problem, settings.tz)}")
+    print(texts.CLI.tampered.format(problem=describe_break(report.problem, settings.tz)))
     return EXIT_PROBLEMS
 
 
@@ -530,19 +528,18 @@ def describe_break(problem: ChainBreak, tz: tzinfo) -> str:
         except ValueError:
             action = event.action
         when = event.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
-        named = f"連番 {event.seq} の記録（{when}、{action}、ID {event.event_id}）"
+        named = texts.CLI.break_event.format(
+            seq=event.seq, when=when, action=action, event_id=event.event_id
+        )
     head = problem.expected_last_seq
     return {
-        BreakKind.CHANGED: f"{named}の内容が記録時と一致しません（書き換えまたは置き換え）。",
-        BreakKind.RELINKED: f"{named}が直前の記録とつながっていません"
-        "（その前の記録が削除・並べ替え・置き換えされています）。",
-        BreakKind.INSERTED: f"{named}以降に、後から挿入された記録があります。",
-        BreakKind.UNRECORDED: f"{named}はボットを通さずに追加されています"
-        f"（ボットが記録した最後は連番 {head}）。",
-        BreakKind.TAIL_DELETED: f"最後の記録（連番 {head}）までのうち、末尾の記録が削除されています。",
-        BreakKind.NO_HEAD: "監査記録のチェーンの先頭（audit_chain）がありません"
-        "（削除されたか、`shienbot migrate` が未実行です）。",
-    }[problem.kind]
+        BreakKind.CHANGED: texts.CLI.break_changed,
+        BreakKind.RELINKED: texts.CLI.break_relinked,
+        BreakKind.INSERTED: texts.CLI.break_inserted,
+        BreakKind.UNRECORDED: texts.CLI.break_unrecorded,
+        BreakKind.TAIL_DELETED: texts.CLI.break_tail_deleted,
+        BreakKind.NO_HEAD: texts.CLI.break_no_head,
+    }[problem.kind].format(event=named, head=head)
 
 
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
@@ -550,11 +547,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     from storage.audit_chain import verify_audit_trail
 
     if _is_postgresql(settings):
-        print(
-            "引数エラー: backup は埋め込みの SQLite データベース用です。PostgreSQL は pg_dump で"
-            "保存してください（README「PostgreSQL」参照）。",
-            file=sys.stderr,
-        )
+        print(texts.CLI.backup_postgresql, file=sys.stderr)
         return EXIT_USAGE
     output = _prepare_output(args.out)
     if output is None:
@@ -564,14 +557,11 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     database = _database(settings)
     try:
         if database.current_revision() is None:
-            print(
-                "データベースがまだありません（`shienbot migrate` を実行してください）。",
-                file=sys.stderr,
-            )
+            print(texts.CLI.backup_no_database, file=sys.stderr)
             return EXIT_PROBLEMS
         report = database.backup(out)
     except Exception as exc:
-        print(f"バックアップできませんでした: {_describe_db_error(exc)}", file=sys.stderr)
+        print(texts.CLI.backup_failed.format(error=_describe_db_error(exc)), file=sys.stderr)
         return EXIT_PROBLEMS
     finally:
         database.dispose()
@@ -581,11 +571,11 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         copy.dispose()
     verdict = (
-        f"監査記録 {chain.count}件の検証 OK"
+        texts.CLI.backup_verified.format(count=chain.count)
         if chain.ok
-        else "監査記録の検証で問題が見つかりました（`shienbot audit --verify` で確認してください）"
+        else texts.CLI.backup_not_verified
     )
-    print(f"バックアップを作成しました: {report.path}（{report.size:,}バイト、{verdict}）。")
+    print(texts.CLI.backup_done.format(file=report.path, size=f"{report.size:,}", verdict=verdict))
     return EXIT_OK if chain.ok else EXIT_PROBLEMS
 
 
@@ -603,8 +593,9 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
 
     if settings.retention_days is None:
         print(
-            "設定エラー: SHIEN_RETENTION_DAYS — 議事録の確定から入力を削除するまでの日数を"
-            "設定してください（例: 1825）。",
+            texts.SETTINGS.error.format(
+                variable="SHIEN_RETENTION_DAYS", message=texts.CLI.purge_retention_days
+            ),
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -624,36 +615,26 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
             # whose checkpoint another connection held up).
             scrubbed = database.scrub()
     except Exception as exc:
-        print(f"削除できませんでした: {_describe_db_error(exc)}", file=sys.stderr)
+        print(texts.CLI.purge_failed.format(error=_describe_db_error(exc)), file=sys.stderr)
         return EXIT_PROBLEMS
     finally:
         database.dispose()
     cutoff = report.cutoff.astimezone(settings.tz)
-    scope = (
-        f"議事録の確定から{settings.retention_days}日を過ぎた会議"
-        f"（{cutoff:%Y-%m-%d %H:%M} より前に確定）"
-    )
+    counts = {
+        "days": settings.retention_days,
+        "cutoff": f"{cutoff:%Y-%m-%d %H:%M}",
+        "meetings": report.meetings,
+        "inputs": report.inputs,
+    }
     if report.dry_run:
-        print(
-            f"試行（削除していません）: {scope} {report.meetings}件の入力 {report.inputs}件が削除の対象です。"
-        )
+        print(texts.CLI.purge_dry_run.format(**counts))
     else:
-        print(
-            f"{scope} {report.meetings}件の入力 {report.inputs}件を削除しました"
-            "（監査記録に削除の記録を残しました。確定した議事録は残っています）。"
-        )
+        print(texts.CLI.purged.format(**counts))
         if scrubbed is False:
-            print(
-                "注意: 他の接続が読み取り中だったため、WAL ファイルの消去が完了していません。"
-                "ボットが動いていない時間にもう一度 `shienbot purge` を実行してください。",
-                file=sys.stderr,
-            )
+            print(texts.CLI.purge_wal_left, file=sys.stderr)
             return EXIT_PROBLEMS
         if report.inputs and _is_postgresql(settings):
-            print(
-                "PostgreSQL では、削除した内容がディスクから消えるのはテーブルの書き直し後です。"
-                "所有者のロールで `VACUUM FULL agency_inputs;` を実行してください（README参照）。"
-            )
+            print(texts.CLI.purge_vacuum_postgresql)
     return EXIT_OK
 
 
@@ -691,8 +672,9 @@ def _add_plugin_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
             register(commands)
         except Exception as exc:
             print(
-                f"拡張コマンド {entry_point.name} を読み込めませんでした: "
-                f"{type(exc).__name__}: {exc}",
+                texts.CLI.plugin_failed.format(
+                    name=entry_point.name, error=f"{type(exc).__name__}: {exc}"
+                ),
                 file=sys.stderr,
             )
 
@@ -700,116 +682,91 @@ def _add_plugin_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="shienbot",
-        description=(
-            "支援会議ボット — 重層的支援体制整備事業の支援会議・重層的支援会議を"
-            "チャットで運営します。設定は環境変数で行います（README参照）。"
-        ),
+        description=texts.CLI_HELP.description,
     )
     parser.add_argument("--version", action="version", version=f"shienbot {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="詳細なログを出力します")
+    parser.add_argument("-v", "--verbose", action="store_true", help=texts.CLI_HELP.verbose)
     commands = parser.add_subparsers(dest="command", metavar="<command>")
 
-    migrate = commands.add_parser(
-        "migrate", help="データベースのスキーマを最新にします（何度実行しても安全です）"
-    )
+    migrate = commands.add_parser("migrate", help=texts.CLI_HELP.migrate)
     migrate.add_argument(
         "--grant-app-role",
         metavar="ROLE",
-        help="PostgreSQL: ボットが接続するロールに必要な権限だけを与えます"
-        "（監査記録は追加と参照のみ。移行はテーブルの所有者のロールで実行してください）",
+        help=texts.CLI_HELP.migrate_grant_app_role,
     )
     migrate.set_defaults(handler=cmd_migrate)
 
-    check = commands.add_parser(
-        "check", help="設定とデータベース接続を確認し、問題があれば内容を表示します"
-    )
+    check = commands.add_parser("check", help=texts.CLI_HELP.check)
     check.set_defaults(handler=cmd_check)
 
     serve = commands.add_parser(
         "serve",
-        help="ボットを起動します（SLACK_APP_TOKEN があればソケットモード、--http でHTTPモード）",
+        help=texts.CLI_HELP.serve,
     )
-    serve.add_argument(
-        "--http", action="store_true", help="HTTPモード（/slack/events）で待ち受けます"
-    )
-    serve.add_argument(
-        "--host", default="127.0.0.1", help="HTTPモードの待ち受けアドレス（既定 127.0.0.1）"
-    )
-    serve.add_argument("--port", type=int, default=3000, help="HTTPモードのポート（既定 3000）")
+    serve.add_argument("--http", action="store_true", help=texts.CLI_HELP.serve_http)
+    serve.add_argument("--host", default="127.0.0.1", help=texts.CLI_HELP.serve_host)
+    serve.add_argument("--port", type=int, default=3000, help=texts.CLI_HELP.serve_port)
     serve.add_argument(
         "--no-scheduler",
         action="store_true",
-        help="このプロセスでは予約送信（情報収集の開始・リマインド）を実行しません（予定の登録は行います）",
+        help=texts.CLI_HELP.serve_no_scheduler,
     )
     serve.set_defaults(handler=cmd_serve)
 
-    minutes = commands.add_parser("minutes", help="会議の議事録（Word）をファイルに書き出します")
-    minutes.add_argument("--meeting", required=True, metavar="YYYY-MM-DD", help="会議の日付")
-    minutes.add_argument("--channel", help="同じ日に複数の会議があるときのチャンネルID")
+    minutes = commands.add_parser("minutes", help=texts.CLI_HELP.minutes)
     minutes.add_argument(
-        "--final", action="store_true", help="議事録を確定し、確定版を書き出します"
+        "--meeting", required=True, metavar="YYYY-MM-DD", help=texts.CLI_HELP.meeting
     )
-    minutes.add_argument(
-        "--out",
-        help="出力先（ファイル、またはフォルダ: 既存のフォルダか末尾が / のパス。"
-        "ないフォルダは作ります。既定は現在のフォルダの minutes-日付.docx）",
-    )
+    minutes.add_argument("--channel", help=texts.CLI_HELP.channel)
+    minutes.add_argument("--final", action="store_true", help=texts.CLI_HELP.minutes_final)
+    minutes.add_argument("--out", help=texts.CLI_HELP.minutes_out)
     minutes.set_defaults(handler=cmd_minutes)
 
-    roles = commands.add_parser("roles", help="会議の役割分担表（Word）をファイルに書き出します")
-    roles.add_argument("--meeting", required=True, metavar="YYYY-MM-DD", help="会議の日付")
-    roles.add_argument("--channel", help="同じ日に複数の会議があるときのチャンネルID")
+    roles = commands.add_parser("roles", help=texts.CLI_HELP.roles)
     roles.add_argument(
-        "--agency", metavar="KEY", help="この機関の役割だけを書き出します（例: houkatsu）"
+        "--meeting", required=True, metavar="YYYY-MM-DD", help=texts.CLI_HELP.meeting
     )
-    roles.add_argument(
-        "--out",
-        help="出力先（ファイル、またはフォルダ: 既存のフォルダか末尾が / のパス。"
-        "ないフォルダは作ります。既定は現在のフォルダの roles-日付.docx）",
-    )
+    roles.add_argument("--channel", help=texts.CLI_HELP.channel)
+    roles.add_argument("--agency", metavar="KEY", help=texts.CLI_HELP.roles_agency)
+    roles.add_argument("--out", help=texts.CLI_HELP.roles_out)
     roles.set_defaults(handler=cmd_roles)
 
     audit = commands.add_parser(
         "audit",
-        help="監査記録を CSV（Excel で開ける UTF-8 BOM 付き）で書き出すか、改ざんがないか検証します",
+        help=texts.CLI_HELP.audit,
     )
     mode = audit.add_mutually_exclusive_group()
-    mode.add_argument("--csv", action="store_true", help="CSV 形式で書き出します")
+    mode.add_argument("--csv", action="store_true", help=texts.CLI_HELP.audit_csv)
     mode.add_argument(
         "--verify",
         action="store_true",
-        help="監査記録のハッシュチェーンを検証します（改ざんがあれば最初の記録を示し、終了コード 1）",
+        help=texts.CLI_HELP.audit_verify,
     )
     audit.add_argument(
         "--anchor",
         metavar="HASH",
-        help="--verify で、以前の検証で表示されたハッシュが今もチェーンにあることも確かめます",
+        help=texts.CLI_HELP.audit_anchor,
     )
-    audit.add_argument("--since", metavar="YYYY-MM-DD", help="この日以降の記録だけ")
-    audit.add_argument(
-        "--out",
-        help="出力先（ファイルまたはフォルダ。既定は標準出力。フォルダなら audit-日付.csv）",
-    )
+    audit.add_argument("--since", metavar="YYYY-MM-DD", help=texts.CLI_HELP.audit_since)
+    audit.add_argument("--out", help=texts.CLI_HELP.audit_out)
     audit.set_defaults(handler=cmd_audit)
 
     backup = commands.add_parser(
         "backup",
-        help="埋め込みの SQLite データベースを、ボットの実行中でも一貫した状態でコピーします",
+        help=texts.CLI_HELP.backup,
     )
     backup.add_argument(
         "--out",
         required=True,
-        help="出力先のファイル、またはフォルダ（フォルダなら shienbot-backup-日時.sqlite3）",
+        help=texts.CLI_HELP.backup_out,
     )
     backup.set_defaults(handler=cmd_backup)
 
     purge = commands.add_parser(
         "purge",
-        help="議事録の確定から SHIEN_RETENTION_DAYS 日を過ぎた会議の入力（スレッド・フォーム）を削除します",
+        help=texts.CLI_HELP.purge,
     )
-    purge.add_argument(
-        "--dry-run", action="store_true", help="削除せずに、対象の件数だけを表示します"
-    )
+    purge.add_argument("--dry-run", action="store_true", help=texts.CLI_HELP.purge_dry_run)
     purge.set_defaults(handler=cmd_purge)
 
     _add_plugin_commands(commands)

@@ -17,9 +17,11 @@ The areas, in reading order:
 - documents: DOCUMENTS (delivering them), DOCUMENT_FIELDS (words the Word templates
   receive), TEMPLATES (what is wrong with a municipality's template);
 - records: AUDIT_LOG, RETENTION;
-- the domain: MODEL (labels and rules), CALENDAR (和暦, closed days, dates as typed),
-  TIMELINE, STORAGE (what storage refuses, worded here);
-- the terminal: SETTINGS.
+- the domain: MODEL (labels and rules), IDENTIFIERS (what a reply is flagged for),
+  CALENDAR (和暦, closed days, dates as typed), TIMELINE, STORAGE (what storage refuses,
+  worded here);
+- the terminal: SETTINGS, CLI (what the ``shienbot`` commands print), CLI_HELP (their
+  ``--help``).
 
 A new text goes into the area of the module that shows it, as a whole sentence; a new
 module gets a new area (a class named in capitals, its docstring naming the module). The
@@ -730,6 +732,21 @@ class MODEL:
     filename_bad_agency_key = "機関キーの形式が正しくないため、ファイル名を作れません。"
 
 
+class IDENTIFIERS:
+    """The kinds of direct identifier a reply is flagged for (``bot.domain.identifiers``):
+    ``IdentifierKind.label``, listed with ``separator`` in the message that asks for an edit.
+    The words the detector matches (丁目, 番地, 生年月日, kanji numerals) are its vocabulary,
+    kept beside its patterns."""
+
+    phone = "電話番号"
+    individual_number = "個人番号（マイナンバー）"
+    postal_code = "郵便番号"
+    address = "住所"
+    email = "メールアドレス"
+    birth_date = "生年月日"
+    separator = "・"  # 電話番号・メールアドレス
+
+
 class CALENDAR:
     """Dates in 和暦, closed days, and what is wrong with a date, time or code as typed
     (``bot.domain.calendar``). ``{weekday}`` is one character of 月火水木金土日 (the
@@ -842,3 +859,225 @@ class SETTINGS:
     )
     invalid = "値が正しくありません。"
     malformed = "値の形式が正しくありません。"
+
+
+class CLI:
+    """What the ``shienbot`` commands print (``bot.cli``): one line each, never a traceback.
+    ``{error}`` is a failure's kind and first line as the driver gives it; a setting that is
+    missing is named with ``SETTINGS.error`` and an argument with ``argument_error``."""
+
+    argument_error = "引数エラー: {option} — {message}"
+    write_error = "書き出しエラー: {error}"
+    template_error = "テンプレートエラー: {error}"
+    plugin_failed = "拡張コマンド {name} を読み込めませんでした: {error}"
+
+    # migrate
+    grant_role_postgresql_only = (
+        "PostgreSQL のときだけ使えます（SQLite ではファイルの権限 0600 がアクセス制御です）。"
+    )
+    role_missing = "ロール「{role}」がありません（CREATE ROLE で作成してください）。"
+    migrate_failed = "移行に失敗しました: {error}"
+    database_current = "データベースは最新です（リビジョン {revision}）: {url}"
+    # {before}: the revision before, or revision_empty
+    database_upgraded = "データベースを更新しました（{before} → {after}）: {url}"
+    revision_empty = "空"
+    role_granted = (
+        "ロール「{role}」に権限を設定しました（監査記録は追加と参照のみ。"
+        "テーブルの所有者はこの移行を実行したロールです）。"
+    )
+
+    # check: what it reports, then each problem found ({mode}: 0755)
+    check_timezone = "タイムゾーン: {timezone}"
+    check_slack_api = "Slack API: {url}"
+    check_coordinators = "コーディネーター（初期設定）: {count}人"
+    check_database = "データベース: {url}"
+    check_schema_current = "  接続: OK / スキーマ: 最新（{revision}）"
+    check_protection_ok = "  ファイルの権限・監査記録の保護: OK"
+    # {templates}: the folder, or standard_templates
+    check_templates_ok = "文書テンプレート: OK（{templates}）"
+    standard_templates = "標準のテンプレート"
+    check_problems = "\n問題が見つかりました:"
+    check_problem = "  - {problem}"
+    check_no_problems = "\n問題はありません。"
+    folder_readable = (
+        "データフォルダ {folder} を他のユーザーが参照できます（{mode}）。"
+        "`chmod 700 {folder}` を実行してください。"
+    )
+    file_readable = (
+        "データベースのファイル {path} を他のユーザーが読めます（{mode}）。"
+        "`chmod 600 {path}` を実行してください。"
+    )
+    audit_table_alterable = (
+        "ボットの接続ロールが監査記録のテーブルを変更できます（所有者またはスーパーユーザー）。"
+        "所有者のロールで `shienbot migrate --grant-app-role <ボットのロール>` を実行し、"
+        "ボットはそのロールで接続してください（README「PostgreSQL」参照）。"
+    )
+    # {current}: the revision, or revision_none
+    schema_outdated = (
+        "データベースのスキーマが古いか未作成です（現在 {current}、最新 {head}）。"
+        "`shienbot migrate` を実行してください。"
+    )
+    revision_none = "なし"
+    database_unreachable = "データベースに接続できません: {error}"
+    templates_problem = "文書テンプレートに問題があります: {error}"
+    bot_token_missing = "SLACK_BOT_TOKEN が未設定です（ボットの実行に必要です）。"
+    app_token_or_signing_secret = (
+        "SLACK_APP_TOKEN（ソケットモード）か SLACK_SIGNING_SECRET（HTTPモード）の"
+        "どちらかを設定してください。"
+    )
+    coordinators_empty = (
+        "SHIEN_COORDINATORS が空です。最初のコーディネーターのユーザーIDを設定してください。"
+    )
+
+    # serve (the started and stopped lines are logged)
+    serve_bot_token = "ボットの実行に必要です（xoxb- で始まる値）。"
+    serve_signing_secret = (
+        "HTTPモードではリクエストの署名検証に必要です"
+        "（ソケットモードなら SLACK_APP_TOKEN を設定してください）。"
+    )
+    start_failed = "起動できませんでした: {error}"
+    started_socket_mode = "ソケットモードで起動しました"
+    started_http = "HTTPモードで起動しました: {url}/slack/events"
+    stopped = "停止しました"
+    slack_failed = "Slack との接続に失敗しました: {error}"
+
+    # --out, and writing the file
+    out_not_folder = "「{folder}」をフォルダとして使えません（同じ名前のファイルがあります）。"
+    out_folder_failed = "フォルダ「{folder}」を作れません（{reason}）。"
+    out_folder_not_writable = "フォルダ「{folder}」に書き込む権限がありません。"
+    write_failed = "「{file}」に書き出せませんでした（{reason}）。"
+    # {reason} of the two above; otherwise the error's type
+    reason_permission = "権限がありません"
+    reason_folder_exists = "同じ名前のフォルダがあります"
+    reason_file_exists = "同じ名前のファイルがあります"
+    reason_no_space = "空き容量がありません"
+
+    # minutes, roles: {document} is one of the names below
+    document_written = "{document}を書き出しました: {file}（SHA-256: {sha256}）"
+    minutes_final = "議事録（確定版）"
+    minutes_final_already = "議事録（確定版）（確定済み）"  # --final on minutes already final
+    minutes_draft = "議事録（案）"
+    role_summary = "役割分担表"
+
+    # audit
+    anchor_without_verify = "引数エラー: --anchor は --verify と一緒に指定してください。"
+    csv_or_verify = "引数エラー: --csv か --verify を指定してください（例: shienbot audit --csv --out audit.csv）。"
+    audit_read_failed = "監査記録を読み出せませんでした: {error}"
+    audit_written = "監査記録 {rows}件を書き出しました: {file}"
+    # audit --verify: {hash} and {anchor} are a hash's first 16 characters
+    anchor_invalid = "以前の検証で表示されたハッシュ（16文字以上の16進数）を指定してください。"
+    audit_verify_failed = "監査記録を検証できませんでした: {error}"
+    # {anchor_found}: anchor_found, or empty without --anchor
+    audit_intact = (
+        "監査記録は改ざんされていません: {count}件を検証しました"
+        "（最新の連番 {last_seq}、ハッシュ {hash}…{anchor_found}）。"
+    )
+    anchor_found = "、記録したハッシュは連番 {seq}"
+    anchor_missing = (
+        "監査記録の改ざんを検出しました: 以前の検証で記録したハッシュ {anchor}… が"
+        "見つかりません（記録全体が作り直されています）。"
+    )
+    tampered = "監査記録の改ざんを検出しました: {problem}"
+    # {problem} of tampered: the first event that does not match ({event}, or empty when
+    # there is none) and what it means; {head} is the last event the bot recorded.
+    break_event = "連番 {seq} の記録（{when}、{action}、ID {event_id}）"
+    break_changed = "{event}の内容が記録時と一致しません（書き換えまたは置き換え）。"
+    break_relinked = (
+        "{event}が直前の記録とつながっていません"
+        "（その前の記録が削除・並べ替え・置き換えされています）。"
+    )
+    break_inserted = "{event}以降に、後から挿入された記録があります。"
+    break_unrecorded = (
+        "{event}はボットを通さずに追加されています（ボットが記録した最後は連番 {head}）。"
+    )
+    break_tail_deleted = "最後の記録（連番 {head}）までのうち、末尾の記録が削除されています。"
+    break_no_head = (
+        "監査記録のチェーンの先頭（audit_chain）がありません"
+        "（削除されたか、`shienbot migrate` が未実行です）。"
+    )
+
+    # backup ({size}: 12,345)
+    backup_postgresql = (
+        "引数エラー: backup は埋め込みの SQLite データベース用です。PostgreSQL は pg_dump で"
+        "保存してください（README「PostgreSQL」参照）。"
+    )
+    backup_no_database = "データベースがまだありません（`shienbot migrate` を実行してください）。"
+    backup_failed = "バックアップできませんでした: {error}"
+    # {verdict}: backup_verified or backup_not_verified
+    backup_done = "バックアップを作成しました: {file}（{size}バイト、{verdict}）。"
+    backup_verified = "監査記録 {count}件の検証 OK"
+    backup_not_verified = (
+        "監査記録の検証で問題が見つかりました（`shienbot audit --verify` で確認してください）"
+    )
+
+    # purge ({cutoff}: 2026-12-08 14:00)
+    purge_retention_days = (
+        "議事録の確定から入力を削除するまでの日数を設定してください（例: 1825）。"
+    )
+    purge_failed = "削除できませんでした: {error}"
+    purge_dry_run = (
+        "試行（削除していません）: 議事録の確定から{days}日を過ぎた会議"
+        "（{cutoff} より前に確定） {meetings}件の入力 {inputs}件が削除の対象です。"
+    )
+    purged = (
+        "議事録の確定から{days}日を過ぎた会議（{cutoff} より前に確定） {meetings}件の入力 "
+        "{inputs}件を削除しました（監査記録に削除の記録を残しました。確定した議事録は残っています）。"
+    )
+    purge_wal_left = (
+        "注意: 他の接続が読み取り中だったため、WAL ファイルの消去が完了していません。"
+        "ボットが動いていない時間にもう一度 `shienbot purge` を実行してください。"
+    )
+    purge_vacuum_postgresql = (
+        "PostgreSQL では、削除した内容がディスクから消えるのはテーブルの書き直し後です。"
+        "所有者のロールで `VACUUM FULL agency_inputs;` を実行してください（README参照）。"
+    )
+
+
+class CLI_HELP:
+    """``shienbot --help`` and each command's ``--help`` (``bot.cli.build_parser``): the
+    description, each command's summary (``<command>``) and each option's help
+    (``<command>_<option>``). argparse reads ``%`` in these as its own placeholders."""
+
+    description = (
+        "支援会議ボット — 重層的支援体制整備事業の支援会議・重層的支援会議を"
+        "チャットで運営します。設定は環境変数で行います（README参照）。"
+    )
+    verbose = "詳細なログを出力します"
+    migrate = "データベースのスキーマを最新にします（何度実行しても安全です）"
+    migrate_grant_app_role = (
+        "PostgreSQL: ボットが接続するロールに必要な権限だけを与えます"
+        "（監査記録は追加と参照のみ。移行はテーブルの所有者のロールで実行してください）"
+    )
+    check = "設定とデータベース接続を確認し、問題があれば内容を表示します"
+    serve = "ボットを起動します（SLACK_APP_TOKEN があればソケットモード、--http でHTTPモード）"
+    serve_http = "HTTPモード（/slack/events）で待ち受けます"
+    serve_host = "HTTPモードの待ち受けアドレス（既定 127.0.0.1）"
+    serve_port = "HTTPモードのポート（既定 3000）"
+    serve_no_scheduler = "このプロセスでは予約送信（情報収集の開始・リマインド）を実行しません（予定の登録は行います）"
+    # minutes and roles share --meeting and --channel
+    meeting = "会議の日付"
+    channel = "同じ日に複数の会議があるときのチャンネルID"
+    minutes = "会議の議事録（Word）をファイルに書き出します"
+    minutes_final = "議事録を確定し、確定版を書き出します"
+    minutes_out = (
+        "出力先（ファイル、またはフォルダ: 既存のフォルダか末尾が / のパス。"
+        "ないフォルダは作ります。既定は現在のフォルダの minutes-日付.docx）"
+    )
+    roles = "会議の役割分担表（Word）をファイルに書き出します"
+    roles_agency = "この機関の役割だけを書き出します（例: houkatsu）"
+    roles_out = (
+        "出力先（ファイル、またはフォルダ: 既存のフォルダか末尾が / のパス。"
+        "ないフォルダは作ります。既定は現在のフォルダの roles-日付.docx）"
+    )
+    audit = "監査記録を CSV（Excel で開ける UTF-8 BOM 付き）で書き出すか、改ざんがないか検証します"
+    audit_csv = "CSV 形式で書き出します"
+    audit_verify = (
+        "監査記録のハッシュチェーンを検証します（改ざんがあれば最初の記録を示し、終了コード 1）"
+    )
+    audit_anchor = "--verify で、以前の検証で表示されたハッシュが今もチェーンにあることも確かめます"
+    audit_since = "この日以降の記録だけ"
+    audit_out = "出力先（ファイルまたはフォルダ。既定は標準出力。フォルダなら audit-日付.csv）"
+    backup = "埋め込みの SQLite データベースを、ボットの実行中でも一貫した状態でコピーします"
+    backup_out = "出力先のファイル、またはフォルダ（フォルダなら shienbot-backup-日時.sqlite3）"
+    purge = "議事録の確定から SHIEN_RETENTION_DAYS 日を過ぎた会議の入力（スレッド・フォーム）を削除します"
+    purge_dry_run = "削除せずに、対象の件数だけを表示します"

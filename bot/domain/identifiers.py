@@ -24,6 +24,7 @@ import re
 import unicodedata
 from enum import StrEnum
 
+from bot import texts
 from bot.domain.text import without_invisible
 
 
@@ -38,12 +39,12 @@ class IdentifierKind(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "phone": "電話番号",
-            "individual_number": "個人番号（マイナンバー）",
-            "postal_code": "郵便番号",
-            "address": "住所",
-            "email": "メールアドレス",
-            "birth_date": "生年月日",
+            "phone": texts.IDENTIFIERS.phone,
+            "individual_number": texts.IDENTIFIERS.individual_number,
+            "postal_code": texts.IDENTIFIERS.postal_code,
+            "address": texts.IDENTIFIERS.address,
+            "email": texts.IDENTIFIERS.email,
+            "birth_date": texts.IDENTIFIERS.birth_date,
         }[self.value]
 
 
@@ -214,4 +215,4 @@ def codes(kinds: tuple[IdentifierKind, ...]) -> str:
 
 def labels(kinds: tuple[IdentifierKind, ...]) -> str:
     """「電話番号・メールアドレス」: for messages."""
-    return "・".join(kind.label for kind in kinds)
+    return texts.IDENTIFIERS.separator.join(kind.label for kind in kinds)
