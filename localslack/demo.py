@@ -148,7 +148,6 @@ def _play(ws: LocalWorkspace, say: _Narrator, result: DemoResult, out_dir: Path)
         view["id"],
         {
             "agencies": ["houkatsu", "shogai", "konkyu", "csw"],
-            "kind": "support",
             "urgent": "no",
             "summary": "母（82）と長男（54）の二人世帯。長男は約十年自宅から出ていない。"
             "母の認知症が進み、民生委員が郵便物の滞留に気づいた。長男は訪問を拒否している。",

@@ -45,6 +45,7 @@ KEY_NAMES = {
     "occasion": ("場面", "occasion"),
     "due": ("期限", "due"),
     "policy": ("休日", "holiday", "policy"),
+    "assignee": ("担当", "assignee"),
 }
 _ALL_KEYS = {key for names in KEY_NAMES.values() for key in names}
 _USER = re.compile(r"^@([A-Z0-9][A-Z0-9._-]*)$")
@@ -74,6 +75,12 @@ def words(text: str) -> list[Word]:
 
 def user_of(word: Word) -> str | None:
     match = _USER.match(word.norm)
+    return match.group(1) if match else None
+
+
+def mentioned(text: str) -> str | None:
+    """The user ID of ``@U123`` (a mention the adapter has turned into a token), else None."""
+    match = _USER.match(text)
     return match.group(1) if match else None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from typing import Protocol
 
 from bot.domain.model import ChannelFacts
@@ -129,6 +129,14 @@ class DateInput:
 
 
 @dataclass(frozen=True)
+class TimeInput:
+    field_id: str
+    label: str
+    optional: bool = False
+    initial: time | None = None
+
+
+@dataclass(frozen=True)
 class Choice:
     value: str
     label: str
@@ -143,9 +151,11 @@ class SelectInput:
     initial: str | None = None
     multiple: bool = False
     initial_many: tuple[str, ...] = ()
+    # Several choices shown at once as tick boxes (where the platform allows that many).
+    checkboxes: bool = False
 
 
-FormField = TextInput | DateInput | SelectInput
+FormField = TextInput | DateInput | TimeInput | SelectInput
 
 
 @dataclass(frozen=True)
@@ -162,11 +172,12 @@ class Form:
 
 @dataclass(frozen=True)
 class FormValues:
-    """What came back from a form: strings, dates and choices keyed by ``field_id``."""
+    """What came back from a form: strings, dates, times and choices keyed by ``field_id``."""
 
     texts: dict[str, str] = field(default_factory=dict)
     dates: dict[str, date | None] = field(default_factory=dict)
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    times: dict[str, time | None] = field(default_factory=dict)
 
     def text(self, field_id: str) -> str:
         return (self.texts.get(field_id) or "").strip()

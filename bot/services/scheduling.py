@@ -302,7 +302,7 @@ def _check_new_day(ctx: ServiceContext, day: date, start: time, example: str) ->
         suggestion = ctx.calendar.next_working_day(ctx.today(), inclusive=False)
         raise InvalidValue(
             texts.SCHEDULING.past.format(
-                now=f"{ctx.now():%Y-%m-%d %H:%M}",
+                now=format_wareki_datetime(ctx.now()),
                 example=example.format(day=suggestion.isoformat(), time=f"{start:%H:%M}"),
             )
         )
@@ -443,7 +443,8 @@ def move_meeting(
         # The members' DMs below matter more than refreshing the notice's date.
         with suppress(ChatUnavailable):
             ctx.chat.update(
-                meetings.parse_ref(meeting.notice_ref), notice_message(meeting, label, items)
+                meetings.parse_ref(meeting.notice_ref),
+                notice_message(meeting, label, items, ctx.notice(meeting)),
             )
     told = _tell(
         ctx,

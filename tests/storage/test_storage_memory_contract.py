@@ -598,7 +598,6 @@ def test_case_round_trip_keeps_the_asked_order_and_consent(uows: UowFactory) -> 
         assert loaded is not None
         loaded.asked_agency_ids = [world.other_agency_id, world.agency_id, world.other_agency_id]
         loaded.record_consent(date(2026, 10, 1), by="U0C", at=AT)
-        loaded.kind = MeetingKind.MULTILAYER
         uow.cases.save(loaded)
         uow.commit()
     with uows() as uow:
@@ -607,7 +606,6 @@ def test_case_round_trip_keeps_the_asked_order_and_consent(uows: UowFactory) -> 
         assert again.asked_agency_ids == [world.other_agency_id, world.agency_id]
         assert again.consent is not None and again.consent.recorded_at == AT
         assert again.consent.recorded_at.utcoffset() == timedelta(0)
-        assert again.kind is MeetingKind.MULTILAYER
 
 
 def test_case_codes_are_sequential_per_fiscal_year(uows: UowFactory) -> None:
