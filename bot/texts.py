@@ -1007,6 +1007,10 @@ class SETTINGS:
 
     error = "設定エラー: {variable} — {message}"
     retention_days = "保存日数は1〜36500の整数で指定してください（例: 1825 で確定から5年）。"
+    multilayer_statutory = (
+        "true（要綱により重層的支援会議にも社会福祉法第106条の6を適用する）または "
+        "false（既定: 本人同意に基づく要綱の文）で指定してください。"
+    )
     templates_missing = "テンプレートのフォルダ「{folder}」が見つかりません。"
     bot_token = "ボットトークンは xoxb- で始まる値を指定してください。"
     app_token = "アプリレベルトークンは xapp- で始まる値を指定してください。"
