@@ -582,6 +582,12 @@ class SCHEDULING:
     date_held = "• {when}"
     date_moved = "• {when} — {day}は{reason}のため{policy}"
     date_skipped = "• {day} — {reason}のため休会"
+    month_skipped = "• {month} — {reason}のため休会"  # 令和8年4月 — 第5火曜日がない月
+    # After date_moved when the policy moves a meeting into another month.
+    moved_month = "（{nominal}の会議を{actual}に開催。{nominal}の開催はありません）"
+    moved_month_twice = (
+        "（{nominal}の会議を{actual}に開催。{nominal}の開催はなく、{actual}は{count}回の開催です）"
+    )
     closed_day = "休業日"  # {reason} of a skipped date when the calendar gives none
     rule = "毎月{rule} {start} {kind}"  # {rule}: 第2火曜日
     monthly_set = "定例会議を設定しました: {rule}（閉庁日の場合: {policy}）"

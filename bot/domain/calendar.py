@@ -177,11 +177,22 @@ class PlannedDate:
         actual: The date the meeting is held, or None when it is not held that month.
         reason: Why ``actual`` differs from ``nominal`` (the closed-day reason such as
             "山の日", or "第5火曜日がない月"); None when the meeting is held as planned.
+        no_such_day: The month has no such day (no 5th Tuesday); then it is named as a
+            month, never by its first day.
     """
 
     nominal: date
     actual: date | None
     reason: str | None = None
+    no_such_day: bool = False  # the month has no such day: ``nominal`` is only its first day
+
+    @property
+    def moved_to_another_month(self) -> bool:
+        """A closed day moved by the policy into the month before or after."""
+        return self.actual is not None and (self.actual.year, self.actual.month) != (
+            self.nominal.year,
+            self.nominal.month,
+        )
 
     @property
     def moved(self) -> bool:
@@ -337,6 +348,7 @@ class JapaneseCalendar:
                     reason=texts.CALENDAR.month_without_day.format(
                         rule=ordinal_weekday_label(ordinal, weekday)
                     ),
+                    no_such_day=True,
                 )
             else:
                 planned = PlannedDate(

@@ -68,7 +68,8 @@ def test_values_are_read_and_normalised(clean_env: Path, monkeypatch: pytest.Mon
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [("true", True), ("Yes", True), ("1", True), ("false", False), ("", False)]
+    ("value", "expected"),
+    [("true", True), ("Yes", True), ("1", True), ("false", False), ("", False)],
 )
 def test_the_multilayer_notice_setting(
     clean_env: Path, monkeypatch: pytest.MonkeyPatch, value: str, expected: bool

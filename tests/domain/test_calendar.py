@@ -269,7 +269,7 @@ def test_fifth_tuesday_months(cal: JapaneseCalendar) -> None:
         (date(2027, 3, 30), date(2027, 3, 30)),
     ]
     april = plan[0]
-    assert april == PlannedDate(date(2026, 4, 1), None, "第5火曜日がない月")
+    assert april == PlannedDate(date(2026, 4, 1), None, "第5火曜日がない月", no_such_day=True)
 
 
 def test_monthly_dates_count_zero_and_negative(cal: JapaneseCalendar) -> None:

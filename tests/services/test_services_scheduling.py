@@ -367,3 +367,28 @@ def test_deactivated_members_are_not_told_of_a_cancellation(world: World) -> Non
     answer = scheduling.cancel_meeting(world.ctx, COORD, CHANNEL, MEETING_DAY)
     assert answer.endswith("情報提供を依頼済みの 1人にDMで知らせました。")
     assert [dm.user_id for dm in world.chat.dms()] == [CSW]
+
+
+def test_a_month_without_the_day_is_named_as_a_month_not_a_date(world: World) -> None:
+    # 毎月第5火曜: 2026-12-29 is closed (年末年始) and moves into January, which itself has
+    # no 5th Tuesday.
+    answer = monthly(world, 5, 1)
+    lines = answer.splitlines()
+    assert "• 令和9年1月 — 第5火曜日がない月のため休会" in lines
+    assert not any("1月1日" in line for line in lines)  # never read as a meeting on the 1st
+    assert (
+        "• 令和9年（2027年）1月4日（月）14:00 — 令和8年12月29日（火）は年末年始（閉庁日）のため"
+        "翌開庁日に変更（令和8年12月の会議を令和9年1月に開催。令和8年12月の開催はありません）"
+    ) in lines
+
+
+def test_a_meeting_moved_into_a_month_with_its_own_says_that_month_has_two(world: World) -> None:
+    # 毎月最終木曜: 2026-12-31 is closed and moves to 2027-01-04; January still has 1/28.
+    answer = monthly(world, -1, 3)
+    assert (
+        "• 令和9年（2027年）1月4日（月）14:00 — 令和8年12月31日（木）は年末年始（閉庁日）のため"
+        "翌開庁日に変更（令和8年12月の会議を令和9年1月に開催。令和8年12月の開催はなく、"
+        "令和9年1月は2回の開催です）"
+    ) in answer.splitlines()
+    assert "• 令和9年（2027年）1月28日（木）14:00" in answer.splitlines()
+    assert {date(2027, 1, 4), date(2027, 1, 28)} <= set(upcoming(world))
