@@ -997,7 +997,10 @@ class SqlMeetingRecordRepository(_Repository):
             # A concurrent request inserted it first (and has committed): replace theirs.
             row = self._session.get(MeetingRecordRow, record.meeting_id, populate_existing=True)
             assert row is not None
-        meeting_record_from_domain(record, row)
+        # Written now, in a savepoint: a line naming a missing agency fails here, like a new
+        # record does, and the transaction goes on.
+        with self._session.begin_nested():
+            meeting_record_from_domain(record, row)
 
 
 # --------------------------------------------------------------------------- final documents
