@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
@@ -340,6 +341,58 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """The 年度's counts for the 重層的支援体制整備事業 as CSV (UTF-8 with BOM, no personal
+    data), to a file readable by its owner only, or to stdout. The export is audited."""
+    from bot import texts
+    from bot.domain.calendar import fiscal_year_label
+    from bot.services.access import Actor
+    from bot.services.report import report_csv
+
+    year = args.fiscal_year
+    if not 2000 <= year <= 2200:
+        print(f"引数エラー: --fiscal-year — {texts.REPORT.year_invalid}", file=sys.stderr)
+        return EXIT_USAGE
+    database = _database(settings)
+    try:
+        text = report_csv(
+            database.unit_of_work,
+            _utc_now,
+            _utc_now().astimezone(settings.tz).date(),
+            Actor(_operator()),
+            year,
+        )
+    except Exception as exc:
+        print(f"実績を読み出せませんでした: {_describe_db_error(exc)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    finally:
+        database.dispose()
+    data = text.encode("utf-8-sig")
+    if not args.out:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return EXIT_OK
+    out = Path(args.out)
+    if out.is_dir():
+        out = out / f"report-{year}.csv"
+    _write_private(out, data)
+    label = fiscal_year_label(year)
+    print(texts.REPORT.written.format(year=label, out=out), file=sys.stderr)
+    return EXIT_OK
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` readable and writable by its owner only (0600), also when
+    the file was there before with wider permissions."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)
+        os.write(descriptor, data)
+    finally:
+        os.close(descriptor)
+
+
 def _describe_db_error(exc: Exception) -> str:
     """One line about a database failure: its kind and the driver's first line, no params."""
     original = getattr(exc, "orig", None) or exc
@@ -454,6 +507,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="削除せずに、対象の件数だけを表示します"
     )
     purge.set_defaults(handler=cmd_purge)
+
+    report = commands.add_parser(
+        "report",
+        help="重層的支援体制整備事業の年度の実績（会議の開催回数・検討事例数・結果・場面）を "
+        "CSV（UTF-8 BOM 付き・個人情報なし）で書き出します",
+    )
+    report.add_argument(
+        "--fiscal-year",
+        type=int,
+        required=True,
+        metavar="YYYY",
+        help="年度（例: 2026 は令和8年度）",
+    )
+    report.add_argument(
+        "--out", help="出力先のファイル（既定は標準出力。ファイルは本人のみ読める 0600）"
+    )
+    report.set_defaults(handler=cmd_report)
 
     _add_plugin_commands(commands)
     return parser

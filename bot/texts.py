@@ -797,6 +797,7 @@ class AUDIT_LOG:
     action_role_assigned = "役割分担の記録"
     action_meeting_recorded = "会議記録の記録"
     action_case_agency_asked = "依頼先機関の追加"
+    action_report_exported = "実績の書き出し"
     action_decision_recorded = "決定事項の記録"
     action_document_downloaded = "文書の取得"
     action_minutes_finalised = "議事録の確定"
@@ -811,6 +812,7 @@ class AUDIT_LOG:
     target_agency = "機関"
     target_user = "ユーザー"
     target_audit = "監査記録"
+    target_report = "実績"
 
     # {scope}: the part below (a case code or a date), or empty; {more} likewise.
     title = "監査記録{scope} — 新しい順{more}"
@@ -833,6 +835,25 @@ class AUDIT_LOG:
     csv_result = "結果"
     csv_detail = "詳細"
     csv_id = "記録ID"
+
+
+class REPORT:
+    """The 年度's counts (``bot.services.report``): the CSV of ``shienbot report``."""
+
+    header_section = "区分"
+    header_item = "項目"
+    month = "{month}月"
+    total = "合計"
+    section_meetings = "開催回数"
+    section_discussed = "検討事例（延べ）"
+    section_cases = "検討事例（実数）"
+    section_outcomes = "結果"
+    section_occasions = "重層的支援会議の場面"
+    kind_and_status = "{kind}・{status}"
+    new = "新規"
+    continuing = "継続"
+    written = "{year}の実績を書き出しました: {out}"  # at the terminal
+    year_invalid = "年度は西暦の4桁で指定してください（例: --fiscal-year 2026 で令和8年度）。"
 
 
 class RETENTION:

@@ -728,6 +728,7 @@ class AuditAction(StrEnum):
     ROLE_ASSIGNED = "role.assigned"
     MEETING_RECORDED = "meeting.recorded"  # 会議記録: place, times, attendance
     CASE_AGENCY_ASKED = "case.agency_asked"  # one more agency asked for a case
+    REPORT_EXPORTED = "report.exported"  # the 年度's counts (no personal data)
     DECISION_RECORDED = "decision.recorded"
     DOCUMENT_DOWNLOADED = "document.downloaded"
     MINUTES_FINALISED = "minutes.finalised"
