@@ -85,7 +85,7 @@ class GRAMMAR:
     code_and_consent_date = "事例番号と同意の日付を指定してください。"
     code_or_date = "指定できるのは事例番号か日付のどちらか1つです。"
     occasions = "場面は プラン策定・再プラン・終結・中断 のいずれかです。"
-    agenda_add_allowed = "指定できるのは事例番号・会議の日付・場面だけです。"
+    agenda_add_allowed = "指定できるのは事例番号・会議の日付・場面・目的だけです。"
     role_parts = "事例番号・機関キー・役割の内容を指定してください。"
     assignee_mention = "担当者は 担当:@構成員 のように、@メンションで指定してください。"
     agenda_add_hint = (
@@ -345,7 +345,7 @@ class MEETINGS:
     )
     no_meeting_on = "{day}の会議はこのチャンネルにありません。今後の会議: {dates}"
     no_dates = "なし"  # {dates} when nothing is ahead
-    past = "過去の日時は指定できません（現在{now}）。例: /shien adhoc {suggestion} 14:00"
+    past = "過去の日時は指定できません。現在は{now}です。例: /shien adhoc {suggestion} 14:00"
     closed_day = (
         "{day}は{reason}のため会議日にできません。直近の開庁日は{next_day}です。"
         "例: /shien adhoc {next_date} {start}"
@@ -377,7 +377,7 @@ class MEETINGS:
     status_confirmed = "守秘義務の確認: 済 {count}人 {people}"
     status_waiting = "守秘義務の確認: 未 {count}人 {people}"
     status_case = "• {code}: {agencies}"  # {agencies}: the two below, joined by " / "
-    status_answered = "{agency} 回答済み({count})"
+    status_answered = "{agency} 回答済み（{count}件）"
     status_unanswered = "{agency} 未回答"
     status_no_cases = "（表示できる事例はありません）"
     not_collecting = (
@@ -414,6 +414,8 @@ class AGENDA:
     thread_removed = (
         "事例 {code} は、この会議の議題から外れました。このスレッドへの返信は記録されません。"
     )
+    purpose_recorded = "{code} の検討の目的を記録しました（議事録に記載されます）。"
+    purpose_too_long = "検討の目的は200文字以内で入力してください。"
     already_asked = "「{agency}」はすでに {code} の依頼先です。"
     asked = "「{agency}」を {code} の依頼先に追加しました。"
     asked_collecting = (
@@ -490,7 +492,7 @@ class DECISIONS:
     )
     task_missing = "役割・支援内容を入力してください（例: /shien role R8-001 houkatsu 介護保険サービスの導入 期限:2026-12-25 主担当）。"
     due_past = (
-        "期限に過去の日付は指定できません（今日は {today}）。"
+        "期限に過去の日付は指定できません。今日は{today}です。"
         "例: /shien role {code} {agency_key} {task} 期限:{example}"
     )
     lead_mark = "【主担当】"  # before the lead agency, in chat and in the role summary
@@ -553,7 +555,7 @@ class RECORDS:
     form_no_meeting = "会議が見つかりません。もう一度 /shien record を実行してください。"
     minutes_final = "この会議の議事録は確定済みのため、会議記録は変更できません。"
     saved = (
-        "{label}の会議記録を保存しました（出席 {present}件・欠席 {absent}件）。"
+        "{label}の会議記録を保存しました（出席 {present}人・欠席 {absent}件）。"
         "議事録に反映されます（/shien minutes {date}）。"
     )
 
@@ -568,6 +570,11 @@ class MONITORING:
         "不要な場合は /shien agenda remove {code} {date} のように外せます。"
     )
     carried_line = "• {code}: 次回モニタリング日 {on} → {label}"
+    # After a decision whose monitoring date has no meeting on or after it yet.
+    waiting = (
+        "\n次回モニタリング日 {on} 以降の会議が登録されると、その最初の会議の議題に"
+        "事例が自動で入ります。"
+    )
 
 
 class SCHEDULING:
@@ -613,7 +620,7 @@ class SCHEDULING:
     list_title = "今後の会議（{count}件）:"
     list_meeting = "• {label} — 議題 {count}件・{state}"
     list_more = "…ほか {count}件"
-    past = "過去の日時は指定できません（現在{now}）。例: {example}"
+    past = "過去の日時は指定できません。現在は{now}です。例: {example}"
     closed = "{day}は{reason}のため会議日にできません。直近の開庁日は{next_day}です。例: {example}"
     no_meeting_on = "{day}の会議はこのチャンネルにありません。/shien meetings で確認してください。"
     held_unchangeable = "開催済みの会議は変更できません。"
@@ -658,7 +665,7 @@ class DOCUMENTS:
     meeting_name = "{municipality}{kind}（{cadence}）"  # 架空市支援会議（定例）
     coordinators_agency = "事務局"  # the agency column of coordinators among attendees
     place_unset = "（未記録）"
-    person_of = "{person}（{agency}）"  # 司会・記録者 with their agency
+    person_of = "{agency}　{person}"  # 司会・記録者: 所属　氏名
     # 検討の目的 of a case brought back by its 次回モニタリング date
     purpose_monitoring = "モニタリング（前回の会議で定めた次回モニタリング日：{on}）"
     record_missing = (
@@ -683,7 +690,7 @@ class DOCUMENTS:
     # DECISIONS.role_due or empty.
     role_line = "• {code}: {lead}{task}{due}"
     agency_roles_text = "{agency} の役割分担"
-    agency_roles = "{label}で決まった {agency} の役割です。\n{lines}"
+    agency_roles = "{label}で決まった「{agency}」の役割です。\n{lines}"
     extract_title = "役割分担表 {agency}"
     extract_comment = "貴機関の役割分担表です。"
     roles_sent = "役割分担表（全機関）をDMでお送りし、{agencies}機関の構成員 {sent}人に各機関の役割だけを送りました。"

@@ -579,7 +579,7 @@ def build_minutes() -> Doc:
     )
 
     label(doc, "各機関からの情報")
-    widths = (52.0, 118.0)
+    widths = (58.0, 112.0)
     table = _table(doc, widths)
     header_row(table, ("機関", "情報"), widths)
     row = loop_rows(
@@ -600,7 +600,7 @@ def build_minutes() -> Doc:
     )
 
     label(doc, "役割分担")
-    widths = (44.0, 24.0, 60.0, 42.0)
+    widths = (44.0, 26.0, 62.0, 38.0)
     table = _table(doc, widths)
     header_row(table, ("機関", "担当者", "役割・支援内容", "期限"), widths)
     loop_rows(
@@ -649,13 +649,13 @@ def build_role_summary() -> Doc:
             ("会議名", "{{ meeting_name }}"),
             ("種別", "{{ kind_label }}"),
             ("根拠", "{{ basis }}"),
-            ("開催日時", "{{ starts_at }}〜"),
+            ("開催日時", "{{ held_at }}"),
             ("作成日", "{{ created_on }}"),
         ],
     )
     intro = doc.add_paragraph(
-        "この会議で決まった各機関の役割（支援内容）、担当者と期限、事例ごとの主担当機関と"
-        "次回モニタリング日は次のとおりです。"
+        "この会議で決まった事例ごとの主担当機関と次回モニタリング日、各機関の役割"
+        "（支援内容）と担当者・期限は次のとおりです。"
     )
     intro.paragraph_format.space_before = Pt(6)
 
@@ -676,20 +676,15 @@ def build_role_summary() -> Doc:
     tag_paragraph(doc, "{%p endif %}")
     tag_paragraph(doc, "{%p for a in agencies %}")
     doc.add_paragraph("{{ a.agency }}", style="Heading 2")
-    widths = (18.0, 48.0, 22.0, 41.0, 41.0)
+    # 次回モニタリング is per case: the table of lead agencies above holds it.
+    widths = (18.0, 86.0, 28.0, 38.0)
     table = _table(doc, widths)
-    header_row(table, ("事例番号", "役割・支援内容", "担当者", "期限", "次回モニタリング"), widths)
+    header_row(table, ("事例番号", "役割・支援内容", "担当者", "期限"), widths)
     loop_rows(
         table,
         "t in a.tasks",
         "a.tasks",
-        (
-            "{{ t.case_code }}",
-            "{{ t.lead_mark }}{{ t.task }}",
-            "{{ t.assignee }}",
-            "{{ t.due }}",
-            "{{ t.next_monitoring }}",
-        ),
+        ("{{ t.case_code }}", "{{ t.lead_mark }}{{ t.task }}", "{{ t.assignee }}", "{{ t.due }}"),
         widths,
     )
     tag_paragraph(doc, "{%p endfor %}")

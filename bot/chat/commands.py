@@ -165,6 +165,7 @@ class AgendaAdd:
     code: str
     day: date | None = None
     occasion: Occasion | None = None
+    purpose: str = ""  # 検討の目的, as typed (the rest of the line after 目的:)
 
 
 @dataclass(frozen=True)
@@ -418,7 +419,14 @@ def _agenda_add(args: Args) -> AgendaAdd:
     occasion = None
     rest = []
     seen: set[str] = set()
-    for word in args.plain:
+    words = list(args.rest)
+    purpose = ""
+    for n, item in enumerate(words):  # 目的: takes the rest of the line, as typed
+        if grammar.key_value(item.norm, "purpose") is not None:
+            purpose = " ".join([grammar.raw_value(item), *(w.raw for w in words[n + 1 :])])
+            words = words[:n]
+            break
+    for word in (w.norm for w in words):
         if (value := grammar.key_value(word, "occasion")) is not None:
             grammar.once(seen, "occasion")
             occasion = _OCCASIONS.get(value.lower())
@@ -430,7 +438,8 @@ def _agenda_add(args: Args) -> AgendaAdd:
         raise ArgumentError(texts.GRAMMAR.case_code)
     if len(rest) > 2:
         raise ArgumentError(texts.GRAMMAR.agenda_add_allowed)
-    return AgendaAdd(rest[0], grammar.day(rest[1]) if len(rest) == 2 else None, occasion)
+    day = grammar.day(rest[1]) if len(rest) == 2 else None
+    return AgendaAdd(rest[0], day, occasion, purpose.strip())
 
 
 def _role(args: Args) -> Role:
@@ -576,10 +585,12 @@ TABLE: tuple[Spec[Any], ...] = (
          "次回（または指定日）の会議の議題を表示します（モニタリングの事例を含む）", C,
          _agenda_list,
          lambda c, a: agenda.list_agenda(c.ctx, c.actor, c.channel_id, a.day), default=True),
-    Spec(("agenda", "議題"), _ADD, "/shien agenda add R8-001 [2026-12-08] [場面:再プラン]",
-         "事例を次回（または指定日）の会議の議題にします", C, _agenda_add,
-         lambda c, a: meetings.add_to_agenda(
-             c.ctx, c.actor, c.channel_id, a.code, a.day, a.occasion)),
+    Spec(("agenda", "議題"), _ADD,
+         "/shien agenda add R8-001 [2026-12-08] [場面:再プラン] [目的:支援の入口の検討]",
+         "事例を次回（または指定日）の会議の議題にします。目的: は行の最後に書き、議事録の"
+         "「検討の目的」になります（議題にある事例にもう一度付けると更新）", C, _agenda_add,
+         lambda c, a: agenda.add(
+             c.ctx, c.actor, c.channel_id, a.code, a.day, a.occasion, a.purpose)),
     Spec(("agenda", "議題"), ("remove", "削除", "外す"), "/shien agenda remove R8-001 [2026-12-08]",
          "事例を次回（または指定日）の会議の議題から外します", C, _case_on_day,
          lambda c, a: agenda.remove_from_agenda(c.ctx, c.actor, c.channel_id, a.code, a.day)),

@@ -50,6 +50,11 @@ def _short_day(value: date | None, empty: str = NO_DUE) -> str:
     return format_wareki_short(value) if value is not None else empty
 
 
+def _due(value: date | None) -> str:
+    """A due date in the narrowest column: 令和9年1月8日."""
+    return format_wareki(value, gregorian=False, weekday=False) if value is not None else NO_DUE
+
+
 def _moment(value: datetime | None, empty: str = UNDECIDED) -> str:
     return format_wareki_datetime(value) if value is not None else empty
 
@@ -121,7 +126,7 @@ def _case(case: CaseMinutesView) -> Context:
                 "agency": _text(role.agency_name),
                 "assignee": _text(role.assignee, texts.DOCUMENT_FIELDS.unnamed),
                 "task": _text(role.task),
-                "due": _short_day(role.due_on),
+                "due": _due(role.due_on),
                 "lead": role.lead,
                 "lead_mark": LEAD if role.lead else "",
             }
@@ -146,13 +151,13 @@ def _attendees(lines: tuple[AttendeeView, ...], *, empty: str) -> list[Context]:
     ]
 
 
-def _held_at(view: MinutesView) -> str:
+def _held_at(starts_at: datetime, ends_at: datetime | None) -> str:
     """開催日時: 令和8年（2026年）12月8日（火）14:00〜15:30 (or 〜 alone before the end is
     recorded)."""
-    start = _moment(view.starts_at)
-    if view.ends_at is None:
+    start = _moment(starts_at)
+    if ends_at is None:
         return texts.DOCUMENT_FIELDS.held_from.format(start=start)
-    return texts.DOCUMENT_FIELDS.held_from_to.format(start=start, end=f"{view.ends_at:%H:%M}")
+    return texts.DOCUMENT_FIELDS.held_from_to.format(start=start, end=f"{ends_at:%H:%M}")
 
 
 def minutes_context(view: MinutesView) -> Context:
@@ -168,7 +173,7 @@ def minutes_context(view: MinutesView) -> Context:
         "kind_label": _text(view.kind_label),
         "starts_at": _moment(view.starts_at),
         "ends_at": f"{view.ends_at:%H:%M}" if view.ends_at is not None else unrecorded,
-        "held_at": _held_at(view),
+        "held_at": _held_at(view.starts_at, view.ends_at),
         "meeting_date": format_wareki(view.starts_at.date()),
         "place": _text(view.place, unrecorded),
         "method": _text(view.method, unrecorded),
@@ -203,7 +208,7 @@ def role_summary_context(view: RoleSummaryView) -> Context:
                     "case_code": clean_text(t.case_code),
                     "task": _text(t.task),
                     "assignee": _text(t.assignee, texts.DOCUMENT_FIELDS.unnamed),
-                    "due": _short_day(t.due_on),
+                    "due": _due(t.due_on),
                     "lead": t.lead,
                     "lead_mark": LEAD_PREFIX if t.lead else "",
                     "next_monitoring": _short_day(t.next_monitoring_on, UNDECIDED),
@@ -219,6 +224,7 @@ def role_summary_context(view: RoleSummaryView) -> Context:
         "meeting_name": _text(view.meeting_name),
         "kind_label": _text(view.kind_label),
         "starts_at": _moment(view.starts_at),
+        "held_at": _held_at(view.starts_at, view.ends_at),
         "meeting_date": format_wareki(view.starts_at.date()),
         "created_on": _day(view.created_on),
         "agencies": agencies,

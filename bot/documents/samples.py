@@ -119,8 +119,8 @@ def sample_minutes_view(
         ends_at=MEETING_START + timedelta(minutes=90),
         place="架空市役所 本庁舎3階 第1会議室",
         method="併用（対面・オンライン）",
-        chair="事務局 井上（事務局）",
-        recorder="事務局 木村（事務局）",
+        chair="事務局　井上",
+        recorder="事務局　木村",
         attendees=(
             AttendeeView(agency_name="事務局", people=("事務局 井上", "事務局 木村")),
             *(

@@ -8,18 +8,48 @@ from contextlib import suppress
 from datetime import date
 
 from bot import texts
-from bot.domain.errors import DomainError
-from bot.domain.model import AuditAction, MeetingState
+from bot.domain.errors import DomainError, InvalidValue
+from bot.domain.model import AuditAction, MeetingState, Occasion
 from bot.services import meetings, monitoring
 from bot.services.access import Actor, require_coordinator
 from bot.services.admin import resolve_agencies
 from bot.services.audit import audit
 from bot.services.cases import find_case
-from bot.services.chat import ChatUnavailable, Message, Paragraph
+from bot.services.chat import ChatUnavailable, Message, Paragraph, clean_user_text
 from bot.services.context import ServiceContext
 from bot.services.messages import meeting_label
 
 _SEPARATOR = "、"
+
+
+def add(
+    ctx: ServiceContext,
+    actor: Actor,
+    channel_id: str,
+    code_text: str,
+    day: date | None,
+    occasion: Occasion | None = None,
+    purpose: str = "",
+) -> str:
+    """``/shien agenda add``: puts the case on the meeting (``meetings.add_to_agenda``), and
+    records its 検討の目的 when given — also for a case already on the agenda, which is how
+    the purpose is changed. Coordinators only (checked by ``add_to_agenda`` first)."""
+    purpose = clean_user_text(purpose, max_length=1000)
+    if len(purpose) > 200:
+        raise InvalidValue(texts.AGENDA.purpose_too_long)
+    answer = meetings.add_to_agenda(ctx, actor, channel_id, code_text, day, occasion)
+    if not purpose:
+        return answer
+    with ctx.uow() as uow:
+        meeting = meetings.find_meeting(ctx, uow, channel_id, day)
+        case = find_case(uow, code_text)
+        item = uow.agenda.get(meeting.id, case.id)
+        if item is None:  # pragma: no cover - added a moment ago
+            return answer
+        item.purpose = purpose
+        uow.agenda.save(item)
+        uow.commit()
+    return f"{answer}\n{texts.AGENDA.purpose_recorded.format(code=case.code)}"
 
 
 def list_agenda(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None) -> str:

@@ -296,4 +296,7 @@ def submit_decision(ctx: ServiceContext, actor: Actor, metadata: str, values: Fo
         # Only on meetings not collecting yet: no chat call before the form's ack.
         carried = monitoring.carry(ctx, meeting.channel_id, actor=actor, quiet=True)
     answer = texts.DECISIONS.recorded.format(code=case.code, label=label, outcome=outcome.label)
+    if decision.next_monitoring_on is not None and not carried:
+        on = decision.next_monitoring_on
+        return answer + monitoring.waiting(ctx, meeting.channel_id, case.id, on)
     return answer + monitoring.told(carried)

@@ -147,3 +147,4 @@ class RoleSummaryView:
     created_on: date
     notice: SecrecyNotice
     leads: tuple[CaseLeadView, ...] = ()
+    ends_at: datetime | None = None  # 終了, once the meeting is recorded

@@ -68,9 +68,9 @@ def _purpose(item: AgendaItem) -> str:
     """検討の目的: the 重層 occasion, モニタリング (with its date), then the free text."""
     parts = [item.occasion.label] if item.occasion else []
     if item.monitoring_on is not None:
-        parts.append(
-            texts.DOCUMENTS.purpose_monitoring.format(on=format_wareki(item.monitoring_on))
-        )
+        # No brackets inside the brackets: 令和9年1月19日
+        on = format_wareki(item.monitoring_on, gregorian=False, weekday=False)
+        parts.append(texts.DOCUMENTS.purpose_monitoring.format(on=on))
     if item.purpose:
         parts.append(item.purpose)
     return "\n".join(parts)
@@ -159,7 +159,7 @@ def build_minutes_view(
             for i in _per_agency(case, uow.inputs.for_case(meeting.id, case.id))
             if i.state is InputState.RECORDED
         ]
-        roles = [r for r in uow.roles.for_case(case.id)]
+        roles = _lead_first(uow.roles.for_case(case.id))
         lead = next((r for r in roles if r.lead), None)
         decision = uow.decisions.get(meeting.id, case.id)
         case_views.append(
@@ -195,13 +195,7 @@ def build_minutes_view(
             )
         )
     next_at = _next_meeting_at(ctx, uow, meeting, record)
-    start = record.started_at if record and record.started_at else meeting.start_time
-    starts_at = datetime.combine(meeting.date, start, tzinfo=ctx.tz)
-    ends_at = (
-        datetime.combine(meeting.date, record.ended_at, tzinfo=ctx.tz)
-        if record and record.ended_at
-        else None
-    )
+    starts_at, ends_at = _held_from_to(ctx, meeting, record)
     return MinutesView(
         meeting_name=_meeting_name(ctx, meeting),
         kind_label=meeting.kind.label,
@@ -233,6 +227,23 @@ def build_minutes_view(
         notice=ctx.notice(meeting),
         multilayer=meeting.kind is MeetingKind.MULTILAYER,
     )
+
+
+def _held_from_to(
+    ctx: ServiceContext, meeting: Meeting, record: MeetingRecord | None
+) -> tuple[datetime, datetime | None]:
+    """開始・終了 as recorded; before the record, the time the meeting was called for."""
+    start = record.started_at if record and record.started_at else meeting.start_time
+    end = record.ended_at if record else None
+    return (
+        datetime.combine(meeting.date, start, tzinfo=ctx.tz),
+        datetime.combine(meeting.date, end, tzinfo=ctx.tz) if end else None,
+    )
+
+
+def _lead_first(roles: Sequence[RoleAssignment]) -> list[RoleAssignment]:
+    """The lead agency's tasks first, then the others in the order they were recorded."""
+    return sorted(roles, key=lambda r: not r.lead)
 
 
 def _assignee(people: _People, role: RoleAssignment) -> str:
@@ -270,7 +281,7 @@ def build_role_summary_view(
     for case, _ in _cases(uow, meeting):
         decision = uow.decisions.get(meeting.id, case.id)
         monitoring = decision.next_monitoring_on if decision else None
-        roles = list(uow.roles.for_case(case.id))
+        roles = _lead_first(uow.roles.for_case(case.id))
         mine = [r for r in roles if only is None or r.agency_id == only.id]
         for role in mine:
             per_agency[role.agency_id].append(
@@ -292,10 +303,12 @@ def build_role_summary_view(
                     next_monitoring_on=monitoring,
                 )
             )
+    starts_at, ends_at = _held_from_to(ctx, meeting, uow.records.get(meeting.id))
     return RoleSummaryView(
         meeting_name=_meeting_name(ctx, meeting),
         kind_label=meeting.kind.label,
-        starts_at=meeting.starts_at(ctx.tz),
+        starts_at=starts_at,
+        ends_at=ends_at,
         agencies=tuple(
             AgencyTasksView(agencies[agency_id].name, tuple(tasks))
             for agency_id, tasks in per_agency.items()

@@ -143,6 +143,17 @@ def told(carried: list[Carried]) -> str:
     )
 
 
+def waiting(ctx: ServiceContext, channel_id: str, case_id: str, on: date) -> str:
+    """What the coordinator reads after a monitoring date that no meeting takes yet: that
+    the first meeting registered on or after it will, unless the case is already on a
+    meeting after the date."""
+    with ctx.uow() as uow:
+        later = {m.id for m in uow.meetings.upcoming(channel_id, on)}
+        if any(item.meeting_id in later for item in uow.agenda.for_case(case_id)):
+            return ""
+    return texts.MONITORING.waiting.format(on=format_wareki(on, gregorian=False))
+
+
 def schedule_adhoc(
     ctx: ServiceContext,
     actor: Actor,

@@ -128,6 +128,14 @@ def test_new_subcommands_of_the_meeting_record() -> None:
     assert "事例番号と機関キー" in _error("case ask R8-001").message
 
 
+def test_the_purpose_of_a_case_on_the_agenda_is_the_rest_of_the_line_as_typed() -> None:
+    added = parse("agenda add R8-001 2026-12-08 場面:再プラン 目的:世帯の状況（8050）の 共有")
+    assert added.args == AgendaAdd(
+        "R8-001", date(2026, 12, 8), Occasion.REPLAN, "世帯の状況（8050）の 共有"
+    )
+    assert parse("議題 追加 R8-001 目的：支援の入口の検討").args.purpose == "支援の入口の検討"
+
+
 def test_a_role_names_the_person_at_the_agency() -> None:
     # Slack sends the mention as <@U0ABC>; the adapter makes it " @U0ABC ", after 担当:.
     role = parse("role R8-001 houkatsu 介護保険の申請 担当: @U0ABC  期限:2026-12-25").args

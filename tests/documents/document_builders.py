@@ -196,8 +196,8 @@ def minutes_view(*cases: CaseMinutesView, **changes: object) -> MinutesView:
         ends_at=START + timedelta(minutes=95),
         place="架空市役所 本庁舎3階 第1会議室",
         method="併用（対面・オンライン）",
-        chair="事務局 井上（事務局）",
-        recorder="事務局 木村（事務局）",
+        chair="事務局　井上",
+        recorder="事務局　木村",
         attendees=(
             AttendeeView("事務局", ("井上", "木村")),
             *(AttendeeView(AGENCY[k], (STAFF[k],)) for k in keys),

@@ -66,8 +66,8 @@ def test_meeting_items(minutes: Rendered) -> None:
     assert minutes.item_value("開催日時") == ["令和8年（2026年）12月8日（火）14:00〜15:35"]
     assert minutes.item_value("場所") == ["架空市役所 本庁舎3階 第1会議室"]
     assert minutes.item_value("方法") == ["併用（対面・オンライン）"]
-    assert minutes.item_value("司会") == ["事務局 井上（事務局）"]
-    assert minutes.item_value("記録者") == ["事務局 木村（事務局）"]
+    assert minutes.item_value("司会") == ["事務局　井上"]
+    assert minutes.item_value("記録者") == ["事務局　木村"]
     assert minutes.item_value("次回開催予定") == ["令和9年（2027年）1月12日（火）14:00"]
     assert minutes.item_value("作成者") == ["事務局 井上"]
     assert minutes.item_value("作成日") == ["令和8年（2026年）12月9日（水）"]
@@ -220,7 +220,7 @@ def test_role_tables_with_lead_mark_assignee_and_due_dates(minutes: Rendered) ->
             expected_agency = AGENCY[key] + ("（主担当）" if lead else "")
             assert row[:3] == [expected_agency, STAFF[key], task]
     first = rows_of(tables[0])
-    assert first[0][3] == "令和9年1月8日（金）"
+    assert first[0][3] == "令和9年1月8日"
     assert first[1][3] == "—"
 
 

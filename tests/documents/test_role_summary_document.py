@@ -11,7 +11,7 @@ from docx.oxml.ns import qn
 from bot.services.document_views import RoleSummaryView
 
 Render = Callable[[RoleSummaryView], Rendered]
-TASK_HEADER = ("事例番号", "役割・支援内容", "担当者", "期限", "次回モニタリング")
+TASK_HEADER = ("事例番号", "役割・支援内容", "担当者", "期限")
 LEAD_HEADER = ("事例番号", "主担当機関", "次回モニタリング")
 
 
@@ -32,15 +32,13 @@ def test_full_copy_lists_every_agency_with_its_tasks(render_roles: Render) -> No
             "R8-001",
             "【主担当】母の介護保険サービス導入",
             STAFF["houkatsu"],
-            "令和9年1月8日（金）",
-            "令和9年1月19日（火）",
+            "令和9年1月8日",
         ],
         [
             "R8-003",
             "【主担当】祖母の介護サービスの見直し",
             STAFF["houkatsu"],
-            "令和8年12月22日（火）",
-            "令和8年12月22日（火）",
+            "令和8年12月22日",
         ],
     ]
     csw = rows_of(tables[1])
@@ -92,7 +90,7 @@ def test_agency_extract_holds_only_that_agency(render_roles: Render) -> None:
 def test_agency_without_tasks_and_summary_without_agencies(render_roles: Render) -> None:
     rendered = render_roles(role_summary_view("hoken"))
     (table,) = rendered.tables_with_header(*TASK_HEADER)
-    assert rows_of(table) == [["（なし）"] * 5]
+    assert rows_of(table) == [["（なし）"] * 4]
     empty = render_roles(_no_agencies())
     assert "（役割分担なし）" in empty.paragraphs
     assert not empty.tables_with_header(*TASK_HEADER)

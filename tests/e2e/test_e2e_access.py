@@ -147,7 +147,7 @@ def test_status_shows_each_person_only_what_they_may_see(workspace: LocalWorkspa
     coordinator = ws.command(COORDINATOR, CHANNEL, "status")
     assert code_a in coordinator and code_c in coordinator
     assert "済 2人" in coordinator and "未 2人" in coordinator
-    assert "架空市中央地域包括支援センター 回答済み(1)" in coordinator
+    assert "架空市中央地域包括支援センター 回答済み（1件）" in coordinator
 
     # shogai is asked for case A only.
     answer = ws.command(shogai, CHANNEL, "status")

@@ -47,7 +47,7 @@ def test_final_minutes_are_frozen_and_their_hash_is_audited(workspace: LocalWork
     answer = ws.command(COORDINATOR, CHANNEL, f"minutes final {day}")
     assert f"/shien record {day}" in answer, answer
     saved = record_meeting(ws, day, {"jimu": [COORDINATOR], "houkatsu": [houkatsu]})
-    assert "会議記録を保存しました（出席 2件・欠席 0件）" in saved, saved
+    assert "会議記録を保存しました（出席 2人・欠席 0件）" in saved, saved
 
     before = len(ws.server.files_shared_with(COORDINATOR))
     answer = ws.command(COORDINATOR, CHANNEL, f"minutes final {day}")

@@ -157,6 +157,12 @@ class World:
         assert found is not None
         return found
 
+    def meeting_items(self, day: date = MEETING_DAY) -> list[AgendaItem]:
+        meeting = self.meeting(day)
+        assert meeting is not None
+        with self.ctx.uow() as uow:
+            return list(uow.agenda.for_meeting(meeting.id))
+
     def thread(self, code: str, day: date = MEETING_DAY) -> MessageRef:
         """The message heading the case's thread."""
         ref = self.item(code, day).thread_ref

@@ -159,3 +159,17 @@ def test_the_agenda_of_a_multilayer_meeting_shows_the_occasion(world: World) -> 
     world.put_on_agenda(code)
     answer = agenda.list_agenda(world.ctx, COORD, CHANNEL, None)
     assert "1. R8-001（プラン策定時） — 依頼先: 架空市中央地域包括支援センター" in answer
+
+
+def test_the_purpose_given_with_a_case_goes_to_the_minutes(world: World) -> None:
+    code = world.new_case("houkatsu")
+    world.new_meeting()
+    answer = agenda.add(world.ctx, COORD, CHANNEL, code, None, None, "\u202e支援の入口の検討 ")
+    assert answer.endswith("\nR8-001 の検討の目的を記録しました（議事録に記載されます）。")
+    assert world.item(code).purpose == "支援の入口の検討"
+    # Given again for a case already on the agenda, it replaces the purpose.
+    again = agenda.add(world.ctx, COORD, CHANNEL, code, None, None, "状況の共有")
+    assert again.startswith("R8-001 はすでに") and world.item(code).purpose == "状況の共有"
+    with pytest.raises(DomainError, match="200文字以内"):
+        agenda.add(world.ctx, COORD, CHANNEL, world.new_case("csw"), None, None, "あ" * 201)
+    assert len(world.meeting_items()) == 1  # the too long one was not added either

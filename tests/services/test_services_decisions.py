@@ -264,6 +264,8 @@ def test_recording_a_decision_plans_the_monitoring(world: World, code: str) -> N
     answer = _submit(world, code, _values())
     assert answer == (
         "R8-001 の決定事項を記録しました（令和8年（2026年）12月8日（火）14:00 支援会議（随時）・結果: 継続）。"
+        "\n次回モニタリング日 令和9年1月19日（火） 以降の会議が登録されると、"
+        "その最初の会議の議題に事例が自動で入ります。"
     )
     [event] = world.audit()
     assert (event.action, event.target_id, event.detail) == (

@@ -98,7 +98,7 @@ def test_the_minutes_hold_what_the_meeting_used(world: World, held: tuple[str, s
     ]
     assert [(a.agency_name, a.people) for a in view.absentees] == [("架空市社会福祉協議会", ())]
     assert (view.place, view.method) == ("本庁舎3階 第1会議室", "対面")
-    assert (view.chair, view.recorder) == (f"name:{COORDINATOR}（事務局）",) * 2
+    assert (view.chair, view.recorder) == (f"事務局　name:{COORDINATOR}",) * 2
     assert (f"{view.starts_at:%H:%M}", f"{view.ends_at:%H:%M}") == ("14:00", "15:30")
     assert view.recorded and not view.multilayer
     assert view.notice.statutory and "第106条の6" in view.notice.basis

@@ -447,7 +447,7 @@ def test_the_coordinator_sees_every_case_and_who_confirmed(world: World) -> None
         f"{LABEL} — 情報収集中",
         f"守秘義務の確認: 済 1人 {mention(HOUKATSU)}",
         f"守秘義務の確認: 未 1人 {mention(CSW)}",
-        "• R8-001: 架空市中央地域包括支援センター 回答済み(1)",
+        "• R8-001: 架空市中央地域包括支援センター 回答済み（1件）",
         "• R8-002: 架空市社会福祉協議会 未回答",
     ]
     assert [(e.action, e.target_id, e.detail) for e in world.audit()] == [

@@ -51,7 +51,11 @@ def _agenda(world: World, day: date) -> list[tuple[str, date | None, Occasion | 
 
 
 def test_a_meeting_registered_later_takes_the_case_and_says_so(world: World, code: str) -> None:
-    assert "次回モニタリング" not in _decide(world, code)  # no meeting after the date yet
+    waiting = _decide(world, code)  # no meeting after the date yet: the coordinator is told
+    assert waiting.endswith(
+        "\n次回モニタリング日 令和9年1月19日（火） 以降の会議が登録されると、"
+        "その最初の会議の議題に事例が自動で入ります。"
+    )
     early = monitoring.schedule_adhoc(
         world.ctx, COORD, CHANNEL, date(2027, 1, 12), time(14), MeetingKind.SUPPORT
     )
@@ -101,9 +105,7 @@ def test_the_thread_and_the_minutes_say_monitoring(world: World, code: str) -> N
     [view] = world.fakes.renderer.minutes
     [case] = view.cases
     assert case.monitoring_on == ON
-    assert case.purpose == (
-        "モニタリング（前回の会議で定めた次回モニタリング日：令和9年（2027年）1月19日（火））"
-    )
+    assert case.purpose == "モニタリング（前回の会議で定めた次回モニタリング日：令和9年1月19日）"
 
 
 def test_a_multilayer_meeting_takes_it_only_with_consent_as_a_re_plan(

@@ -124,7 +124,7 @@ def test_saving_the_record(world: World, code: str) -> None:
     answer = _save(world)
     label = "令和8年（2026年）12月8日（火）14:00 支援会議（随時）"
     assert answer == (
-        f"{label}の会議記録を保存しました（出席 2件・欠席 1件）。"
+        f"{label}の会議記録を保存しました（出席 2人・欠席 1件）。"
         "議事録に反映されます（/shien minutes 2026-12-08）。"
     )
     meeting = world.meeting()
@@ -252,8 +252,8 @@ def test_the_minutes_take_the_meeting_from_its_record(world: World, code: str) -
     assert view.recorded
     assert (view.place, view.method) == ("本庁舎3階 第1会議室", "併用（対面・オンライン）")
     assert (f"{view.starts_at:%H:%M}", f"{view.ends_at:%H:%M}") == ("14:05", "15:40")
-    assert view.chair == f"name:{COORDINATOR}（事務局）"
-    assert view.recorder == f"name:{HOUKATSU}（架空市中央地域包括支援センター）"
+    assert view.chair == f"事務局　name:{COORDINATOR}"
+    assert view.recorder == f"架空市中央地域包括支援センター　name:{HOUKATSU}"
     assert [(a.agency_name, a.people) for a in view.attendees] == [
         ("事務局", (f"name:{COORDINATOR}",)),
         ("架空市中央地域包括支援センター", (f"name:{HOUKATSU}",)),
