@@ -11,12 +11,14 @@ own text, named beside the template that uses it.
 The areas, in reading order:
 
 - chat in general: CHAT, GRAMMAR (the ``/shien`` grammar), ACCESS (refusals), SLACK;
-- a meeting's cycle: NOTICE (the statutory secrecy notice), MESSAGES (the notice, thread
-  heads and DMs that open collection), ADMIN, CASES, CONSENT, MEETINGS, INPUTS, DECISIONS,
-  SCHEDULING, SCHEDULED (what the scheduler sends);
+- a meeting's cycle: NOTICE, NOTICE_MULTILAYER and NOTICE_MULTILAYER_STATUTORY (the secrecy
+  notices: the meeting's kind decides which), MESSAGES (the notice, thread heads and DMs
+  that open collection), ADMIN, CASES, CONSENT, MEETINGS, AGENDA, INPUTS, DECISIONS,
+  RECORDS (the 会議記録), MONITORING (cases carried forward), SCHEDULING, SCHEDULED (what
+  the scheduler sends);
 - documents: DOCUMENTS (delivering them), DOCUMENT_FIELDS (words the Word templates
   receive), TEMPLATES (what is wrong with a municipality's template);
-- records: AUDIT_LOG, RETENTION;
+- records: AUDIT_LOG, REPORT (the 年度's counts), RETENTION;
 - the domain: MODEL (labels and rules), CALENDAR (和暦, closed days, dates as typed),
   TIMELINE, STORAGE (what storage refuses, worded here);
 - the terminal: SETTINGS.
