@@ -419,6 +419,7 @@ class AGENDA:
     purpose_recorded = "{code} の検討の目的を記録しました（議事録に記載されます）。"
     purpose_too_long = "検討の目的は200文字以内で入力してください。"
     already_asked = "「{agency}」はすでに {code} の依頼先です。"
+    prompted_now = "まだ届いていなかった依頼のDMを {prompted}人に送りました。"
     asked = "「{agency}」を {code} の依頼先に追加しました。"
     asked_collecting = (
         "{labels}のスレッドの回答状況を更新し、依頼のDMを {prompted}人に送りました。"

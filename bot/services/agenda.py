@@ -141,26 +141,28 @@ def remove_from_agenda(
 def ask_agency(ctx: ServiceContext, actor: Actor, code_text: str, agency_key: str) -> str:
     """Coordinators only. Asks one more agency for a case: on every meeting collecting input
     for it, the case's thread head shows the agency (未回答) and the agency's members get
-    the prompt DM. Audited as ``case.agency_asked``."""
+    the prompt DM. Asking again sends what did not go out before (a prompt reaches each
+    member once), so a run that Slack interrupted is mended by running it again. Audited
+    as ``case.agency_asked``."""
     a = texts.AGENDA
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, "case.ask")
         case = find_case(uow, code_text)
         (agency,) = resolve_agencies(uow, [agency_key])
         code = str(case.code)
-        if agency.id in case.asked_agency_ids:
-            return a.already_asked.format(code=code, agency=agency.name)
-        case.ask(agency.id)
-        uow.cases.save(case)
-        audit(
-            ctx,
-            uow,
-            actor,
-            AuditAction.CASE_AGENCY_ASKED,
-            "case",
-            code,
-            f"agency={agency.key}",
-        )
+        already = agency.id in case.asked_agency_ids
+        if not already:
+            case.ask(agency.id)
+            uow.cases.save(case)
+            audit(
+                ctx,
+                uow,
+                actor,
+                AuditAction.CASE_AGENCY_ASKED,
+                "case",
+                code,
+                f"agency={agency.key}",
+            )
         collecting = [
             meeting
             for item in uow.agenda.for_case(case.id)
@@ -169,11 +171,14 @@ def ask_agency(ctx: ServiceContext, actor: Actor, code_text: str, agency_key: st
         ]
         members = len(uow.memberships.for_agency(agency.id, active_only=True))
         uow.commit()
-    answer = a.asked.format(code=code, agency=agency.name)
     prompted = 0
     for meeting in collecting:
         meetings.refresh_thread(ctx, meeting.id, case.id)
         prompted += meetings._prompt_members(ctx, meeting.id)
+    if already:
+        answer = a.already_asked.format(code=code, agency=agency.name)
+        return answer + (a.prompted_now.format(prompted=prompted) if prompted else "")
+    answer = a.asked.format(code=code, agency=agency.name)
     if collecting:
         labels = _SEPARATOR.join(meeting_label(m, ctx.tz) for m in collecting)
         answer += a.asked_collecting.format(labels=labels, agency=agency.name, prompted=prompted)

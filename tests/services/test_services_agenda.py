@@ -173,3 +173,21 @@ def test_the_purpose_given_with_a_case_goes_to_the_minutes(world: World) -> None
     with pytest.raises(DomainError, match="200文字以内"):
         agenda.add(world.ctx, COORD, CHANNEL, world.new_case("csw"), None, None, "あ" * 201)
     assert len(world.meeting_items()) == 1  # the too long one was not added either
+
+
+def test_asking_again_after_slack_refused_sends_what_did_not_go_out(world: World) -> None:
+    code = world.new_case("houkatsu")
+    world.collecting(code)
+    world.chat.fail_for.add(CSW)  # the prompt DM to csw's member does not go out
+    answer = agenda.ask_agency(world.ctx, COORD, code, "csw")
+    assert "依頼のDMを 0人に送りました" in answer
+    world.chat.fail_for.clear()
+    world.mark()
+    again = agenda.ask_agency(world.ctx, COORD, code, "csw")
+    assert again == (
+        "「架空市社会福祉協議会」はすでに R8-001 の依頼先です。"
+        "まだ届いていなかった依頼のDMを 1人に送りました。"
+    )
+    assert [dm.user_id for dm in world.chat.dms()] == [CSW]
+    assert world.audit(AuditAction.CASE_AGENCY_ASKED) == []  # asked once
+    assert agenda.ask_agency(world.ctx, COORD, code, "csw").endswith("の依頼先です。")
