@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot import cli
-from bot.domain.confidentiality import SECRECY_NOTICE
+from bot.domain.confidentiality import SUPPORT_NOTICE
 from bot.domain.model import (
     Agency,
     AgencyInput,
@@ -87,13 +87,12 @@ def _populate(database: Database) -> list[str]:
         for user_id in [COORDINATOR, *members]:
             uow.acknowledgements.add(
                 ConfidentialityAcknowledgement(
-                    meeting.id, user_id, SECRECY_NOTICE.version, acknowledged_at=AT
+                    meeting.id, user_id, SUPPORT_NOTICE.version, acknowledged_at=AT
                 )
             )
         for n in range(1, CASES + 1):
             case = Case(
                 code=CaseCode(2026, n),
-                kind=MeetingKind.SUPPORT,
                 created_by=COORDINATOR,
                 asked_agency_ids=[a.id for a in agencies],
                 summary="架空の世帯の状況と問題点。" * 4,

@@ -101,6 +101,7 @@ def build_runtime(
         calendar=JapaneseCalendar(settings.extra_holidays),
         municipality=settings.municipality,
         timeline=settings.timeline,
+        multilayer_statutory=settings.multilayer_statutory,
     )
     ensure_coordinators(context, settings.coordinators)
     signing_secret = (
@@ -147,5 +148,6 @@ def build_terminal_context(
         calendar=JapaneseCalendar(settings.extra_holidays),
         municipality=settings.municipality,
         timeline=settings.timeline,
+        multilayer_statutory=settings.multilayer_statutory,
     )
     return database, context

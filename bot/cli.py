@@ -638,6 +638,64 @@ def cmd_purge(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """The 年度's counts for the 重層的支援体制整備事業 as CSV (UTF-8 with BOM, no personal
+    data), to a file readable by its owner only, or to stdout. The export is audited."""
+    from bot.domain.calendar import fiscal_year_label
+    from bot.services.access import Actor
+    from bot.services.report import report_csv
+
+    year = args.fiscal_year
+    if not 2000 <= year <= 2200:
+        print(
+            texts.CLI.argument_error.format(
+                option="--fiscal-year", message=texts.REPORT.year_invalid
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    output = _prepare_output(args.out) if args.out else None
+    if args.out and output is None:
+        return EXIT_USAGE
+    database = _database(settings)
+    try:
+        text = report_csv(
+            database.unit_of_work,
+            _utc_now,
+            _utc_now().astimezone(settings.tz).date(),
+            Actor(_operator()),
+            year,
+        )
+    except Exception as exc:
+        print(texts.CLI.report_read_failed.format(error=_describe_db_error(exc)), file=sys.stderr)
+        return EXIT_PROBLEMS
+    finally:
+        database.dispose()
+    data = text.encode("utf-8-sig")
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return EXIT_OK
+    out = _write_output(output, f"report-{year}.csv", data)
+    if out is None:
+        return EXIT_PROBLEMS
+    label = fiscal_year_label(year)
+    print(texts.REPORT.written.format(year=label, out=out), file=sys.stderr)
+    return EXIT_OK
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` readable and writable by its owner only (0600), also when
+    the file was there before with wider permissions."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)
+        os.write(descriptor, data)
+    finally:
+        os.close(descriptor)
+
+
 def _describe_db_error(exc: Exception) -> str:
     """One line about a database failure: its kind and the driver's first line, no params."""
     original = getattr(exc, "orig", None) or exc
@@ -768,6 +826,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     purge.add_argument("--dry-run", action="store_true", help=texts.CLI_HELP.purge_dry_run)
     purge.set_defaults(handler=cmd_purge)
+
+    report = commands.add_parser(
+        "report",
+        help=texts.CLI_HELP.report,
+    )
+    report.add_argument(
+        "--fiscal-year",
+        type=int,
+        required=True,
+        metavar="YYYY",
+        help=texts.CLI_HELP.report_fiscal_year,
+    )
+    report.add_argument("--out", help=texts.CLI_HELP.report_out)
+    report.set_defaults(handler=cmd_report)
 
     _add_plugin_commands(commands)
     return parser

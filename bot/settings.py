@@ -123,6 +123,21 @@ class Settings(BaseSettings):
         )
 
     retention_days: int | None = Field(default=None, validation_alias="SHIEN_RETENTION_DAYS")
+    # The municipality's 要綱 places its 重層的支援会議 under 社会福祉法第106条の6: they show
+    # the statutory secrecy notice (with its penalty) instead of the consent-based one.
+    multilayer_statutory: bool = Field(default=False, validation_alias="SHIEN_MULTILAYER_STATUTORY")
+
+    @field_validator("multilayer_statutory", mode="before")
+    @classmethod
+    def _yes_or_no(cls, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value or "").strip().lower()
+        if text in ("", "0", "false", "no", "off"):
+            return False
+        if text in ("1", "true", "yes", "on"):
+            return True
+        raise ValueError(texts.SETTINGS.multilayer_statutory)
 
     @field_validator("retention_days", mode="before")
     @classmethod
@@ -257,6 +272,7 @@ _FIELD_TO_VARIABLE = {
     "reminder_time": "SHIEN_REMINDER_TIME",
     "extra_holidays": "SHIEN_EXTRA_HOLIDAYS",
     "retention_days": "SHIEN_RETENTION_DAYS",
+    "multilayer_statutory": "SHIEN_MULTILAYER_STATUTORY",
 }
 
 

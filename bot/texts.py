@@ -11,12 +11,14 @@ own text, named beside the template that uses it.
 The areas, in reading order:
 
 - chat in general: CHAT, GRAMMAR (the ``/shien`` grammar), ACCESS (refusals), SLACK;
-- a meeting's cycle: NOTICE (the statutory secrecy notice), MESSAGES (the notice, thread
-  heads and DMs that open collection), ADMIN, CASES, CONSENT, MEETINGS, INPUTS, DECISIONS,
-  SCHEDULING, SCHEDULED (what the scheduler sends);
+- a meeting's cycle: NOTICE, NOTICE_MULTILAYER and NOTICE_MULTILAYER_STATUTORY (the secrecy
+  notices: the meeting's kind decides which), MESSAGES (the notice, thread heads and DMs
+  that open collection), ADMIN, CASES, CONSENT, MEETINGS, AGENDA, INPUTS, DECISIONS,
+  RECORDS (the 会議記録), MONITORING (cases carried forward), SCHEDULING, SCHEDULED (what
+  the scheduler sends);
 - documents: DOCUMENTS (delivering them), DOCUMENT_FIELDS (words the Word templates
   receive), TEMPLATES (what is wrong with a municipality's template);
-- records: AUDIT_LOG, RETENTION;
+- records: AUDIT_LOG, REPORT (the 年度's counts), RETENTION;
 - the domain: MODEL (labels and rules), IDENTIFIERS (what a reply is flagged for),
   CALENDAR (和暦, closed days, dates as typed), TIMELINE, STORAGE (what storage refuses,
   worded here);
@@ -87,8 +89,14 @@ class GRAMMAR:
     code_and_consent_date = "事例番号と同意の日付を指定してください。"
     code_or_date = "指定できるのは事例番号か日付のどちらか1つです。"
     occasions = "場面は プラン策定・再プラン・終結・中断 のいずれかです。"
-    agenda_add_allowed = "指定できるのは事例番号・会議の日付・場面だけです。"
+    agenda_add_allowed = "指定できるのは事例番号・会議の日付・場面・目的だけです。"
     role_parts = "事例番号・機関キー・役割の内容を指定してください。"
+    assignee_mention = "担当者は 担当:@構成員 のように、@メンションで指定してください。"
+    agenda_add_hint = (
+        "事例を議題に追加するときは /shien agenda add {code} のように入力してください。"
+    )
+    code_and_date_only = "指定できるのは事例番号と会議の日付だけです。"
+    code_and_agency = "事例番号と機関キーを1つずつ指定してください（例: R8-001 konkyu）。"
 
 
 class ACCESS:
@@ -121,54 +129,110 @@ class SLACK:
 
 
 class NOTICE:
-    """The statutory secrecy notice (守秘義務, 社会福祉法第106条の6第5項) that opens every
-    meeting's case content (``bot.domain.confidentiality``). A member's confirmation is tied
-    to ``version``: change it whenever ``title``, ``text`` or ``one_line`` changes, so that
-    everyone confirms the new wording."""
+    """The secrecy notice of a 支援会議 (守秘義務, 社会福祉法第106条の6第5項), which opens every
+    such meeting's case content (``bot.domain.confidentiality``). ``basis`` is the legal
+    footing the documents show. A member's confirmation is tied to ``version``: change it
+    whenever ``title``, ``text`` or ``one_line`` changes, so that everyone confirms the new
+    wording. The notice of a 重層的支援会議 is NOTICE_MULTILAYER (or, where the municipality's
+    要綱 places it under 第106条の6, NOTICE_MULTILAYER_STATUTORY)."""
 
-    version = "2026.1"
+    version = "2026.2"
+    basis = "社会福祉法第106条の6第1項（支援会議）"
     title = "守秘義務の確認（社会福祉法第106条の6第5項）"
     text = (
-        "この会議は、社会福祉法第106条の6に基づく支援会議（または重層的支援体制整備事業の"
-        "会議）です。会議の事務に従事する者又は従事していた者は、正当な理由がなく、"
+        "この会議は、社会福祉法第106条の6第1項に基づき市町村が組織する支援会議です。"
+        "支援会議では、本人の同意がなくても、支援に必要な情報を構成員の間で共有することが"
+        "できます。会議の事務に従事する者又は従事していた者は、正当な理由がなく、"
         "会議の事務に関して知り得た秘密を漏らしてはなりません（同条第5項）。"
         "この義務に違反した者は、同法の罰則により処罰されることがあります。"
-        "会議の内容と資料は非公開です。事例は事例番号でのみ扱い、氏名・住所・電話番号などの"
-        "個人を特定する情報はチャットに書き込まないでください。"
+        "会議の内容と資料は非公開です。"
     )
-    # The short form that ends every prompt DM and heads every case thread.
+    # The short form that ends every prompt DM and heads every case thread and page.
     one_line = (
-        "【守秘義務】社会福祉法第106条の6第5項により、この会議で知り得た秘密を"
-        "正当な理由なく漏らすことは禁じられています（罰則あり）。"
+        "【守秘義務】支援会議で知り得た秘密を正当な理由なく漏らすことは、"
+        "社会福祉法第106条の6第5項で禁じられています（罰則あり）。"
+    )
+
+
+class NOTICE_MULTILAYER:
+    """The secrecy notice of a 重層的支援会議, by default: set up under the scheme's 実施要綱
+    for cases the municipality has decided to support, information shared on the person's
+    recorded consent, the members' duty under the 要綱 — no statutory penalty is cited.
+    Its own ``version`` (confirmations are per version)."""
+
+    version = "2026.2-M"
+    basis = "重層的支援体制整備事業実施要綱（本人の同意に基づく情報共有）"
+    title = "守秘義務の確認（重層的支援会議）"
+    text = (
+        "この会議は、重層的支援体制整備事業の実施要綱に基づく重層的支援会議です。"
+        "市町村が支援を行うことを決定した事例について、本人の同意を得た範囲で、"
+        "支援に必要な情報を構成員の間で共有します。構成員は、要綱の定めにより、"
+        "会議で知り得た秘密を正当な理由なく漏らしてはならず、構成員でなくなった後も同様です。"
+        "同意の範囲を超えて情報を利用し、又は提供しないでください。"
+        "会議の内容と資料は非公開です。"
+    )
+    one_line = (
+        "【守秘義務】本人の同意を得た範囲で共有する情報です。"
+        "会議で知り得た秘密を正当な理由なく漏らすことは、要綱で禁じられています。"
+    )
+
+
+class NOTICE_MULTILAYER_STATUTORY:
+    """The secrecy notice of a 重層的支援会議 where the municipality's 要綱 places it under
+    社会福祉法第106条の6 (``SHIEN_MULTILAYER_STATUTORY=true``): consent-based, with the
+    statutory duty and its penalty. Its own ``version``."""
+
+    version = "2026.2-MS"
+    basis = "重層的支援体制整備事業実施要綱・社会福祉法第106条の6"
+    title = "守秘義務の確認（重層的支援会議・社会福祉法第106条の6第5項）"
+    text = (
+        "この会議は、重層的支援体制整備事業の実施要綱により、社会福祉法第106条の6の会議として"
+        "開催する重層的支援会議です。本人の同意を得た事例について、支援に必要な情報を"
+        "構成員の間で共有します。会議の事務に従事する者又は従事していた者は、正当な理由が"
+        "なく、会議の事務に関して知り得た秘密を漏らしてはなりません（同条第5項）。"
+        "この義務に違反した者は、同法の罰則により処罰されることがあります。"
+        "会議の内容と資料は非公開です。"
+    )
+    one_line = (
+        "【守秘義務】重層的支援会議で知り得た秘密を正当な理由なく漏らすことは、"
+        "社会福祉法第106条の6第5項で禁じられています（罰則あり）。"
     )
 
 
 class MESSAGES:
     """The messages that open a meeting's input collection (``bot.services.messages``): the
-    secrecy notice in the channel, each case's thread head, the DM asking for input."""
+    secrecy notice in the channel, each case's thread head, the DM asking for input. The
+    notice and its one line are the meeting's own (NOTICE or NOTICE_MULTILAYER)."""
 
-    # 「令和8年(2026年)12月8日(火) 14:00 支援会議（随時）」
+    # 「令和8年（2026年）12月8日（火）14:00 支援会議（随時）」
     meeting_label = "{when} {kind}（{cadence}）"  # {cadence}: MODEL.adhoc or MODEL.regular
 
     notice_text = "{title} — {label}"
     notice_header = "【取扱注意】{title}"
+    # The rule of the chat, shown under the notice in the channel (never in the documents).
+    notice_chat_rule = (
+        "チャットでは事例を事例番号でのみ扱います。氏名・住所・電話番号など、"
+        "個人を特定できる情報は書き込まないでください。"
+    )
     notice_meeting = "会議"
     notice_case_count = "議題の事例数"
     notice_cases = "{count}件"
     notice_ask = (
-        "事例の内容を見る・入力する前に、下のボタン（または /shien ack）で確認してください。"
+        "事例の内容を見る・入力する前に、下のボタン（または /shien ack）で確認をお願いします。"
         "確認は会議ごとに記録されます。"
     )
     notice_button = "守秘義務を確認しました"
     notice_version = "通知文の版: {version}"
 
     kind_with_occasion = "{kind}・{occasion}"
+    monitoring = "モニタリング"  # a case brought back by its 次回モニタリング date
     # {urgent}: CASES.urgent_mark, or empty
     thread_text = "{urgent}事例 {code}（{kind}）への情報提供のお願い"
     thread_header = "{urgent}事例 {code}（{kind}）"
     thread_ask = (
-        "依頼先の機関の方は、この事例について把握している状況を、このスレッドに返信してください"
-        "（氏名・住所・電話番号は書かないでください）。フォームからも入力できます。"
+        "依頼先の機関の方は、この事例について把握している状況を、このスレッドへの返信で"
+        "お知らせください（氏名・住所・電話番号は書かないでください）。"
+        "「入力する」のフォームからも回答できます。"
     )
     thread_status = "回答状況:\n{lines}"
     thread_agency = "• {agency}: {answer}"
@@ -176,14 +240,14 @@ class MESSAGES:
     unanswered = "未回答"
     thread_button = "入力する"
 
-    prompt_head = "支援会議への情報提供のお願い"
+    prompt_head = "会議への情報提供のお願い"
     reminder_head = "【リマインド】未回答の事例があります"
     prompt_text = "{head}: {codes}"
     prompt = (
-        "{head}（{label}）。\n"
+        "{head}（{label}）\n"
         "対象の事例: {codes}\n"
-        "会議チャンネルの各事例のスレッドに、把握している状況を返信してください。"
-        "まだの場合は、先に守秘義務の確認をお願いします（/shien ack）。"
+        "会議チャンネルの各事例のスレッドで、把握している状況のご回答をお願いします。"
+        "守秘義務の確認がまだの場合は、先に確認をお願いします（/shien ack）。"
     )
 
 
@@ -227,9 +291,9 @@ class CASES:
         "本人同意の日付に未来の日付は指定できません。同意を得た日を入力してください。"
     )
     multilayer_needs_consent = (
-        "重層的支援会議の事例には本人同意の記録が必要です。"
+        "重層的支援会議で扱う事例には本人同意の記録が必要です。"
         "同意を得た日を添えてください（例: 同意:2026-11-20）。"
-        "同意がない場合は支援会議の事例として登録できます。"
+        "同意がない場合も、支援会議では扱えます（重層 を付けずに登録してください）。"
     )
     already_registering = "この事例の登録はすでに受け付けています。"
     created = "事例 {code} を登録しました。次は議題に追加してください（/shien agenda add {code}）。"
@@ -237,10 +301,7 @@ class CASES:
     form_title = "事例の登録"
     form_submit = "登録する"
     form_agencies = "依頼する関係機関"
-    form_kind = "会議の種別"
-    form_kind_support = "支援会議（本人同意なし）"
-    form_kind_multilayer = "重層的支援会議（本人同意あり）"
-    form_consent = "本人同意を得た日（重層のみ）"
+    form_consent = "本人同意を得た日（重層的支援会議で扱うときに必要）"
     form_urgency = "緊急度"
     form_normal = "通常"
     form_urgent = "緊急"
@@ -249,7 +310,7 @@ class CASES:
     unknown_code = "事例番号 {code} は登録されていません。登録済みの事例番号: {known}"
     no_codes_this_year = "（この年度の事例はまだありません）"  # {known} when there are none
     consent_future = "本人同意の日付に未来の日付は指定できません。"
-    consent_recorded = "{code} の本人同意（{on}）を記録しました。"
+    consent_recorded = "{code} の本人同意を記録しました。同意日: {on}"
     urgent_mark = "【緊急】"  # before an urgent case's code, in chat and in the minutes
 
 
@@ -257,15 +318,17 @@ class CONSENT:
     """Withdrawing consent (``bot.services.consent``)."""
 
     withdrawal_future = "同意撤回の日付に未来の日付は指定できません。"
-    withdrawal_before_consent = "同意撤回の日付は、同意を得た日（{given_on}）以降にしてください。"
+    withdrawal_before_consent = (
+        "同意撤回の日付は、同意を得た日以降にしてください。同意日: {given_on}"
+    )
     thread_text = "事例 {code} は重層的支援会議の議題から外れました。"
     thread_removed = (
         "事例 {code} は本人同意の撤回により、この重層的支援会議の議題から外れました。"
         "このスレッドへの返信は記録されません。"
     )
     thread_note = "支援会議では引き続き扱えます。"
-    withdrawn = "{code} の本人同意の撤回（{on}）を記録しました。"
-    removed_from = "今後の重層的支援会議（{dates}）の議題から外しました。"
+    withdrawn = "{code} の本人同意の撤回を記録しました。撤回日: {on}\n"
+    removed_from = "今後の重層的支援会議の議題から外しました: {dates}\n"
     still_support = "支援会議の議題には引き続き追加できます。"
 
 
@@ -284,41 +347,41 @@ class MEETINGS:
         "このチャンネルには今後の会議が登録されていません。"
         "/shien adhoc 2026-12-08 14:00 のように登録するか、日付を指定してください。"
     )
-    no_meeting_on = "{day} の会議はこのチャンネルにありません。今後の会議: {dates}"
+    no_meeting_on = "{day}の会議はこのチャンネルにありません。今後の会議: {dates}"
     no_dates = "なし"  # {dates} when nothing is ahead
-    past = "過去の日時は指定できません（現在 {now}）。例: /shien adhoc {suggestion} 14:00"
+    past = "過去の日時は指定できません。現在は{now}です。例: /shien adhoc {suggestion} 14:00"
     closed_day = (
-        "{day} は{reason}のため会議日にできません。直近の開庁日は {next_day} です。"
+        "{day}は{reason}のため会議日にできません。直近の開庁日は{next_day}です。"
         "例: /shien adhoc {next_date} {start}"
     )
-    already_scheduled = "{day} の会議はすでに登録されています（{label}）。"
+    already_scheduled = "{day}の会議はすでに登録されています（{label}）。"
     scheduled = "会議を登録しました: {label}\n次は議題を追加してください（/shien agenda add R8-001 {date}）。"
-    already_on_agenda = "{code} はすでに {label} の議題です。"
+    already_on_agenda = "{code} はすでに{label}の議題です。"
     added_and_posted = (
-        "{code} を {label} の議題に追加し、スレッドを作成しました（依頼のDM {prompted}人）。"
+        "{code} を{label}の議題に追加し、スレッドを作成しました（依頼のDM {prompted}人）。"
     )
-    added = "{code} を {label} の議題に追加しました（{position}件目）。"
-    no_agenda = "{label} には議題がありません。先に /shien agenda add R8-001 のように事例を追加してください。"
+    added = "{code} を{label}の議題に追加しました（{position}件目）。"
+    no_agenda = "{label}には議題がありません。先に /shien agenda add R8-001 のように事例を追加してください。"
     outsiders = (
         "このチャンネルに、この会議の構成員ではない人がいます: {people}\n"
         "事例の内容は投稿していません。チャンネルから外すか、依頼先機関の構成員として登録してから、"
         "もう一度 /shien open を実行してください。"
     )
     opened = (
-        "{label} の情報収集を開始しました。守秘義務の通知と、事例ごとのスレッド（{threads}件）を"
+        "{label}の情報収集を開始しました。守秘義務の通知と、事例ごとのスレッド（{threads}件）を"
         "投稿しました（新規 {posted}件）。依頼のDMを {prompted}人に送りました。"
     )
     case_missing = "事例が見つかりません。"
     ack_meeting_missing = "会議が見つかりません。/shien ack で確認してください。"
-    already_confirmed_at = "{label} の守秘義務はすでに確認済みです（{at}）。"
-    already_confirmed = "{label} の守秘義務はすでに確認済みです。"
-    confirmed = "{label} の守秘義務の確認を記録しました（{at}）。{released}"
+    already_confirmed_at = "{label}の守秘義務はすでに確認済みです。確認日時: {at}"
+    already_confirmed = "{label}の守秘義務はすでに確認済みです。"
+    confirmed = "{label}の守秘義務の確認を記録しました。{released}確認日時: {at}"
     released = "保留中だった入力 {count}事例分を記録しました。"  # {released} above, or empty
     status_title = "{label} — {state}"
     status_confirmed = "守秘義務の確認: 済 {count}人 {people}"
     status_waiting = "守秘義務の確認: 未 {count}人 {people}"
     status_case = "• {code}: {agencies}"  # {agencies}: the two below, joined by " / "
-    status_answered = "{agency} 回答済み({count})"
+    status_answered = "{agency} 回答済み（{count}件）"
     status_unanswered = "{agency} 未回答"
     status_no_cases = "（表示できる事例はありません）"
     not_collecting = (
@@ -332,6 +395,41 @@ class MEETINGS:
         "会議チャンネルに、会議の構成員ではない {user} さんが参加しました。"
         "事例の内容が見えないよう、チャンネルから外すか、依頼先機関の構成員として登録してください。"
     )
+
+
+class AGENDA:
+    """A meeting's agenda as the coordinator manages it (``bot.services.agenda``): the list,
+    taking a case off, asking one more agency for a case."""
+
+    title = "{label}の議題（{count}件）:"
+    # {urgent}: CASES.urgent_mark, or empty; {marks}: the part below, or empty
+    line = "{number}. {urgent}{code}{marks} — 依頼先: {asked}"
+    marks = "（{marks}）"
+    monitoring = "モニタリング"
+    empty = (
+        "{label}の議題はまだありません。/shien agenda add R8-001 {date} のように追加してください。"
+    )
+    not_on_agenda = "{code} は{label}の議題にありません（/shien agenda で確認できます）。"
+    held = "{label}は開催済みのため、議題は変更できません。"
+    removed = "{code} を{label}の議題から外しました。"
+    removed_thread = "事例のスレッドにも、議題から外れたことを表示しました。"
+    removed_monitoring = "次回モニタリングによる自動の追加は、この会議では行いません。"
+    thread_text = "事例 {code} は議題から外れました。"
+    thread_removed = (
+        "事例 {code} は、この会議の議題から外れました。このスレッドへの返信は記録されません。"
+    )
+    purpose_recorded = "{code} の検討の目的を記録しました（議事録に記載されます）。"
+    purpose_too_long = "検討の目的は200文字以内で入力してください。"
+    already_asked = "「{agency}」はすでに {code} の依頼先です。"
+    prompted_now = "まだ届いていなかった依頼のDMを {prompted}人に送りました。"
+    asked = "「{agency}」を {code} の依頼先に追加しました。"
+    asked_collecting = (
+        "{labels}のスレッドの回答状況を更新し、依頼のDMを {prompted}人に送りました。"
+        "依頼前にスレッドへ投稿されていた場合、その投稿は記録されていないため、"
+        "改めて返信していただくようお伝えください。"
+    )
+    asked_later = "情報収集が始まると、この機関の構成員にも依頼のDMが届きます。"
+    asked_no_members = "この機関には構成員が登録されていません（/shien agency add {key} … @構成員 で登録できます）。"
 
 
 class INPUTS:
@@ -349,8 +447,10 @@ class INPUTS:
     outsider_posted_text = "{code} のスレッドに依頼先以外の投稿がありました。"
     outsider_posted = (
         "{code} のスレッドに、依頼先機関の構成員ではない {user} さんが投稿しました。"
-        "入力として記録していません。構成員に追加する場合は /shien agency add、"
-        "そうでない場合は投稿の削除を依頼してください。"
+        "入力として記録していません。その方の機関にこの事例の情報提供を求める場合は "
+        "/shien case ask {code} <機関キー> で依頼先に加え（機関が未登録なら先に "
+        "/shien agency add）、改めて返信していただくようお伝えください。"
+        "そうでない場合は、投稿の削除をお願いしてください。"
     )
     held_text = "守秘義務の確認をお願いします。"
     held = (
@@ -397,22 +497,89 @@ class DECISIONS:
     )
     task_missing = "役割・支援内容を入力してください（例: /shien role R8-001 houkatsu 介護保険サービスの導入 期限:2026-12-25 主担当）。"
     due_past = (
-        "期限に過去の日付は指定できません（今日は {today}）。"
+        "期限に過去の日付は指定できません。今日は{today}です。"
         "例: /shien role {code} {agency_key} {task} 期限:{example}"
     )
     lead_mark = "【主担当】"  # before the lead agency, in chat and in the role summary
-    # {again}, {lead} and {due} are the parts below, or empty.
-    role_recorded = "{code} の役割を記録しました{again}: {lead}{agency} — {task}{due}"
+    # {again}, {lead}, {assignee} and {due} are the parts below, or empty.
+    role_recorded = "{code} の役割を記録しました{again}: {lead}{agency}{assignee} — {task}{due}"
     role_updated = "（登録済みの役割を更新）"
-    role_due = "（期限 {due}）"
-    form_title = "{code} 決定事項"
+    role_assignee = "（担当 {user}）"
+    role_due = "、期限 {due}"
+    assignee_not_member = (
+        "{user} さんは「{agency}」の構成員として登録されていません。"
+        "担当者には、その機関の構成員を指定してください"
+        "（登録は /shien agency add {key} … @構成員）。"
+    )
+    form_title = "{code} 協議・決定"
     form_submit = "記録する"
+    form_discussion = "協議内容"
+    form_urgency = "緊急度"
+    form_urgency_reason = "緊急度の理由"
+    form_no_urgency = "緊急度（高・中・低）を選んでください。"
     form_policy = "支援方針"
     form_monitoring = "次回モニタリング"
     form_outcome = "結果"
     form_notes = "決定事項"
     form_no_outcome = "結果を選んでください。"
     recorded = "{code} の決定事項を記録しました（{label}・結果: {outcome}）。"
+
+
+class RECORDS:
+    """The meeting on record (``bot.services.records``): the 会議記録 form of
+    ``/shien record`` and its answer."""
+
+    form_title = "会議記録 {month}月{day}日"  # at most 24 characters
+    form_submit = "保存する"
+    form_intro = (
+        "{label}の会議記録です。出席は守秘義務を確認した人を仮に選んであります。"
+        "当日の出欠に合わせて直してください。"
+    )
+    form_intro_saved = "{label}の会議記録です（保存済みの内容を表示しています）。"
+    form_place = "場所"
+    form_method = "方法"
+    form_started = "開始時刻"
+    form_ended = "終了時刻"
+    form_chair = "司会"
+    form_recorder = "記録者"
+    form_present = "出席（{agency}）"
+    form_others = "出席者（その他・登録外の方。例: 民生委員1名）"
+    form_absent_agencies = "欠席（機関）"
+    form_absent_people = "欠席（構成員）"
+    person_of = "{person}（{agency}）"
+    form_next_on = "次回開催予定（日）"
+    form_next_at = "次回開催予定（時刻）"
+    form_stale = (
+        "選択肢が古くなっています。フォームを閉じて、もう一度 /shien record を実行してください。"
+    )
+    form_both = "{person} さんが出席と欠席の両方に入っています。どちらか一方にしてください。"
+    form_agency_both = (
+        "「{agency}」の構成員が出席に入っています。機関として欠席の場合は、"
+        "出席のチェックを外してください。"
+    )
+    form_no_meeting = "会議が見つかりません。もう一度 /shien record を実行してください。"
+    minutes_final = "この会議の議事録は確定済みのため、会議記録は変更できません。"
+    saved = (
+        "{label}の会議記録を保存しました（出席 {present}人・欠席 {absent}件）。"
+        "議事録に反映されます（/shien minutes {date}）。"
+    )
+
+
+class MONITORING:
+    """Monitoring carried forward (``bot.services.monitoring``): what the coordinator reads
+    when a case comes back to a meeting by its 次回モニタリング date."""
+
+    carried = (
+        "\n次回モニタリングの日を迎える事例を、その日以降の最初の会議の議題に入れました"
+        "（モニタリング）:\n{lines}\n"
+        "不要な場合は /shien agenda remove {code} {date} のように外せます。"
+    )
+    carried_line = "• {code}: 次回モニタリング日 {on} → {label}"
+    # After a decision whose monitoring date has no meeting on or after it yet.
+    waiting = (
+        "\n次回モニタリング日 {on} 以降の会議が登録されると、その最初の会議の議題に"
+        "事例が自動で入ります。"
+    )
 
 
 class SCHEDULING:
@@ -427,6 +594,12 @@ class SCHEDULING:
     date_held = "• {when}"
     date_moved = "• {when} — {day}は{reason}のため{policy}"
     date_skipped = "• {day} — {reason}のため休会"
+    month_skipped = "• {month} — {reason}のため休会"  # 令和8年4月 — 第5火曜日がない月
+    # After date_moved when the policy moves a meeting into another month.
+    moved_month = "（{nominal}の会議を{actual}に開催。{nominal}の開催はありません）"
+    moved_month_twice = (
+        "（{nominal}の会議を{actual}に開催。{nominal}の開催はなく、{actual}は{count}回の開催です）"
+    )
     closed_day = "休業日"  # {reason} of a skipped date when the calendar gives none
     rule = "毎月{rule} {start} {kind}"  # {rule}: 第2火曜日
     monthly_set = "定例会議を設定しました: {rule}（閉庁日の場合: {policy}）"
@@ -452,42 +625,41 @@ class SCHEDULING:
     list_title = "今後の会議（{count}件）:"
     list_meeting = "• {label} — 議題 {count}件・{state}"
     list_more = "…ほか {count}件"
-    past = "過去の日時は指定できません（現在 {now}）。例: {example}"
-    closed = (
-        "{day} は{reason}のため会議日にできません。直近の開庁日は {next_day} です。例: {example}"
-    )
-    no_meeting_on = "{day} の会議はこのチャンネルにありません。/shien meetings で確認してください。"
+    past = "過去の日時は指定できません。現在は{now}です。例: {example}"
+    closed = "{day}は{reason}のため会議日にできません。直近の開庁日は{next_day}です。例: {example}"
+    no_meeting_on = "{day}の会議はこのチャンネルにありません。/shien meetings で確認してください。"
     held_unchangeable = "開催済みの会議は変更できません。"
-    cancelled_dm = "{label} は中止になりました。この会議への情報提供は不要です。"
+    cancelled_dm = "{label}は中止になりました。この会議への情報提供は不要です。"
     members_told = "情報提供を依頼済みの {count}人にDMで知らせました。"  # {told}, or empty
-    cancelled = "{label} を中止しました。{told}"
-    date_taken = "{day} にはすでに{what}が登録されています。"
+    cancelled = "{label}を中止しました。{told}"
+    date_taken = "{day}にはすでに{what}が登録されています。"
     taken_by_cancelled = "中止済みの会議"
     taken_by_meeting = "会議"
-    moved_dm = "{old} は {new} に変更になりました。"
-    moved = "{old} を {new} に変更しました。{told}"
+    moved_dm = "{old}は{new}に変更になりました。"
+    moved = "{old}を{new}に変更しました。{told}"
 
 
 class SCHEDULED:
     """What the scheduler's jobs send by themselves (``bot.services.scheduled``)."""
 
     open_empty = (
-        "{label} の情報収集の開始日ですが、議題がありません。"
+        "{label}の情報収集の開始日ですが、議題がありません。"
         "/shien agenda add R8-001 で事例を追加してから /shien open を実行してください。"
     )
-    open_failed = "{label} の情報収集を自動で開始できませんでした。\n{reason}"
+    open_failed = "{label}の情報収集を自動で開始できませんでした。\n{reason}"
     morning_text = "本日の会議: {label}"
-    morning = "本日は {label} です。\n議題（{count}件）: {codes}"
+    morning = "本日は{label}です。\n議題（{count}件）: {codes}"
     morning_note = "守秘義務の確認がまだの方は、会議の前に /shien ack をお願いします。"
     after = (
-        "{label} お疲れさまでした。\n"
+        "{label}、お疲れさまでした。\n"
         "事例（{codes}）ごとに /shien decide {first} で決定事項を記録し、"
         "/shien minutes {date} で議事録を受け取ってください。"
     )
-    monitoring = "事例 {code} の次回モニタリング日は {on} です。{where}"
-    monitoring_on_agenda = "{label} の議題に入っています。"  # {where}, or the next one
+    monitoring = "事例 {code} の次回モニタリング日は{on}です。{where}"
+    monitoring_on_agenda = "{label}の議題に入っています。"  # {where}, or the next one
     monitoring_no_meeting = (
-        "この日より前の会議がないため、必要なら /shien adhoc で会議を登録してください。"
+        "この日以降の会議がまだ登録されていません。会議を登録すると、その議題に入ります"
+        "（/shien adhoc または /shien monthly）。"
     )
 
 
@@ -497,26 +669,33 @@ class DOCUMENTS:
     roles_skipped_unconfirmed = "守秘義務の確認がまだの構成員 {count}人には送っていません（確認後に /shien roles をもう一度実行すると送られます）。"
     meeting_name = "{municipality}{kind}（{cadence}）"  # 架空市支援会議（定例）
     coordinators_agency = "事務局"  # the agency column of coordinators among attendees
-    place_unset = "（未設定）"
+    place_unset = "（未記録）"
+    person_of = "{agency}　{person}"  # 司会・記録者: 所属　氏名
+    # 検討の目的 of a case brought back by its 次回モニタリング date
+    purpose_monitoring = "モニタリング（前回の会議で定めた次回モニタリング日：{on}）"
+    record_missing = (
+        "会議記録（出欠・時刻など）が未入力のため、議事録を確定できません。"
+        "先に /shien record {date} で入力してください。"
+    )
     minutes_title = "議事録 {date}"
     # {state}: one of the two marks below
     minutes_comment = (
-        "{label} の議事録{state}です。【取扱注意】転送・印刷の際は守秘義務にご留意ください。"
+        "{label}の議事録{state}です。【取扱注意】転送・印刷の際は守秘義務にご留意ください。"
     )
     final_mark = "（確定版）"
     draft_mark = "（案）"
     minutes_sent = "議事録（{filename}）をDMでお送りしました。"
     final_title = "議事録（確定版） {date}"
     finalised_now = "議事録を確定しました"
-    finalised_before = "議事録はすでに確定しています（{at}）"
+    finalised_before = "議事録は{at}に確定済みです"
     final_sent = "{head}。確定版（{filename}、SHA-256: {sha256}…）をDMでお送りしました。"
     roles_title = "役割分担表 {date}"
-    roles_comment = "{label} の役割分担表（全機関）です。"
+    roles_comment = "{label}の役割分担表（全機関）です。"
     # One task in an agency's DM; {lead} is DECISIONS.lead_mark or empty, {due}
     # DECISIONS.role_due or empty.
     role_line = "• {code}: {lead}{task}{due}"
     agency_roles_text = "{agency} の役割分担"
-    agency_roles = "{label} で決まった {agency} の役割です。\n{lines}"
+    agency_roles = "{label}で決まった「{agency}」の役割です。\n{lines}"
     extract_title = "役割分担表 {agency}"
     extract_comment = "貴機関の役割分担表です。"
     roles_sent = "役割分担表（全機関）をDMでお送りし、{agencies}機関の構成員 {sent}人に各機関の役割だけを送りました。"
@@ -541,9 +720,17 @@ class DOCUMENT_FIELDS:
     lead = "（主担当）"
     draft = "（案）"
     authors = "（{names}）"
-    consent_given = "有（同意日：{date}）"
+    consent_given = "有　同意日：{date}"
     consent_none = "無"
     scope = "（{agency}）"  # the one agency of a role-summary extract
+    held_from_to = "{start}〜{end}"  # 開催日時 with its end: 令和8年…14:00〜15:30
+    held_from = "{start}〜"
+    not_recorded_yet = "（未記録）"  # a 会議記録 item before the record is saved
+    absent_agency = "（機関として欠席）"  # an absentee line naming no person
+    others = "その他"  # the agency column of 出席者（その他）
+    not_assessed = "（未評価）"  # 緊急度 not assessed
+    monitoring_mark = "（モニタリング）"  # after the code of a case brought back by its date
+    unnamed = "（未定）"  # 担当者 not named
 
 
 class TEMPLATES:
@@ -620,6 +807,9 @@ class AUDIT_LOG:
     action_input_flagged = "個人情報の可能性"
     action_input_purged = "入力の削除（保存期間経過）"
     action_role_assigned = "役割分担の記録"
+    action_meeting_recorded = "会議記録の記録"
+    action_case_agency_asked = "依頼先機関の追加"
+    action_report_exported = "実績の書き出し"
     action_decision_recorded = "決定事項の記録"
     action_document_downloaded = "文書の取得"
     action_minutes_finalised = "議事録の確定"
@@ -634,6 +824,7 @@ class AUDIT_LOG:
     target_agency = "機関"
     target_user = "ユーザー"
     target_audit = "監査記録"
+    target_report = "実績"
 
     # {scope}: the part below (a case code or a date), or empty; {more} likewise.
     title = "監査記録{scope} — 新しい順{more}"
@@ -656,6 +847,25 @@ class AUDIT_LOG:
     csv_result = "結果"
     csv_detail = "詳細"
     csv_id = "記録ID"
+
+
+class REPORT:
+    """The 年度's counts (``bot.services.report``): the CSV of ``shienbot report``."""
+
+    header_section = "区分"
+    header_item = "項目"
+    month = "{month}月"
+    total = "合計"
+    section_meetings = "開催回数"
+    section_discussed = "検討事例（延べ）"
+    section_cases = "検討事例（実数）"
+    section_outcomes = "結果"
+    section_occasions = "重層的支援会議の場面"
+    kind_and_status = "{kind}・{status}"
+    new = "新規"
+    continuing = "継続"
+    written = "{year}の実績を書き出しました: {out}"  # at the terminal
+    year_invalid = "年度は西暦の4桁で指定してください（例: --fiscal-year 2026 で令和8年度）。"
 
 
 class RETENTION:
@@ -688,6 +898,14 @@ class MODEL:
     # A meeting's cadence: ad hoc (no series) or regular
     adhoc = "随時"
     regular = "定例"
+    # The meeting's assessment of a case (Urgency.label)
+    urgency_high = "高"
+    urgency_medium = "中"
+    urgency_low = "低"
+    # How a meeting was held (MeetingMethod.label)
+    method_in_person = "対面"
+    method_online = "オンライン"
+    method_hybrid = "併用（対面・オンライン）"
 
     agency_key_invalid = (
         "機関キー「{key}」は使えません。半角英小文字で始まる2〜32文字の英数字・_・-で"
@@ -710,10 +928,6 @@ class MODEL:
     cancelled_not_collecting = "この会議は中止されています。情報収集は開始できません。"
     held_not_cancellable = "開催済みの会議は中止できません。"
     minutes_already_final = "この会議の議事録は確定済みです。"
-    multilayer_case_needs_consent = (
-        "{code} は重層的支援会議の事例です。本人同意の日付を記録してください"
-        "（例: 同意:2026-11-20）。同意がない場合は支援会議として登録できます。"
-    )
     no_active_consent = "{code} には有効な本人同意の記録がありません。"
     case_not_open = "{code} は終結または中断しています。"
     consent_gate = (
@@ -723,6 +937,10 @@ class MODEL:
     agenda_meeting_cancelled = "中止された会議には議題を追加できません。"
     occasion_multilayer_only = "検討の場面（プラン策定時など）は重層的支援会議でのみ指定できます。"
     role_task_missing = "役割・支援内容を入力してください。"
+    attendance_invalid = "出欠は、構成員または機関を指定して記録してください。"
+    record_place_too_long = "場所は200文字以内で入力してください。"
+    record_end_before_start = "終了時刻は開始時刻より後の時刻を指定してください。"
+    record_next_after_meeting = "次回開催予定は、この会議より後の日付を指定してください。"
     monitoring_after_meeting = (
         "次回モニタリングの日付は会議の日より後の日付を指定してください（例: {example}）。"
     )
@@ -756,10 +974,13 @@ class CALENDAR:
     weekday = "{weekday}曜日"
     nth_weekday = "第{ordinal}{weekday}曜日"
     last_weekday = "最終{weekday}曜日"
-    # 和暦: "令和8年(2026年)12月8日(火)"; {gregorian} and {weekday} are the parts below, or empty.
+    # 和暦: "令和8年（2026年）12月8日（火）"; {gregorian} and {weekday} are the parts below,
+    # or empty. One bracket style everywhere: full-width （）.
     wareki = "{era}{year}年{gregorian}{month}月{day}日{weekday}"
-    wareki_gregorian = "({year}年)"
-    wareki_weekday = "({weekday})"
+    wareki_gregorian = "（{year}年）"
+    wareki_weekday = "（{weekday}）"
+    wareki_month = "{era}{year}年{gregorian}{month}月"  # "令和8年（2026年）4月"
+    wareki_datetime = "{date}{time}"  # "令和8年（2026年）12月8日（火）14:00"
     first_year = "元"  # 元年: year 1 of an era
     fiscal_year = "{era}{year}年度"
     # Why a day is closed (besides the holiday's own name and 土曜日/日曜日)
@@ -840,6 +1061,10 @@ class SETTINGS:
 
     error = "設定エラー: {variable} — {message}"
     retention_days = "保存日数は1〜36500の整数で指定してください（例: 1825 で確定から5年）。"
+    multilayer_statutory = (
+        "true（要綱により重層的支援会議にも社会福祉法第106条の6を適用する）または "
+        "false（既定: 本人同意に基づく要綱の文）で指定してください。"
+    )
     templates_missing = "テンプレートのフォルダ「{folder}」が見つかりません。"
     bot_token = "ボットトークンは xoxb- で始まる値を指定してください。"
     app_token = "アプリレベルトークンは xapp- で始まる値を指定してください。"
@@ -867,6 +1092,7 @@ class CLI:
     missing is named with ``SETTINGS.error`` and an argument with ``argument_error``."""
 
     argument_error = "引数エラー: {option} — {message}"
+    report_read_failed = "実績を読み出せませんでした: {error}"
     write_error = "書き出しエラー: {error}"
     template_error = "テンプレートエラー: {error}"
     plugin_failed = "拡張コマンド {name} を読み込めませんでした: {error}"
@@ -1081,3 +1307,9 @@ class CLI_HELP:
     backup_out = "出力先のファイル、またはフォルダ（フォルダなら shienbot-backup-日時.sqlite3）"
     purge = "議事録の確定から SHIEN_RETENTION_DAYS 日を過ぎた会議の入力（スレッド・フォーム）を削除します"
     purge_dry_run = "削除せずに、対象の件数だけを表示します"
+    report = (
+        "重層的支援体制整備事業の年度の実績（会議の開催回数・検討事例数・結果・場面）を "
+        "CSV（UTF-8 BOM 付き・個人情報なし）で書き出します"
+    )
+    report_fiscal_year = "年度（例: 2026 は令和8年度）"
+    report_out = "出力先のファイルまたはフォルダ（既定は標準出力。ファイルは本人のみ読める 0600）"

@@ -120,6 +120,9 @@ def _setup_styles(doc: Doc) -> None:
     _plain_heading(styles["Heading 3"], size=10.5, before=6, after=2)
     for name in ("Header", "Footer"):
         styles[name].font.size = Pt(8)
+        # The built-in centre and right tab stops are laid out for US Letter: the header's
+        # one tab (to the 案 mark) must reach the right margin of A4.
+        styles[name].paragraph_format.tab_stops.clear_all()
     cell_text = styles.add_style(TABLE_TEXT, WD_STYLE_TYPE.PARAGRAPH)
     cell_text.base_style = normal
     cell_text.font.size = Pt(10)
@@ -414,16 +417,58 @@ def loop_rows(
 
 
 def item_table(doc: Doc, items: Sequence[tuple[str, str]], label_mm: float = 36) -> Any:
-    """Label | value rows (会議名 | …), the label column shaded."""
+    """Label | value rows (会議名 | …), the label column shaded. An item whose label starts
+    with ``{%tr`` is a row tag (``{%tr if multilayer %}``): the rows up to its ``endif`` show
+    only when the condition holds."""
     widths = (label_mm, TEXT_WIDTH_MM - label_mm)
     table = _table(doc, widths)
     for label, value in items:
+        if label.startswith("{%tr"):
+            tag_row(table, label, widths)
+            continue
         row = _row(table, (label, value), widths)
         label_cell = row.cells[0]
         _shade(label_cell, LABEL_FILL)
         for run in label_cell.paragraphs[0].runs:
             run.bold = True
             _rfonts(run._r.get_or_add_rPr(), GOTHIC)
+    return table
+
+
+APPROVERS = ("課長", "課長補佐", "係長", "担当")  # the municipality relabels them in Word
+
+
+def approval_boxes(doc: Doc) -> Any:
+    """決裁欄: a column headed 決裁, then one box per approver (label above, stamp below),
+    at the right edge of the first page. The labels are plain text to edit in Word."""
+    first_mm, box_mm = 8.0, 17.0
+    widths = (first_mm, *(box_mm for _ in APPROVERS))
+    table = doc.add_table(rows=0, cols=len(widths))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.RIGHT
+    table.autofit = False
+    tblpr = table._tbl.tblPr
+    _set_child(tblpr, "w:tblW", type="dxa", w=str(int(Mm(sum(widths)).twips)))
+    _set_child(tblpr, "w:tblLayout", type="fixed")
+    for col, width_mm in zip(table.columns, widths, strict=True):
+        col.width = Mm(width_mm)
+    labels = _row(table, ("決裁", *APPROVERS), widths)
+    stamps = _row(table, ("", *("" for _ in APPROVERS)), widths)
+    for row, height_mm in ((labels, 5.5), (stamps, 15.0)):
+        trpr = row._tr.get_or_add_trPr()
+        _set_child(trpr, "w:trHeight", val=str(int(Mm(height_mm).twips)), hRule="exact")
+        _set_child(trpr, "w:cantSplit")
+    for cell in labels.cells:
+        _shade(cell, LABEL_FILL)
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for run in cell.paragraphs[0].runs:
+            run.font.size = Pt(8)
+    merged = labels.cells[0].merge(stamps.cells[0])
+    for extra in merged.paragraphs[1:]:
+        extra._p.getparent().remove(extra._p)
+    vertical = OxmlElement("w:textDirection")
+    vertical.set(qn("w:val"), "tbRlV")
+    merged._tc.get_or_add_tcPr().append(vertical)
     return table
 
 
@@ -452,9 +497,29 @@ def end_mark(doc: Doc) -> None:
 # --------------------------------------------------------------------------- the minutes
 
 
+def people_table(doc: Doc, loop: str, items: str, others: bool, empty: str) -> None:
+    """機関 | 氏名, one row per agency; with ``others``, a row for 出席者（その他）."""
+    widths = (70.0, 100.0)
+    table = _table(doc, widths)
+    header_row(table, ("機関", "氏名"), widths)
+    tag_row(table, f"{{%tr for {loop} in {items} %}}", widths)
+    data_row(table, (f"{{{{ {loop}.agency }}}}", f"{{{{ {loop}.people }}}}"), widths)
+    tag_row(table, "{%tr endfor %}", widths)
+    condition = f"not {items}"
+    if others:
+        tag_row(table, "{%tr if others_present %}", widths)
+        data_row(table, ("その他", "{{ others_present }}"), widths)
+        tag_row(table, "{%tr endif %}", widths)
+        condition += " and not others_present"
+    tag_row(table, f"{{%tr if {condition} %}}", widths)
+    none_row(table, widths, empty)
+    tag_row(table, "{%tr endif %}", widths)
+
+
 def build_minutes() -> Doc:
     doc = new_document("支援会議 議事録")
     add_header_footer(doc, draft_mark=True)
+    approval_boxes(doc)
     doc.add_paragraph("{{ meeting_name }}　議事録{{ draft_mark }}", style="Title")
 
     doc.add_paragraph("１　会議の概要", style="Heading 1")
@@ -463,22 +528,25 @@ def build_minutes() -> Doc:
         [
             ("会議名", "{{ meeting_name }}"),
             ("種別", "{{ kind_label }}"),
-            ("開催日時", "{{ starts_at }}〜"),
-            ("場所・方法", "{{ place }}"),
+            ("根拠", "{{ basis }}"),
+            ("開催日時", "{{ held_at }}"),
+            ("場所", "{{ place }}"),
+            ("方法", "{{ method }}"),
+            ("司会", "{{ chair }}"),
+            ("記録者", "{{ recorder }}"),
         ],
     )
     label(doc, "出席者")
-    widths = (70.0, 100.0)
-    table = _table(doc, widths)
-    header_row(table, ("機関", "氏名"), widths)
-    loop_rows(table, "a in attendees", "attendees", ("{{ a.agency }}", "{{ a.people }}"), widths)
+    people_table(doc, "a", "attendees", True, "（未記録）")
+    label(doc, "欠席者")
+    people_table(doc, "b", "absentees", False, "（なし）")
 
     label(doc, "{{ notice_title }}")
     notice = doc.add_paragraph()
     notice.add_run("{{ notice_text }}").font.size = Pt(9)
     notice.paragraph_format.left_indent = Mm(3)
     notice.paragraph_format.space_after = Pt(4)
-    widths = (30.0, 56.0, 66.0, 18.0)
+    widths = (28.0, 60.0, 58.0, 24.0)
     table = _table(doc, widths)
     header_row(table, ("氏名", "機関", "確認日時", "版"), widths)
     loop_rows(
@@ -495,21 +563,23 @@ def build_minutes() -> Doc:
     tag_paragraph(doc, "{%p endif %}")
     tag_paragraph(doc, "{%p for case in cases %}")
     doc.add_paragraph(
-        "（{{ loop.index }}）事例 {{ case.code }}{{ case.urgent_mark }}", style="Heading 2"
+        "（{{ loop.index }}）事例 {{ case.code }}{{ case.urgent_mark }}{{ case.monitoring_mark }}",
+        style="Heading 2",
     )
     item_table(
         doc,
         [
             ("事例番号", "{{ case.code }}"),
-            ("会議種別", "{{ case.kind }}"),
+            ("{%tr if multilayer %}", ""),
             ("本人同意", "{{ case.consent }}"),
+            ("{%tr endif %}", ""),
             ("検討の目的", "{{ case.purpose }}"),
             ("状況と問題点", "{{ case.situation }}"),
         ],
     )
 
     label(doc, "各機関からの情報")
-    widths = (45.0, 125.0)
+    widths = (58.0, 112.0)
     table = _table(doc, widths)
     header_row(table, ("機関", "情報"), widths)
     row = loop_rows(
@@ -518,11 +588,19 @@ def build_minutes() -> Doc:
     authors = row.cells[0].add_paragraph(style=TABLE_TEXT)
     authors.add_run("{{ i.authors }}").font.size = Pt(8)
 
-    label(doc, "支援方針")
-    item_table(doc, [("支援方針", "{{ case.support_policy }}")])
+    label(doc, "協議とアセスメント")
+    item_table(
+        doc,
+        [
+            ("協議内容", "{{ case.discussion }}"),
+            ("緊急度", "{{ case.urgency }}"),
+            ("緊急度の理由", "{{ case.urgency_reason }}"),
+            ("支援方針", "{{ case.support_policy }}"),
+        ],
+    )
 
     label(doc, "役割分担")
-    widths = (42.0, 22.0, 64.0, 42.0)
+    widths = (44.0, 26.0, 62.0, 38.0)
     table = _table(doc, widths)
     header_row(table, ("機関", "担当者", "役割・支援内容", "期限"), widths)
     loop_rows(
@@ -570,34 +648,43 @@ def build_role_summary() -> Doc:
         [
             ("会議名", "{{ meeting_name }}"),
             ("種別", "{{ kind_label }}"),
-            ("開催日時", "{{ starts_at }}〜"),
+            ("根拠", "{{ basis }}"),
+            ("開催日時", "{{ held_at }}"),
             ("作成日", "{{ created_on }}"),
         ],
     )
     intro = doc.add_paragraph(
-        "この会議で決まった各機関の役割（支援内容）と期限、次回モニタリング日は次のとおりです。"
+        "この会議で決まった事例ごとの主担当機関と次回モニタリング日、各機関の役割"
+        "（支援内容）と担当者・期限は次のとおりです。"
     )
     intro.paragraph_format.space_before = Pt(6)
+
+    label(doc, "事例ごとの主担当機関")
+    widths = (30.0, 90.0, 50.0)
+    table = _table(doc, widths)
+    header_row(table, ("事例番号", "主担当機関", "次回モニタリング"), widths)
+    loop_rows(
+        table,
+        "c in leads",
+        "leads",
+        ("{{ c.case_code }}", "{{ c.lead_agency }}", "{{ c.next_monitoring }}"),
+        widths,
+    )
 
     tag_paragraph(doc, "{%p if not agencies %}")
     doc.add_paragraph("（役割分担なし）")
     tag_paragraph(doc, "{%p endif %}")
     tag_paragraph(doc, "{%p for a in agencies %}")
     doc.add_paragraph("{{ a.agency }}", style="Heading 2")
-    widths = (19.0, 47.0, 22.0, 41.0, 41.0)
+    # 次回モニタリング is per case: the table of lead agencies above holds it.
+    widths = (18.0, 86.0, 28.0, 38.0)
     table = _table(doc, widths)
-    header_row(table, ("事例番号", "役割・支援内容", "担当者", "期限", "次回モニタリング"), widths)
+    header_row(table, ("事例番号", "役割・支援内容", "担当者", "期限"), widths)
     loop_rows(
         table,
         "t in a.tasks",
         "a.tasks",
-        (
-            "{{ t.case_code }}",
-            "{{ t.lead_mark }}{{ t.task }}",
-            "{{ t.assignee }}",
-            "{{ t.due }}",
-            "{{ t.next_monitoring }}",
-        ),
+        ("{{ t.case_code }}", "{{ t.lead_mark }}{{ t.task }}", "{{ t.assignee }}", "{{ t.due }}"),
         widths,
     )
     tag_paragraph(doc, "{%p endfor %}")

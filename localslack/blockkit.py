@@ -9,6 +9,7 @@ is one that slack_sdk, and Slack, accept too.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -548,8 +549,17 @@ def _element_label(el: dict[str, Any]) -> str:
     if kind == "image":
         return f"[画像: {el.get('alt_text', '')}]"
     if kind in ("checkboxes", "radio_buttons"):
-        mark = "☐" if kind == "checkboxes" else "○"
-        return " ".join(f"{mark} {_text_of(o.get('text'))}" for o in el.get("options") or [])
+        chosen = {
+            json.dumps(o, sort_keys=True)
+            for o in [*(el.get("initial_options") or []), el.get("initial_option")]
+            if o
+        }
+        marks = ("☑", "☐") if kind == "checkboxes" else ("◉", "○")
+        return " ".join(
+            f"{marks[0] if json.dumps(o, sort_keys=True) in chosen else marks[1]} "
+            f"{_text_of(o.get('text'))}"
+            for o in el.get("options") or []
+        )
     placeholder = _text_of(el.get("placeholder"))
     name = _ELEMENT_NAMES.get(str(kind), "選択")
     suffix = "" if kind in _ELEMENT_NAMES and "select" not in str(kind) else " ▼"

@@ -76,8 +76,10 @@ class LocalWorkspace:
         templates_dir: Path | None = None,
         rate_limit: float | None = None,
         renderer: DocumentRenderer | None = None,
+        multilayer_statutory: bool = False,
     ) -> None:
         self.database_url = database_url
+        self.multilayer_statutory = multilayer_statutory
         self.coordinators = coordinators
         self.municipality = municipality
         self.clock = clock
@@ -114,6 +116,7 @@ class LocalWorkspace:
             SHIEN_COORDINATORS=",".join(self.coordinators),
             SHIEN_MUNICIPALITY=self.municipality,
             SHIEN_TEMPLATES_DIR=self.templates_dir,
+            SHIEN_MULTILAYER_STATUTORY=self.multilayer_statutory,
         )
         # The bot's work after each ack runs in this counting executor, so tests can wait
         # until the bot has finished reacting (``settle``), also to assert that nothing happened.

@@ -231,7 +231,6 @@ class CaseRow(Base):
     id: Mapped[str] = mapped_column(String(ID), primary_key=True)
     fiscal_year: Mapped[int]
     seq: Mapped[int]
-    kind: Mapped[str] = mapped_column(String(ENUM))
     created_by: Mapped[str] = mapped_column(String(USER_ID))
     urgent: Mapped[bool]
     summary: Mapped[str] = mapped_column(Text)  # case content: never logged
@@ -291,6 +290,7 @@ class AgendaItemRow(Base):
     purpose: Mapped[str] = mapped_column(Text)
     thread_ref: Mapped[str | None] = mapped_column(String(REF))
     added_at: Mapped[datetime]
+    monitoring_on: Mapped[date | None]
 
 
 class AgencyInputRow(Base):
@@ -343,6 +343,7 @@ class RoleAssignmentRow(Base):
     task: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(USER_ID))
     assignee: Mapped[str] = mapped_column(Text)
+    assignee_user_id: Mapped[str | None] = mapped_column(String(USER_ID))
     due_on: Mapped[date | None]
     lead: Mapped[bool]
     created_at: Mapped[datetime]
@@ -361,6 +362,55 @@ class DecisionRow(Base):
     outcome: Mapped[str] = mapped_column(String(ENUM))
     notes: Mapped[str] = mapped_column(Text)
     decided_at: Mapped[datetime]
+    discussion: Mapped[str] = mapped_column(Text)
+    urgency: Mapped[str | None] = mapped_column(String(ENUM))
+    urgency_reason: Mapped[str] = mapped_column(Text)
+
+
+class MeetingRecordRow(Base):
+    """会議記録: the meeting as it was held (one per meeting)."""
+
+    __tablename__ = "meeting_records"
+
+    meeting_id: Mapped[str] = mapped_column(String(ID), _fk("meetings.id"), primary_key=True)
+    recorded_by: Mapped[str] = mapped_column(String(USER_ID))
+    recorded_at: Mapped[datetime]
+    place: Mapped[str] = mapped_column(Text)
+    method: Mapped[str | None] = mapped_column(String(ENUM))
+    started_at: Mapped[time | None]
+    ended_at: Mapped[time | None]
+    chair_user_id: Mapped[str | None] = mapped_column(String(USER_ID))
+    recorder_user_id: Mapped[str | None] = mapped_column(String(USER_ID))
+    others_present: Mapped[str] = mapped_column(Text)
+    next_meeting_on: Mapped[date | None]
+    next_meeting_at: Mapped[time | None]
+
+    attendance: Mapped[list[MeetingAttendanceRow]] = relationship(
+        order_by="MeetingAttendanceRow.position",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+
+class MeetingAttendanceRow(Base):
+    """One line of a meeting's attendance: a person present or absent for an agency (or the
+    secretariat, ``agency_id`` NULL), or a whole agency absent (``user_id`` NULL)."""
+
+    __tablename__ = "meeting_attendance"
+    __table_args__ = (
+        Index(None, "agency_id"),
+        CheckConstraint(
+            "user_id IS NOT NULL OR (agency_id IS NOT NULL AND NOT present)", name="who"
+        ),
+    )
+
+    meeting_id: Mapped[str] = mapped_column(
+        String(ID), _fk("meeting_records.meeting_id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    agency_id: Mapped[str | None] = mapped_column(String(ID), _fk("agencies.id"))
+    user_id: Mapped[str | None] = mapped_column(String(USER_ID))
+    present: Mapped[bool]
 
 
 class FinalDocumentRow(Base):

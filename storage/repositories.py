@@ -35,6 +35,7 @@ from bot.domain.model import (
     AgencyInput,
     AgencyMembership,
     AgendaItem,
+    Attendance,
     AuditAction,
     AuditEvent,
     Case,
@@ -50,12 +51,15 @@ from bot.domain.model import (
     Meeting,
     MeetingChannel,
     MeetingKind,
+    MeetingMethod,
+    MeetingRecord,
     MeetingSeries,
     MeetingState,
     Occasion,
     Outcome,
     Person,
     RoleAssignment,
+    Urgency,
 )
 from bot.domain.model import utcnow as _utcnow
 from storage.orm import (
@@ -72,7 +76,9 @@ from storage.orm import (
     CoordinatorRow,
     DecisionRow,
     FinalDocumentRow,
+    MeetingAttendanceRow,
     MeetingChannelRow,
+    MeetingRecordRow,
     MeetingRow,
     MeetingSeriesRow,
     PersonRow,
@@ -91,6 +97,7 @@ __all__ = [
     "SqlDecisionRepository",
     "SqlFinalDocumentRepository",
     "SqlMeetingChannelRepository",
+    "SqlMeetingRecordRepository",
     "SqlMeetingRepository",
     "SqlMeetingSeriesRepository",
     "SqlMembershipRepository",
@@ -480,7 +487,6 @@ def case_to_domain(row: CaseRow) -> Case:
         )
     return Case(
         code=CaseCode(row.fiscal_year, row.seq),
-        kind=MeetingKind(row.kind),
         created_by=row.created_by,
         asked_agency_ids=[asked.agency_id for asked in row.asked_agencies],
         urgent=row.urgent,
@@ -496,7 +502,6 @@ def case_from_domain(case: Case, row: CaseRow | None = None) -> CaseRow:
     row = row or CaseRow(id=case.id, asked_agencies=[])
     row.fiscal_year = case.code.fiscal_year
     row.seq = case.code.seq
-    row.kind = case.kind.value
     row.created_by = case.created_by
     row.urgent = case.urgent
     row.summary = case.summary
@@ -597,6 +602,7 @@ def agenda_item_to_domain(row: AgendaItemRow) -> AgendaItem:
         thread_ref=row.thread_ref,
         id=row.id,
         added_at=row.added_at,
+        monitoring_on=row.monitoring_on,
     )
 
 
@@ -610,6 +616,7 @@ def agenda_item_from_domain(item: AgendaItem, row: AgendaItemRow | None = None) 
     row.purpose = item.purpose
     row.thread_ref = item.thread_ref
     row.added_at = item.added_at
+    row.monitoring_on = item.monitoring_on
     return row
 
 
@@ -799,6 +806,7 @@ def role_to_domain(row: RoleAssignmentRow) -> RoleAssignment:
         created_by=row.created_by,
         meeting_id=row.meeting_id,
         assignee=row.assignee,
+        assignee_user_id=row.assignee_user_id,
         due_on=row.due_on,
         lead=row.lead,
         id=row.id,
@@ -816,6 +824,7 @@ def role_from_domain(
     row.created_by = assignment.created_by
     row.meeting_id = assignment.meeting_id
     row.assignee = assignment.assignee
+    row.assignee_user_id = assignment.assignee_user_id
     row.due_on = assignment.due_on
     row.lead = assignment.lead
     row.created_at = assignment.created_at
@@ -867,6 +876,9 @@ def decision_to_domain(row: DecisionRow) -> Decision:
         outcome=Outcome(row.outcome),
         notes=row.notes,
         decided_at=row.decided_at,
+        discussion=row.discussion,
+        urgency=Urgency(row.urgency) if row.urgency is not None else None,
+        urgency_reason=row.urgency_reason,
     )
 
 
@@ -878,6 +890,9 @@ def decision_from_domain(decision: Decision, row: DecisionRow | None = None) -> 
     row.outcome = decision.outcome.value
     row.notes = decision.notes
     row.decided_at = decision.decided_at
+    row.discussion = decision.discussion
+    row.urgency = decision.urgency.value if decision.urgency is not None else None
+    row.urgency_reason = decision.urgency_reason
     return row
 
 
@@ -911,6 +926,85 @@ class SqlDecisionRepository(_Repository):
             row = self._session.get(DecisionRow, key, populate_existing=True)
             assert row is not None
         decision_from_domain(decision, row)
+
+
+# --------------------------------------------------------------------------- meeting records
+
+
+def meeting_record_to_domain(row: MeetingRecordRow) -> MeetingRecord:
+    return MeetingRecord(
+        meeting_id=row.meeting_id,
+        recorded_by=row.recorded_by,
+        place=row.place,
+        method=MeetingMethod(row.method) if row.method is not None else None,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        chair_user_id=row.chair_user_id,
+        recorder_user_id=row.recorder_user_id,
+        attendance=tuple(
+            Attendance(agency_id=a.agency_id, user_id=a.user_id, present=a.present)
+            for a in row.attendance
+        ),
+        others_present=row.others_present,
+        next_meeting_on=row.next_meeting_on,
+        next_meeting_at=row.next_meeting_at,
+        recorded_at=row.recorded_at,
+    )
+
+
+def meeting_record_from_domain(
+    record: MeetingRecord, row: MeetingRecordRow | None = None
+) -> MeetingRecordRow:
+    row = row or MeetingRecordRow(meeting_id=record.meeting_id, attendance=[])
+    row.recorded_by = record.recorded_by
+    row.recorded_at = record.recorded_at
+    row.place = record.place
+    row.method = record.method.value if record.method is not None else None
+    row.started_at = record.started_at
+    row.ended_at = record.ended_at
+    row.chair_user_id = record.chair_user_id
+    row.recorder_user_id = record.recorder_user_id
+    row.others_present = record.others_present
+    row.next_meeting_on = record.next_meeting_on
+    row.next_meeting_at = record.next_meeting_at
+    # Lines are keyed by position: the rows that stay are updated in place and the rest
+    # deleted as orphans, so replacing the attendance never re-inserts a key it deletes.
+    kept = {line.position: line for line in row.attendance}
+    lines = []
+    for position, attendance in enumerate(record.attendance):
+        line = kept.get(position) or MeetingAttendanceRow(position=position)
+        line.agency_id = attendance.agency_id
+        line.user_id = attendance.user_id
+        line.present = attendance.present
+        lines.append(line)
+    row.attendance = lines
+    return row
+
+
+class SqlMeetingRecordRepository(_Repository):
+    """会議記録: one per meeting; ``put`` inserts or replaces."""
+
+    def get(self, meeting_id: str) -> MeetingRecord | None:
+        row = self._session.get(MeetingRecordRow, meeting_id)
+        return meeting_record_to_domain(row) if row else None
+
+    def put(self, record: MeetingRecord) -> None:
+        row = self._session.get(MeetingRecordRow, record.meeting_id)
+        if row is None:
+            try:
+                with self._session.begin_nested():
+                    self._session.add(meeting_record_from_domain(record))
+                return
+            except IntegrityError as error:
+                if not is_unique_violation(error):
+                    raise
+            # A concurrent request inserted it first (and has committed): replace theirs.
+            row = self._session.get(MeetingRecordRow, record.meeting_id, populate_existing=True)
+            assert row is not None
+        # Written now, in a savepoint: a line naming a missing agency fails here, like a new
+        # record does, and the transaction goes on.
+        with self._session.begin_nested():
+            meeting_record_from_domain(record, row)
 
 
 # --------------------------------------------------------------------------- final documents

@@ -19,6 +19,7 @@ from storage.repositories import (
     SqlDecisionRepository,
     SqlFinalDocumentRepository,
     SqlMeetingChannelRepository,
+    SqlMeetingRecordRepository,
     SqlMeetingRepository,
     SqlMeetingSeriesRepository,
     SqlMembershipRepository,
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
     channels: ports.MeetingChannelRepository
     series: ports.MeetingSeriesRepository
     meetings: ports.MeetingRepository
+    records: ports.MeetingRecordRepository
     cases: ports.CaseRepository
     agenda: ports.AgendaRepository
     inputs: ports.AgencyInputRepository
@@ -82,6 +84,7 @@ class SqlUnitOfWork:
         self.channels = SqlMeetingChannelRepository(session)
         self.series = SqlMeetingSeriesRepository(session)
         self.meetings = SqlMeetingRepository(session)
+        self.records = SqlMeetingRecordRepository(session)
         self.cases = SqlCaseRepository(session)
         self.agenda = SqlAgendaRepository(session)
         self.inputs = SqlAgencyInputRepository(session)

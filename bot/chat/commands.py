@@ -33,12 +33,15 @@ from bot.domain.errors import DomainError
 from bot.domain.model import CaseCode, MeetingKind, Occasion
 from bot.services import (
     admin,
+    agenda,
     audit_log,
     cases,
     consent,
     decisions,
     documents,
     meetings,
+    monitoring,
+    records,
     scheduling,
 )
 from bot.services.access import Actor, check_coordinator
@@ -162,6 +165,21 @@ class AgendaAdd:
     code: str
     day: date | None = None
     occasion: Occasion | None = None
+    purpose: str = ""  # 検討の目的, as typed (the rest of the line after 目的:)
+
+
+@dataclass(frozen=True)
+class CaseOnDay:
+    """A case on a meeting; without a date, the channel's next meeting."""
+
+    code: str
+    day: date | None = None
+
+
+@dataclass(frozen=True)
+class CaseAgency:
+    code: str
+    agency_key: str
 
 
 @dataclass(frozen=True)
@@ -171,6 +189,7 @@ class Role:
     task: str
     due_on: date | None = None
     lead: bool = False
+    assignee: str | None = None  # 担当: the agency's member (a chat user ID)
 
 
 # --------------------------------------------------------------------------- parsers
@@ -323,6 +342,27 @@ def _meeting_day(args: Args) -> MeetingDay:
     return MeetingDay(grammar.day(args.plain[0]) if args.plain else None)
 
 
+def _agenda_list(args: Args) -> MeetingDay:
+    if len(args.plain) == 1 and _CASE_CODE_LIKE.match(args.plain[0]):
+        raise ArgumentError(texts.GRAMMAR.agenda_add_hint.format(code=args.plain[0][:12]))
+    return _meeting_day(args)
+
+
+def _case_on_day(args: Args) -> CaseOnDay:
+    plain = args.plain
+    if not plain:
+        raise ArgumentError(texts.GRAMMAR.case_code)
+    if len(plain) > 2:
+        raise ArgumentError(texts.GRAMMAR.code_and_date_only)
+    return CaseOnDay(plain[0], grammar.day(plain[1]) if len(plain) == 2 else None)
+
+
+def _case_agency(args: Args) -> CaseAgency:
+    if len(args.plain) != 2:
+        raise ArgumentError(texts.GRAMMAR.code_and_agency)
+    return CaseAgency(args.plain[0], args.plain[1])
+
+
 def _case_new(args: Args) -> CaseNew:
     consent_on = None
     keys = []
@@ -379,7 +419,14 @@ def _agenda_add(args: Args) -> AgendaAdd:
     occasion = None
     rest = []
     seen: set[str] = set()
-    for word in args.plain:
+    words = list(args.rest)
+    purpose = ""
+    for n, item in enumerate(words):  # 目的: takes the rest of the line, as typed
+        if grammar.key_value(item.norm, "purpose") is not None:
+            purpose = " ".join([grammar.raw_value(item), *(w.raw for w in words[n + 1 :])])
+            words = words[:n]
+            break
+    for word in (w.norm for w in words):
         if (value := grammar.key_value(word, "occasion")) is not None:
             grammar.once(seen, "occasion")
             occasion = _OCCASIONS.get(value.lower())
@@ -391,25 +438,34 @@ def _agenda_add(args: Args) -> AgendaAdd:
         raise ArgumentError(texts.GRAMMAR.case_code)
     if len(rest) > 2:
         raise ArgumentError(texts.GRAMMAR.agenda_add_allowed)
-    return AgendaAdd(rest[0], grammar.day(rest[1]) if len(rest) == 2 else None, occasion)
+    day = grammar.day(rest[1]) if len(rest) == 2 else None
+    return AgendaAdd(rest[0], day, occasion, purpose.strip())
 
 
 def _role(args: Args) -> Role:
     due_on = None
     lead = False
+    assignee = None
     task: list[Word] = []
     seen: set[str] = set()
     for item in args.rest:
         if (value := grammar.key_value(item.norm, "due")) is not None:
             grammar.once(seen, "due")
             due_on = grammar.day(value)
+        elif (value := grammar.key_value(item.norm, "assignee")) is not None:
+            grammar.once(seen, "assignee")
+            assignee = grammar.mentioned(value)
+            if assignee is None:
+                raise ArgumentError(texts.GRAMMAR.assignee_mention)
         elif item.norm in _LEAD_WORDS:
             lead = True
         else:
             task.append(item)
     if len(task) < 3:
         raise ArgumentError(texts.GRAMMAR.role_parts)
-    return Role(task[0].norm, task[1].norm, " ".join(w.raw for w in task[2:]), due_on, lead)
+    return Role(
+        task[0].norm, task[1].norm, " ".join(w.raw for w in task[2:]), due_on, lead, assignee
+    )
 
 
 # --------------------------------------------------------------------------- use cases
@@ -425,6 +481,11 @@ def _case_new_run(call: Call, a: CaseNew) -> str | None:
 
 def _decide_run(call: Call, a: CaseRef) -> None:
     form = decisions.decision_form(call.ctx, call.actor, call.channel_id, a.code)
+    call.ctx.chat.open_form(call.interaction_ref, form)
+
+
+def _record_run(call: Call, a: MeetingDay) -> None:
+    form = records.record_form(call.ctx, call.actor, call.channel_id, a.day)
     call.ctx.chat.open_form(call.interaction_ref, form)
 
 
@@ -486,8 +547,10 @@ TABLE: tuple[Spec[Any], ...] = (
          "登録済みの関係機関と構成員を表示します", C, _no_args,
          lambda c, a: admin.list_agencies(c.ctx, c.actor)),
     Spec(("adhoc", "随時", "臨時"), (), "/shien adhoc 2026-12-08 14:00 [重層]",
-         "随時の支援会議（または重層的支援会議）を登録します", C, _adhoc,
-         lambda c, a: meetings.schedule_adhoc(c.ctx, c.actor, c.channel_id, a.day, a.start, a.kind)),
+         "随時の支援会議（または重層的支援会議）を登録します。次回モニタリングの日を迎える事例は"
+         "その議題に入ります", C, _adhoc,
+         lambda c, a: monitoring.schedule_adhoc(
+             c.ctx, c.actor, c.channel_id, a.day, a.start, a.kind)),
     Spec(("monthly", "定例", "毎月"), (), "/shien monthly 2 火 14:00 [重層] [休日:next]",
          "定例会議（例: 毎月第2火曜 14:00。最終週は last）を設定し、今後6回の日程を表示します。"
          "閉庁日は 休日:next（翌開庁日）・prev（前の開庁日）・skip（休会）", C, _monthly,
@@ -504,8 +567,13 @@ TABLE: tuple[Spec[Any], ...] = (
          lambda c, a: scheduling.move_meeting(c.ctx, c.actor, c.channel_id, a.day, a.to, a.start)),
     Spec(("case", "事例"), ("new", "新規", *_ADD),
          "/shien case new houkatsu csw [重層] [同意:2026-11-20] [緊急]",
-         "事例を登録し、事例番号（R8-001 など）を返します。引数なしでフォームを開きます", C,
+         "事例を登録し、事例番号（R8-001 など）を返します。重層的支援会議で扱う事例は 重層 と"
+         "同意の日付を添えます。引数なしでフォームを開きます", C,
          _case_new, _case_new_run, default=True),
+    Spec(("case", "事例"), ("ask", "依頼"), "/shien case ask R8-001 konkyu",
+         "事例の依頼先に機関を加え、情報収集中ならスレッドを更新してその機関に依頼のDMを送ります",
+         C, _case_agency,
+         lambda c, a: agenda.ask_agency(c.ctx, c.actor, a.code, a.agency_key)),
     Spec(("consent", "同意"), (), "/shien consent R8-001 2026-11-20",
          "本人同意の日付を記録します", C, _consent,
          lambda c, a: cases.record_consent(c.ctx, c.actor, a.code, a.on)),
@@ -513,13 +581,22 @@ TABLE: tuple[Spec[Any], ...] = (
          "/shien consent withdraw R8-001 [2026-12-01]",
          "本人同意の撤回を記録し、今後の重層的支援会議の議題から外します", C, _consent_withdraw,
          lambda c, a: consent.withdraw_consent(c.ctx, c.actor, a.code, a.on)),
-    Spec(("agenda", "議題"), _ADD, "/shien agenda add R8-001 [2026-12-08] [場面:再プラン]",
-         "事例を次回（または指定日）の会議の議題にします", C, _agenda_add,
-         lambda c, a: meetings.add_to_agenda(
-             c.ctx, c.actor, c.channel_id, a.code, a.day, a.occasion), default=True),
+    Spec(("agenda", "議題"), ("list", "一覧"), "/shien agenda [2026-12-08]",
+         "次回（または指定日）の会議の議題を表示します（モニタリングの事例を含む）", C,
+         _agenda_list,
+         lambda c, a: agenda.list_agenda(c.ctx, c.actor, c.channel_id, a.day), default=True),
+    Spec(("agenda", "議題"), _ADD,
+         "/shien agenda add R8-001 [2026-12-08] [場面:再プラン] [目的:支援の入口の検討]",
+         "事例を次回（または指定日）の会議の議題にします。目的: は行の最後に書き、議事録の"
+         "「検討の目的」になります（議題にある事例にもう一度付けると更新）", C, _agenda_add,
+         lambda c, a: agenda.add(
+             c.ctx, c.actor, c.channel_id, a.code, a.day, a.occasion, a.purpose)),
+    Spec(("agenda", "議題"), ("remove", "削除", "外す"), "/shien agenda remove R8-001 [2026-12-08]",
+         "事例を次回（または指定日）の会議の議題から外します", C, _case_on_day,
+         lambda c, a: agenda.remove_from_agenda(c.ctx, c.actor, c.channel_id, a.code, a.day)),
     Spec(("open", "開始", "収集開始"), (), "/shien open [2026-12-08]",
          "情報収集を開始します（守秘義務の通知と事例ごとのスレッド）", C, _meeting_day,
-         lambda c, a: meetings.open_collection(c.ctx, c.actor, c.channel_id, a.day)),
+         lambda c, a: monitoring.open_collection(c.ctx, c.actor, c.channel_id, a.day)),
     Spec(("ack", "確認"), (), "/shien ack [2026-12-08]",
          "守秘義務を確認します（通知のボタンでも可）", ANY, _meeting_day,
          lambda c, a: meetings.acknowledge(c.ctx, c.actor, channel_id=c.channel_id, day=a.day)),
@@ -530,13 +607,18 @@ TABLE: tuple[Spec[Any], ...] = (
          "未回答の機関の構成員にDMでリマインドします", C, _meeting_day,
          lambda c, a: meetings.remind(c.ctx, c.actor, c.channel_id, a.day)),
     Spec(("role", "役割"), (),
-         "/shien role R8-001 houkatsu 介護保険サービスの導入 [期限:2026-12-25] [主担当]",
-         "役割分担を記録します", C, _role,
+         "/shien role R8-001 houkatsu 介護保険サービスの導入 [期限:2026-12-25] [主担当]"
+         " [担当:@構成員]",
+         "役割分担を記録します（担当: その機関の構成員）", C, _role,
          lambda c, a: decisions.assign_role(
-             c.ctx, c.actor, c.channel_id, a.code, a.agency_key, a.task, a.due_on, a.lead)),
+             c.ctx, c.actor, c.channel_id, a.code, a.agency_key, a.task, a.due_on, a.lead,
+             a.assignee)),
     Spec(("decide", "決定"), (), "/shien decide R8-001",
-         "支援方針・次回モニタリング・結果・決定事項のフォームを開きます", C, _case_ref,
-         _decide_run),
+         "協議内容・緊急度・支援方針・次回モニタリング・結果・決定事項のフォームを開きます", C,
+         _case_ref, _decide_run),
+    Spec(("record", "会議記録", "記録"), (), "/shien record [2026-12-08]",
+         "会議記録（場所・方法・開始と終了・司会・記録者・出欠・次回開催予定）のフォームを"
+         "開きます", C, _meeting_day, _record_run),
     Spec(("minutes", "議事録"), (), "/shien minutes [2026-12-08]",
          "議事録（Word）をDMで受け取ります（確定前は案）", C, _meeting_day,
          lambda c, a: documents.deliver_minutes(c.ctx, c.actor, c.channel_id, a.day)),

@@ -45,6 +45,8 @@ KEY_NAMES = {
     "occasion": ("場面", "occasion"),
     "due": ("期限", "due"),
     "policy": ("休日", "holiday", "policy"),
+    "assignee": ("担当", "assignee"),
+    "purpose": ("目的", "purpose"),
 }
 _ALL_KEYS = {key for names in KEY_NAMES.values() for key in names}
 _USER = re.compile(r"^@([A-Z0-9][A-Z0-9._-]*)$")
@@ -77,10 +79,24 @@ def user_of(word: Word) -> str | None:
     return match.group(1) if match else None
 
 
+def mentioned(text: str) -> str | None:
+    """The user ID of ``@U123`` (a mention the adapter has turned into a token), else None."""
+    match = _USER.match(text)
+    return match.group(1) if match else None
+
+
 def key_value(word: str, key: str) -> str | None:
     """The value of ``同意:2026-11-20`` when ``word`` is one of ``key``'s names, else None."""
     pair = split_key(word)
     return pair[1] if pair and pair[0] in KEY_NAMES[key] else None
+
+
+def raw_value(word: Word) -> str:
+    """The value of ``目的:…`` as typed (not NFKC: full-width brackets stay full-width)."""
+    for colon in (":", "："):
+        if colon in word.raw:
+            return word.raw.split(colon, 1)[1]
+    return ""
 
 
 def split_key(word: str) -> tuple[str, str] | None:

@@ -10,11 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.confidentiality import notice_for
+from bot.domain.model import MeetingKind
 from bot.services.document_views import (
     AcknowledgementView,
     AgencyInputView,
     AgencyTasksView,
     AttendeeView,
+    CaseLeadView,
     CaseMinutesView,
     MinutesView,
     RoleSummaryView,
@@ -54,14 +57,13 @@ _TASKS = (
 )
 
 
-def _case(index: int, *, inputs: int, roles: int) -> CaseMinutesView:
+def _case(index: int, *, inputs: int, roles: int, multilayer: bool) -> CaseMinutesView:
     received = MEETING_START - timedelta(days=3)
-    multilayer = index % 2 == 1
     return CaseMinutesView(
         code=f"R8-{index + 1:03d}",
         kind_label="重層的支援会議" if multilayer else "支援会議",
         consent_on=date(2026, 11, 20) if multilayer else None,
-        purpose="プラン策定時：支援方針と役割分担の決定" if multilayer else "情報共有と役割分担",
+        purpose="プラン策定時\n支援方針と役割分担の決定" if multilayer else "情報共有と役割分担",
         situation="母の認知症が進み、長男は十年ほど外出していない。\n郵便物がたまっている。",
         inputs=tuple(
             AgencyInputView(
@@ -88,31 +90,52 @@ def _case(index: int, *, inputs: int, roles: int) -> CaseMinutesView:
         outcome_label="継続" if roles else "",
         decisions="役割分担のとおり支援を開始する。" if roles else "",
         urgent=index % 3 == 2,
+        discussion="母の受診と介護保険の申請を先に進め、長男への関わりは手紙から始める。"
+        if roles
+        else "",
+        urgency_label="中" if roles else "",
+        urgency_reason="生命の危険はないが、服薬管理ができていない。" if roles else "",
+        monitoring_on=date(2026, 11, 24) if index == 1 else None,
     )
 
 
 def sample_minutes_view(
-    cases: int = 3, *, inputs: int = 4, roles: int = 3, draft: bool = True
+    cases: int = 3,
+    *,
+    inputs: int = 4,
+    roles: int = 3,
+    draft: bool = True,
+    multilayer: bool = False,
 ) -> MinutesView:
     """Minutes with ``cases`` cases; the last case has no inputs and no roles when cases > 1."""
-    case_views = [_case(i, inputs=inputs, roles=roles) for i in range(cases)]
+    case_views = [_case(i, inputs=inputs, roles=roles, multilayer=multilayer) for i in range(cases)]
     if cases > 1:
-        case_views[-1] = _case(cases - 1, inputs=0, roles=0)
+        case_views[-1] = _case(cases - 1, inputs=0, roles=0, multilayer=multilayer)
+    kind = MeetingKind.MULTILAYER if multilayer else MeetingKind.SUPPORT
     return MinutesView(
-        meeting_name="架空市支援会議（定例）",
-        kind_label="支援会議",
+        meeting_name=f"架空市{kind.label}（定例）",
+        kind_label=kind.label,
         starts_at=MEETING_START,
-        place="架空市役所 本庁舎3階 第1会議室（オンライン併用）",
-        attendees=tuple(
-            AttendeeView(agency_name=name, people=(f"担当{i + 1}",))
-            for i, name in enumerate(AGENCIES)
+        ends_at=MEETING_START + timedelta(minutes=90),
+        place="架空市役所 本庁舎3階 第1会議室",
+        method="併用（対面・オンライン）",
+        chair="事務局　井上",
+        recorder="事務局　木村",
+        attendees=(
+            AttendeeView(agency_name="事務局", people=("事務局 井上", "事務局 木村")),
+            *(
+                AttendeeView(agency_name=name, people=(f"担当{i + 1}",))
+                for i, name in enumerate(AGENCIES[:-1])
+            ),
         ),
+        absentees=(AttendeeView(agency_name=AGENCIES[-1], people=()),),
+        others_present="民生委員 1名",
         acknowledgements=tuple(
             AcknowledgementView(
                 person=f"担当{i + 1}",
                 agency_name=name,
                 acknowledged_at=MEETING_START - timedelta(minutes=10 - i),
-                notice_version="2026.1",
+                notice_version=notice_for(kind).version,
             )
             for i, name in enumerate(AGENCIES)
         ),
@@ -121,6 +144,8 @@ def sample_minutes_view(
         author="事務局",
         created_on=date(2026, 12, 9),
         draft=draft,
+        notice=notice_for(kind),
+        multilayer=multilayer,
     )
 
 
@@ -157,4 +182,9 @@ def sample_role_summary_view(agencies: int = 3) -> RoleSummaryView:
         starts_at=MEETING_START,
         agencies=tuple(views),
         created_on=date(2026, 12, 9),
+        notice=notice_for(MeetingKind.SUPPORT),
+        leads=(
+            CaseLeadView("R8-001", AGENCIES[0], date(2027, 1, 19)),
+            CaseLeadView("R8-002", "", None),
+        ),
     )

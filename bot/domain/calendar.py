@@ -38,6 +38,7 @@ __all__ = [
     "format_case_code",
     "format_wareki",
     "format_wareki_datetime",
+    "format_wareki_month",
     "format_wareki_short",
     "national_holidays",
     "nth_weekday",
@@ -176,11 +177,22 @@ class PlannedDate:
         actual: The date the meeting is held, or None when it is not held that month.
         reason: Why ``actual`` differs from ``nominal`` (the closed-day reason such as
             "山の日", or "第5火曜日がない月"); None when the meeting is held as planned.
+        no_such_day: The month has no such day (no 5th Tuesday); then it is named as a
+            month, never by its first day.
     """
 
     nominal: date
     actual: date | None
     reason: str | None = None
+    no_such_day: bool = False  # the month has no such day: ``nominal`` is only its first day
+
+    @property
+    def moved_to_another_month(self) -> bool:
+        """A closed day moved by the policy into the month before or after."""
+        return self.actual is not None and (self.actual.year, self.actual.month) != (
+            self.nominal.year,
+            self.nominal.month,
+        )
 
     @property
     def moved(self) -> bool:
@@ -336,6 +348,7 @@ class JapaneseCalendar:
                     reason=texts.CALENDAR.month_without_day.format(
                         rule=ordinal_weekday_label(ordinal, weekday)
                     ),
+                    no_such_day=True,
                 )
             else:
                 planned = PlannedDate(
@@ -407,9 +420,9 @@ def _era_year_text(year: int) -> str:
 
 
 def format_wareki(d: date, *, gregorian: bool = True, weekday: bool = True) -> str:
-    """Format a date in 和暦, e.g. "令和8年(2026年)12月8日(火)".
+    """Format a date in 和暦, e.g. "令和8年（2026年）12月8日（火）".
 
-    Year 1 of an era is written 元年: "令和元年(2019年)5月1日(水)".
+    Year 1 of an era is written 元年: "令和元年（2019年）5月1日（水）".
 
     Args:
         d: The date.
@@ -429,13 +442,24 @@ def format_wareki(d: date, *, gregorian: bool = True, weekday: bool = True) -> s
     )
 
 
+def format_wareki_month(d: date, *, gregorian: bool = True) -> str:
+    """Format the month of a date in 和暦, e.g. "令和8年（2026年）4月" (a month, not a day)."""
+    era = era_of(d)
+    return texts.CALENDAR.wareki_month.format(
+        era=era.name,
+        year=_era_year_text(era.year),
+        gregorian=texts.CALENDAR.wareki_gregorian.format(year=d.year) if gregorian else "",
+        month=d.month,
+    )
+
+
 def format_wareki_short(d: date) -> str:
-    """Format a date in 和暦 without the Gregorian year, e.g. "令和8年12月8日(火)"."""
+    """Format a date in 和暦 without the Gregorian year, e.g. "令和8年12月8日（火）"."""
     return format_wareki(d, gregorian=False)
 
 
 def format_wareki_datetime(dt: datetime, *, gregorian: bool = True) -> str:
-    """Format a date and time, e.g. "令和8年(2026年)12月8日(火) 14:00".
+    """Format a date and time, e.g. "令和8年（2026年）12月8日（火）14:00".
 
     The datetime's own wall clock is used; callers pass datetimes already in JST.
 
@@ -443,7 +467,9 @@ def format_wareki_datetime(dt: datetime, *, gregorian: bool = True) -> str:
         dt: The moment, normally timezone-aware in Asia/Tokyo.
         gregorian: Add the Gregorian year in parentheses.
     """
-    return f"{format_wareki(dt.date(), gregorian=gregorian)} {dt:%H:%M}"
+    return texts.CALENDAR.wareki_datetime.format(
+        date=format_wareki(dt.date(), gregorian=gregorian), time=f"{dt:%H:%M}"
+    )
 
 
 # --------------------------------------------------------------------------- 年度

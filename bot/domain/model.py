@@ -98,6 +98,38 @@ class Outcome(StrEnum):
         }[self.value]
 
 
+class Urgency(StrEnum):
+    """緊急度・危険度: the meeting's assessment of a case, recorded with its reason."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def label(self) -> str:
+        return {
+            "high": texts.MODEL.urgency_high,
+            "medium": texts.MODEL.urgency_medium,
+            "low": texts.MODEL.urgency_low,
+        }[self.value]
+
+
+class MeetingMethod(StrEnum):
+    """How a meeting was held (開催方法)."""
+
+    IN_PERSON = "in_person"  # 対面
+    ONLINE = "online"  # オンライン
+    HYBRID = "hybrid"  # 併用
+
+    @property
+    def label(self) -> str:
+        return {
+            "in_person": texts.MODEL.method_in_person,
+            "online": texts.MODEL.method_online,
+            "hybrid": texts.MODEL.method_hybrid,
+        }[self.value]
+
+
 class CaseStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"  # 終結
@@ -373,11 +405,12 @@ class Case:
     """事例. In chat only ``code`` is ever shown; ``summary`` lives in the database and minutes.
 
     ``asked_agency_ids`` are the agencies convened for this case (chosen case by case by the
-    coordinator); only their confirmed members see it.
+    coordinator); only their confirmed members see it. A case belongs to no meeting kind: the
+    meeting that discusses it decides the legal footing (支援会議 or 重層的支援会議), and
+    consent is required only where a 重層的支援会議 discusses it (``check_may_be_discussed_at``).
     """
 
     code: CaseCode
-    kind: MeetingKind
     created_by: str
     asked_agency_ids: list[str] = field(default_factory=list)
     urgent: bool = False
@@ -390,8 +423,6 @@ class Case:
     def __post_init__(self) -> None:
         # An ordered set: asking the same agency twice is one request.
         self.asked_agency_ids = list(dict.fromkeys(self.asked_agency_ids))
-        if self.kind is MeetingKind.MULTILAYER and not self.has_consent:
-            raise ConsentRequired(texts.MODEL.multilayer_case_needs_consent.format(code=self.code))
 
     @property
     def has_consent(self) -> bool:
@@ -406,8 +437,6 @@ class Case:
             raise DomainError(texts.MODEL.no_active_consent.format(code=self.code))
         assert self.consent is not None
         self.consent = replace(self.consent, withdrawn_on=on, withdrawn_by=by)
-        if self.kind is MeetingKind.MULTILAYER:
-            self.kind = MeetingKind.SUPPORT
 
     def ask(self, agency_id: str) -> None:
         if agency_id not in self.asked_agency_ids:
@@ -432,6 +461,8 @@ class AgendaItem:
     occasion: Occasion | None = None
     purpose: str = ""  # 検討の目的 (free text, optional)
     thread_ref: str | None = None  # the chat message that heads the case's thread
+    # The 次回モニタリング date that brought the case back to this meeting (モニタリング).
+    monitoring_on: date | None = None
     id: str = field(default_factory=new_id)
     added_at: datetime = field(default_factory=utcnow)
 
@@ -444,13 +475,19 @@ class AgendaItem:
         added_by: str,
         position: int,
         occasion: Occasion | None = None,
+        monitoring_on: date | None = None,
     ) -> AgendaItem:
-        """Put ``case`` on ``meeting``'s agenda, enforcing the consent gate and occasions."""
+        """Put ``case`` on ``meeting``'s agenda, enforcing the consent gate and occasions.
+
+        A case brought back by its monitoring date (``monitoring_on``) comes to a 重層的支援会議
+        as a re-plan (再プラン策定時: the current plan is evaluated) unless told otherwise.
+        """
         if meeting.state is MeetingState.CANCELLED:
             raise DomainError(texts.MODEL.agenda_meeting_cancelled)
         case.check_may_be_discussed_at(meeting.kind)
         if meeting.kind is MeetingKind.MULTILAYER:
-            occasion = occasion or Occasion.PLAN
+            default = Occasion.REPLAN if monitoring_on is not None else Occasion.PLAN
+            occasion = occasion or default
         elif occasion is not None:
             raise InvalidValue(texts.MODEL.occasion_multilayer_only)
         return cls(
@@ -459,6 +496,7 @@ class AgendaItem:
             added_by=added_by,
             position=position,
             occasion=occasion,
+            monitoring_on=monitoring_on,
         )
 
 
@@ -523,7 +561,9 @@ class RoleAssignment:
     task: str
     created_by: str
     meeting_id: str | None = None
-    assignee: str = ""  # 担当者 (the agency's staff member, as the agency names them)
+    assignee: str = ""  # 担当者 as free text (earlier versions; shown when no member is named)
+    # 担当者: the agency's registered member who does the task (a chat user ID).
+    assignee_user_id: str | None = None
     due_on: date | None = None
     lead: bool = False
     id: str = field(default_factory=new_id)
@@ -534,6 +574,8 @@ class RoleAssignment:
         self.assignee = clean_name(self.assignee, max_length=1000)
         if not self.task:
             raise InvalidValue(texts.MODEL.role_task_missing)
+        if self.assignee_user_id is not None:
+            validate_user_id(self.assignee_user_id)
 
 
 def designate_lead(assignments: list[RoleAssignment], lead: RoleAssignment) -> None:
@@ -546,7 +588,8 @@ def designate_lead(assignments: list[RoleAssignment], lead: RoleAssignment) -> N
 
 @dataclass
 class Decision:
-    """What the meeting decided for a case: 支援方針, 次回モニタリング, 結果, 決定事項."""
+    """What the meeting discussed and decided for a case: 協議内容, 緊急度 (with its reason),
+    支援方針, 次回モニタリング, 結果, 決定事項."""
 
     meeting_id: str
     case_id: str
@@ -556,6 +599,9 @@ class Decision:
     outcome: Outcome = Outcome.CONTINUE
     notes: str = ""  # 決定事項
     decided_at: datetime = field(default_factory=utcnow)
+    discussion: str = ""  # 協議内容: what was discussed
+    urgency: Urgency | None = None  # 緊急度・危険度 as assessed
+    urgency_reason: str = ""  # its reason
 
     def check_against(self, meeting: Meeting) -> None:
         if self.next_monitoring_on is not None and self.next_monitoring_on <= meeting.date:
@@ -565,7 +611,8 @@ class Decision:
             )
 
     def apply_to(self, case: Case) -> None:
-        """The outcome changes the case: 終結 and 中断 end it; 重層へ移行 needs consent."""
+        """The outcome changes the case: 終結 and 中断 end it; 重層へ移行 (the case goes on
+        to a 重層的支援会議, which may discuss it only with consent) needs consent."""
         if self.outcome is Outcome.CLOSE:
             case.status = CaseStatus.CLOSED
         elif self.outcome is Outcome.SUSPEND:
@@ -575,9 +622,80 @@ class Decision:
                 raise ConsentRequired(
                     texts.MODEL.to_multilayer_needs_consent.format(code=case.code)
                 )
-            case.kind = MeetingKind.MULTILAYER
+            case.status = CaseStatus.OPEN
         else:
             case.status = CaseStatus.OPEN
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """One line of a meeting's attendance: a person present or absent for an agency (or for
+    the secretariat, ``agency_id`` None), or a whole agency absent (``user_id`` None)."""
+
+    agency_id: str | None
+    user_id: str | None
+    present: bool
+
+    def __post_init__(self) -> None:
+        if self.user_id is None and (self.agency_id is None or self.present):
+            raise InvalidValue(texts.MODEL.attendance_invalid)
+        if self.user_id is not None:
+            validate_user_id(self.user_id)
+
+
+@dataclass
+class MeetingRecord:
+    """会議記録: the meeting as it was held — place and method, start and end, who chaired
+    and who wrote the record, who attended and who was absent, and the next meeting as
+    announced. One per meeting; saving the form again replaces it."""
+
+    meeting_id: str
+    recorded_by: str
+    place: str = ""  # 場所
+    method: MeetingMethod | None = None  # 方法
+    started_at: time | None = None  # 開始 (local time)
+    ended_at: time | None = None  # 終了 (local time)
+    chair_user_id: str | None = None  # 司会
+    recorder_user_id: str | None = None  # 記録者
+    attendance: tuple[Attendance, ...] = ()
+    others_present: str = ""  # 出席者（その他）: people the bot does not know, as typed
+    next_meeting_on: date | None = None  # 次回開催予定
+    next_meeting_at: time | None = None
+    recorded_at: datetime = field(default_factory=utcnow)
+
+    def __post_init__(self) -> None:
+        self.place = self.place.strip()
+        if len(self.place) > 200:
+            raise InvalidValue(texts.MODEL.record_place_too_long)
+        if (
+            self.started_at is not None
+            and self.ended_at is not None
+            and self.ended_at <= self.started_at
+        ):
+            raise InvalidValue(texts.MODEL.record_end_before_start)
+        for user_id in (self.chair_user_id, self.recorder_user_id):
+            if user_id is not None:
+                validate_user_id(user_id)
+        seen: set[tuple[str | None, str | None]] = set()
+        unique = []
+        for line in self.attendance:  # one line per person (or agency) and agency
+            if (line.agency_id, line.user_id) not in seen:
+                seen.add((line.agency_id, line.user_id))
+                unique.append(line)
+        self.attendance = tuple(unique)
+
+    def check_against(self, meeting: Meeting) -> None:
+        """The next meeting comes after this one."""
+        if self.next_meeting_on is not None and self.next_meeting_on <= meeting.date:
+            raise InvalidValue(texts.MODEL.record_next_after_meeting)
+
+    @property
+    def present(self) -> tuple[Attendance, ...]:
+        return tuple(a for a in self.attendance if a.present)
+
+    @property
+    def absent(self) -> tuple[Attendance, ...]:
+        return tuple(a for a in self.attendance if not a.present)
 
 
 @dataclass(frozen=True)
@@ -629,6 +747,9 @@ class AuditAction(StrEnum):
     INPUT_FLAGGED = "input.flagged"  # looks like it carries direct identifiers (kinds only)
     INPUT_PURGED = "input.purged"  # deleted after the retention period: a tombstone
     ROLE_ASSIGNED = "role.assigned"
+    MEETING_RECORDED = "meeting.recorded"  # 会議記録: place, times, attendance
+    CASE_AGENCY_ASKED = "case.agency_asked"  # one more agency asked for a case
+    REPORT_EXPORTED = "report.exported"  # the 年度's counts (no personal data)
     DECISION_RECORDED = "decision.recorded"
     DOCUMENT_DOWNLOADED = "document.downloaded"
     MINUTES_FINALISED = "minutes.finalised"

@@ -6,7 +6,8 @@ actor is:
 - ``COORDINATOR``: runs meetings (setup, agencies, cases, agenda, roles, decisions,
   documents) and reads every case; scheduled work and terminal operators count as one;
 - ``CONFIRMED``: an active member of an agency asked for the case (or, for a meeting, for
-  any case on it) who has confirmed the current secrecy notice of that meeting;
+  any case on it) who has confirmed the current version of that meeting's secrecy notice
+  (its kind decides which notice);
 - ``UNCONFIRMED``: the same, not yet confirmed — may confirm, and their replies are held;
 - ``NOT_ASKED``: a registered member whose agencies are not asked;
 - ``DEACTIVATED``: the chat account is deactivated (fails closed whatever else is true);
@@ -25,7 +26,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot import texts
-from bot.domain.confidentiality import SECRECY_NOTICE
 from bot.domain.errors import DomainError
 from bot.domain.model import (
     Agency,
@@ -103,8 +103,10 @@ def agencies_of(uow: UnitOfWork, user_id: str) -> list[Agency]:
     return agencies
 
 
-def has_confirmed(uow: UnitOfWork, meeting: Meeting, user_id: str) -> bool:
-    return uow.acknowledgements.get(meeting.id, user_id, SECRECY_NOTICE.version) is not None
+def has_confirmed(ctx: ServiceContext, uow: UnitOfWork, meeting: Meeting, user_id: str) -> bool:
+    """Whether ``user_id`` confirmed the current version of the meeting's own notice."""
+    version = ctx.notice(meeting).version
+    return uow.acknowledgements.get(meeting.id, user_id, version) is not None
 
 
 def _agenda_cases(uow: UnitOfWork, meeting: Meeting) -> list[Case]:
@@ -134,7 +136,7 @@ def standing(
     agencies = tuple(mine[a] for a in asked_ids)
     if not ctx.chat.user_is_active(actor.user_id):
         return Access(Standing.DEACTIVATED)
-    confirmed = has_confirmed(uow, meeting, actor.user_id)
+    confirmed = has_confirmed(ctx, uow, meeting, actor.user_id)
     if is_coordinator(uow, actor):
         return Access(Standing.COORDINATOR, agencies, confirmed)
     if not agencies:

@@ -50,6 +50,9 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.INPUT_FLAGGED: texts.AUDIT_LOG.action_input_flagged,
     AuditAction.INPUT_PURGED: texts.AUDIT_LOG.action_input_purged,
     AuditAction.ROLE_ASSIGNED: texts.AUDIT_LOG.action_role_assigned,
+    AuditAction.MEETING_RECORDED: texts.AUDIT_LOG.action_meeting_recorded,
+    AuditAction.CASE_AGENCY_ASKED: texts.AUDIT_LOG.action_case_agency_asked,
+    AuditAction.REPORT_EXPORTED: texts.AUDIT_LOG.action_report_exported,
     AuditAction.DECISION_RECORDED: texts.AUDIT_LOG.action_decision_recorded,
     AuditAction.DOCUMENT_DOWNLOADED: texts.AUDIT_LOG.action_document_downloaded,
     AuditAction.MINUTES_FINALISED: texts.AUDIT_LOG.action_minutes_finalised,
@@ -65,6 +68,7 @@ TARGET_LABELS = {
     "agency": texts.AUDIT_LOG.target_agency,
     "user": texts.AUDIT_LOG.target_user,
     "audit": texts.AUDIT_LOG.target_audit,
+    "report": texts.AUDIT_LOG.target_report,
 }
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot import texts
-from bot.domain.calendar import fiscal_year
+from bot.domain.calendar import fiscal_year, format_wareki
 from bot.domain.errors import ConsentRequired, DomainError, Duplicate, InvalidValue, NotFound
 from bot.domain.model import (
     AuditAction,
@@ -36,6 +36,8 @@ class NewCase:
     """What a coordinator asks for in ``/shien case new`` or its form."""
 
     agency_keys: list[str]
+    # Where the coordinator means to discuss it first. The case itself belongs to no kind;
+    # 重層 only asks for the consent a 重層的支援会議 needs, now.
     kind: MeetingKind = MeetingKind.SUPPORT
     consent_on: date | None = None
     urgent: bool = False
@@ -65,7 +67,6 @@ def create_case(ctx: ServiceContext, actor: Actor, request: NewCase) -> CaseCode
         code = uow.cases.next_code(fiscal_year(today))
         case = Case(
             code=code,
-            kind=MeetingKind.SUPPORT,
             created_by=actor.user_id,
             asked_agency_ids=[a.id for a in agencies],
             urgent=request.urgent,
@@ -74,10 +75,15 @@ def create_case(ctx: ServiceContext, actor: Actor, request: NewCase) -> CaseCode
         )
         if request.consent_on is not None:
             case.record_consent(request.consent_on, by=actor.user_id, at=ctx.clock())
-        case.kind = request.kind
         uow.cases.add(case)
         audit(
-            ctx, uow, actor, AuditAction.CASE_CREATED, "case", str(code), f"kind={case.kind.value}"
+            ctx,
+            uow,
+            actor,
+            AuditAction.CASE_CREATED,
+            "case",
+            str(code),
+            f"kind={request.kind.value}",
         )
         if request.consent_on is not None:
             audit(ctx, uow, actor, AuditAction.CONSENT_RECORDED, "case", str(code))
@@ -111,15 +117,6 @@ def case_form(ctx: ServiceContext, actor: Actor) -> Form:
                 tuple(Choice(a.key, a.name) for a in agencies),
                 multiple=True,
             ),
-            SelectInput(
-                "kind",
-                texts.CASES.form_kind,
-                (
-                    Choice("support", texts.CASES.form_kind_support),
-                    Choice("multilayer", texts.CASES.form_kind_multilayer),
-                ),
-                initial="support",
-            ),
             DateInput("consent", texts.CASES.form_consent, optional=True),
             SelectInput(
                 "urgent",
@@ -152,7 +149,6 @@ def submit_case_form(
             actor,
             NewCase(
                 agency_keys=keys,
-                kind=MeetingKind(values.choice("kind") or MeetingKind.SUPPORT.value),
                 consent_on=values.dates.get("consent"),
                 urgent=values.choice("urgent") == "yes",
                 summary=clean_user_text(values.text("summary")),
@@ -190,4 +186,4 @@ def record_consent(ctx: ServiceContext, actor: Actor, code_text: str, given_on: 
         uow.cases.save(case)
         audit(ctx, uow, actor, AuditAction.CONSENT_RECORDED, "case", str(case.code))
         uow.commit()
-        return texts.CASES.consent_recorded.format(code=case.code, on=given_on.isoformat())
+        return texts.CASES.consent_recorded.format(code=case.code, on=format_wareki(given_on))

@@ -9,7 +9,7 @@ person or written by the bot; none of it is markup.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from typing import Protocol
 
 from bot.domain.model import ChannelFacts
@@ -120,6 +120,14 @@ class DateInput:
 
 
 @dataclass(frozen=True)
+class TimeInput:
+    field_id: str
+    label: str
+    optional: bool = False
+    initial: time | None = None
+
+
+@dataclass(frozen=True)
 class Choice:
     value: str
     label: str
@@ -134,9 +142,11 @@ class SelectInput:
     initial: str | None = None
     multiple: bool = False
     initial_many: tuple[str, ...] = ()
+    # Several choices shown at once as tick boxes (where the platform allows that many).
+    checkboxes: bool = False
 
 
-FormField = TextInput | DateInput | SelectInput
+FormField = TextInput | DateInput | TimeInput | SelectInput
 
 
 @dataclass(frozen=True)
@@ -153,11 +163,12 @@ class Form:
 
 @dataclass(frozen=True)
 class FormValues:
-    """What came back from a form: strings, dates and choices keyed by ``field_id``."""
+    """What came back from a form: strings, dates, times and choices keyed by ``field_id``."""
 
     texts: dict[str, str] = field(default_factory=dict)
     dates: dict[str, date | None] = field(default_factory=dict)
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    times: dict[str, time | None] = field(default_factory=dict)
 
     def text(self, field_id: str) -> str:
         return (self.texts.get(field_id) or "").strip()

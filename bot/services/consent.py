@@ -11,6 +11,7 @@ from contextlib import suppress
 from datetime import date
 
 from bot import texts
+from bot.domain.calendar import format_wareki
 from bot.domain.errors import InvalidValue
 from bot.domain.model import AuditAction, MeetingKind, MeetingState
 from bot.services.access import Actor, require_coordinator
@@ -36,7 +37,7 @@ def withdraw_consent(ctx: ServiceContext, actor: Actor, code_text: str, on: date
         if case.consent is not None and on < case.consent.given_on:
             raise InvalidValue(
                 texts.CONSENT.withdrawal_before_consent.format(
-                    given_on=case.consent.given_on.isoformat()
+                    given_on=format_wareki(case.consent.given_on)
                 )
             )
         case.withdraw_consent(on, by=actor.user_id)
@@ -63,7 +64,7 @@ def withdraw_consent(ctx: ServiceContext, actor: Actor, code_text: str, on: date
                 code,
                 f"meeting={meeting.id};reason=consent_withdrawn",
             )
-            removed.append(meeting.date.isoformat())
+            removed.append(format_wareki(meeting.date))
             if item.thread_ref is not None:
                 threads.append(item.thread_ref)
         audit(
@@ -89,7 +90,7 @@ def withdraw_consent(ctx: ServiceContext, actor: Actor, code_text: str, on: date
                     ),
                 ),
             )
-    answer = texts.CONSENT.withdrawn.format(code=code, on=on.isoformat())
+    answer = texts.CONSENT.withdrawn.format(code=code, on=format_wareki(on))
     if removed:
         answer += texts.CONSENT.removed_from.format(dates="、".join(removed))
     return answer + texts.CONSENT.still_support

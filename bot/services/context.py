@@ -8,6 +8,8 @@ from datetime import date, datetime, tzinfo
 from typing import Protocol
 
 from bot.domain.calendar import JapaneseCalendar
+from bot.domain.confidentiality import SecrecyNotice, notice_for
+from bot.domain.model import Meeting
 from bot.domain.timeline import PlannedSend, TimelineSettings
 from bot.services.chat import ChatGateway
 from bot.services.document_views import MinutesView, RoleSummaryView
@@ -46,9 +48,16 @@ class ServiceContext:
     # Scheduled sends (opening, reminders, notices): none unless a scheduler is wired in.
     scheduler: JobScheduler = field(default_factory=lambda: NoScheduler())
     timeline: TimelineSettings = field(default_factory=TimelineSettings)
+    # SHIEN_MULTILAYER_STATUTORY: the municipality's 要綱 places its 重層的支援会議 under
+    # 社会福祉法第106条の6, so they show the statutory secrecy notice too.
+    multilayer_statutory: bool = False
 
     def now(self) -> datetime:
         return self.clock().astimezone(self.tz)
 
     def today(self) -> date:
         return self.now().date()
+
+    def notice(self, meeting: Meeting) -> SecrecyNotice:
+        """The secrecy notice of ``meeting``: its kind decides the legal footing."""
+        return notice_for(meeting.kind, multilayer_statutory=self.multilayer_statutory)

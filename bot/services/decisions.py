@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot import texts
+from bot.domain.calendar import format_wareki
 from bot.domain.errors import DomainError, InvalidValue, NotFound
 from bot.domain.model import (
     AuditAction,
@@ -14,9 +15,10 @@ from bot.domain.model import (
     MeetingState,
     Outcome,
     RoleAssignment,
+    Urgency,
     designate_lead,
 )
-from bot.services import scheduling
+from bot.services import monitoring, scheduling
 from bot.services.access import Actor, check_coordinator, refuse, require_coordinator
 from bot.services.admin import resolve_agencies
 from bot.services.audit import audit
@@ -30,6 +32,7 @@ from bot.services.chat import (
     SelectInput,
     TextInput,
     clean_user_text,
+    mention,
 )
 from bot.services.context import ServiceContext
 from bot.services.meetings import require_channel
@@ -65,9 +68,12 @@ def assign_role(
     task: str,
     due_on: date | None,
     lead: bool,
+    assignee: str | None = None,
 ) -> str:
-    """Coordinators only. Records a role; 主担当 moves the lead mark to this agency. The same
-    task for the same agency and case is recorded once. Audited as ``role.assigned``."""
+    """Coordinators only. Records a role; 主担当 moves the lead mark to this agency; 担当
+    (``assignee``, a chat user ID) names the person at the agency, who must be one of its
+    active registered members. The same task for the same agency and case is recorded once
+    (naming a person again changes the 担当者). Audited as ``role.assigned``."""
     task = clean_user_text(task, max_length=500)
     if not task:
         raise InvalidValue(texts.DECISIONS.task_missing)
@@ -75,7 +81,7 @@ def assign_role(
         example = ctx.today() + timedelta(days=14)
         raise InvalidValue(
             texts.DECISIONS.due_past.format(
-                today=ctx.today().isoformat(),
+                today=format_wareki(ctx.today()),
                 code=code_text,
                 agency_key=agency_key,
                 task=task,
@@ -87,12 +93,21 @@ def assign_role(
         require_channel(uow, channel_id)
         case = find_case(uow, code_text)
         (agency,) = resolve_agencies(uow, [agency_key])
+        if assignee is not None:
+            membership = uow.memberships.get(agency.id, assignee)
+            if membership is None or not membership.active:
+                raise InvalidValue(
+                    texts.DECISIONS.assignee_not_member.format(
+                        user=mention(assignee), agency=agency.name, key=agency.key
+                    )
+                )
         meeting = meeting_of_case(ctx, uow, channel_id, case)
         existing = list(uow.roles.for_case(case.id))
         same = next((r for r in existing if r.agency_id == agency.id and r.task == task), None)
         if same is not None:
             assignment = same
             assignment.due_on = due_on or same.due_on
+            assignment.assignee_user_id = assignee or same.assignee_user_id
         else:
             assignment = RoleAssignment(
                 case_id=case.id,
@@ -100,6 +115,7 @@ def assign_role(
                 task=task,
                 created_by=actor.user_id,
                 meeting_id=meeting.id,
+                assignee_user_id=assignee,
                 due_on=due_on,
                 created_at=ctx.clock(),
             )
@@ -125,17 +141,24 @@ def assign_role(
         )
         remember_name(ctx, uow, actor.user_id)  # who ran the meeting, named in its minutes
         uow.commit()
+    named = assignment.assignee_user_id
     return texts.DECISIONS.role_recorded.format(
         code=case.code,
         again=texts.DECISIONS.role_updated if same is not None else "",
         lead=texts.DECISIONS.lead_mark if lead else "",
         agency=agency.name,
+        assignee=texts.DECISIONS.role_assignee.format(user=mention(named)) if named else "",
         task=task,
-        due=texts.DECISIONS.role_due.format(due=due_on.isoformat()) if due_on else "",
+        due=(
+            texts.DECISIONS.role_due.format(due=format_wareki(assignment.due_on))
+            if assignment.due_on
+            else ""
+        ),
     )
 
 
 OUTCOME_CHOICES = tuple(Choice(o.value, o.label) for o in Outcome)
+URGENCY_CHOICES = tuple(Choice(u.value, u.label) for u in Urgency)
 
 
 def decision_form(ctx: ServiceContext, actor: Actor, channel_id: str, code_text: str) -> Form:
@@ -151,6 +174,28 @@ def decision_form(ctx: ServiceContext, actor: Actor, channel_id: str, code_text:
         submit_label=texts.DECISIONS.form_submit,
         metadata=f"{meeting.id}:{case.id}",
         fields=(
+            TextInput(
+                "discussion",
+                texts.DECISIONS.form_discussion,
+                multiline=True,
+                optional=True,
+                initial=previous.discussion if previous else "",
+            ),
+            SelectInput(
+                "urgency",
+                texts.DECISIONS.form_urgency,
+                URGENCY_CHOICES,
+                optional=True,
+                initial=previous.urgency.value if previous and previous.urgency else None,
+            ),
+            TextInput(
+                "urgency_reason",
+                texts.DECISIONS.form_urgency_reason,
+                multiline=True,
+                optional=True,
+                initial=previous.urgency_reason if previous else "",
+                max_length=1000,
+            ),
             TextInput(
                 "policy",
                 texts.DECISIONS.form_policy,
@@ -190,6 +235,14 @@ def submit_decision(ctx: ServiceContext, actor: Actor, metadata: str, values: Fo
         outcome = Outcome(values.choice("outcome") or Outcome.CONTINUE.value)
     except ValueError:
         raise FormErrors({"outcome": texts.DECISIONS.form_no_outcome}) from None
+    urgency_value = values.choice("urgency")
+    try:
+        urgency = Urgency(urgency_value) if urgency_value else None
+    except ValueError:
+        raise FormErrors({"urgency": texts.DECISIONS.form_no_urgency}) from None
+    urgency_reason = clean_user_text(values.text("urgency_reason"), max_length=1000)
+    if urgency_reason and urgency is None:
+        raise FormErrors({"urgency": texts.DECISIONS.form_no_urgency})
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, "decide")
         meeting, case = uow.meetings.get(meeting_id), uow.cases.get(case_id)
@@ -214,6 +267,9 @@ def submit_decision(ctx: ServiceContext, actor: Actor, metadata: str, values: Fo
             outcome=outcome,
             notes=clean_user_text(values.text("notes")),
             decided_at=ctx.clock(),
+            discussion=clean_user_text(values.text("discussion")),
+            urgency=urgency,
+            urgency_reason=urgency_reason,
         )
         try:
             decision.check_against(meeting)
@@ -236,6 +292,13 @@ def submit_decision(ctx: ServiceContext, actor: Actor, metadata: str, values: Fo
         )
         uow.commit()
         label = meeting_label(meeting, ctx.tz)
+    carried: list[monitoring.Carried] = []
     if decision.next_monitoring_on is not None:
         scheduling.monitoring_planned(ctx, meeting.id, case.id, decision.next_monitoring_on)
-    return texts.DECISIONS.recorded.format(code=case.code, label=label, outcome=outcome.label)
+        # Only on meetings not collecting yet: no chat call before the form's ack.
+        carried = monitoring.carry(ctx, meeting.channel_id, actor=actor, quiet=True)
+    answer = texts.DECISIONS.recorded.format(code=case.code, label=label, outcome=outcome.label)
+    if decision.next_monitoring_on is not None and not carried:
+        on = decision.next_monitoring_on
+        return answer + monitoring.waiting(ctx, meeting.channel_id, case.id, on)
+    return answer + monitoring.told(carried)

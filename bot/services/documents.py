@@ -5,21 +5,26 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, time
 
 from bot import texts
-from bot.domain.confidentiality import SECRECY_NOTICE
+from bot.domain.calendar import format_wareki, format_wareki_datetime
 from bot.domain.documents import minutes_filename, role_summary_filename, sha256_of
-from bot.domain.errors import Duplicate, InvalidValue, NotFound
+from bot.domain.errors import DomainError, Duplicate, InvalidValue, NotFound
 from bot.domain.model import (
     Agency,
     AgencyInput,
+    AgendaItem,
+    Attendance,
     AuditAction,
     Case,
     FinalDocument,
     InputState,
     Meeting,
+    MeetingKind,
+    MeetingRecord,
     MeetingState,
+    RoleAssignment,
 )
 from bot.services.access import Actor, Standing, require_coordinator, standing
 from bot.services.admin import resolve_agencies
@@ -31,6 +36,7 @@ from bot.services.document_views import (
     AgencyInputView,
     AgencyTasksView,
     AttendeeView,
+    CaseLeadView,
     CaseMinutesView,
     MinutesView,
     RoleSummaryView,
@@ -50,22 +56,81 @@ def _meeting_name(ctx: ServiceContext, meeting: Meeting) -> str:
     )
 
 
-def _cases(uow: UnitOfWork, meeting: Meeting) -> list[tuple[Case, str]]:
+def _cases(uow: UnitOfWork, meeting: Meeting) -> list[tuple[Case, AgendaItem]]:
     result = []
     for item in uow.agenda.for_meeting(meeting.id):
         case = uow.cases.get(item.case_id)
         if case is not None:
-            purpose = item.occasion.label if item.occasion else ""
-            if item.purpose:
-                purpose = f"{purpose}　{item.purpose}".strip()
-            result.append((case, purpose))
+            result.append((case, item))
     return result
+
+
+def _purpose(item: AgendaItem) -> str:
+    """検討の目的: the 重層 occasion, モニタリング (with its date), then the free text."""
+    parts = [item.occasion.label] if item.occasion else []
+    if item.monitoring_on is not None:
+        # No brackets inside the brackets: 令和9年1月19日
+        on = format_wareki(item.monitoring_on, gregorian=False, weekday=False)
+        parts.append(texts.DOCUMENTS.purpose_monitoring.format(on=on))
+    if item.purpose:
+        parts.append(item.purpose)
+    return "\n".join(parts)
 
 
 def _per_agency(case: Case, inputs: Sequence[AgencyInput]) -> list[AgencyInput]:
     """Inputs grouped by agency in the case's order of asking, each agency's in arrival order."""
     order = {agency_id: n for n, agency_id in enumerate(case.asked_agency_ids)}
     return sorted(inputs, key=lambda i: (order.get(i.agency_id, len(order)), i.created_at))
+
+
+class _People:
+    """Names people as the documents show them: by display name, and with their agency (or
+    事務局) where a role is named."""
+
+    def __init__(self, ctx: ServiceContext, uow: UnitOfWork) -> None:
+        self.name = Names(ctx, uow)  # from the database: documents never wait for the chat platform
+        self.agencies = {a.id: a for a in uow.agencies.list()}
+        self.coordinators = {c.user_id for c in uow.coordinators.list(active_only=False)}
+        self.agency_of: dict[str, str] = {}
+        for agency in self.agencies.values():
+            for membership in uow.memberships.for_agency(agency.id, active_only=False):
+                self.agency_of.setdefault(membership.user_id, agency.name)
+
+    def agency_name(self, agency_id: str | None) -> str:
+        if agency_id is None:
+            return texts.DOCUMENTS.coordinators_agency
+        agency = self.agencies.get(agency_id)
+        return agency.name if agency else ""
+
+    def home(self, user_id: str) -> str:
+        """The person's agency as the secrecy confirmations list it."""
+        if user_id in self.coordinators:
+            return texts.DOCUMENTS.coordinators_agency
+        return self.agency_of.get(user_id, "")
+
+    def with_agency(self, user_id: str | None, record: MeetingRecord | None) -> str:
+        """司会・記録者: 「name（agency）」, the agency they attended for when recorded."""
+        if user_id is None:
+            return ""
+        attended = (
+            next((a for a in record.present if a.user_id == user_id), None) if record else None
+        )
+        agency = self.agency_name(attended.agency_id) if attended else self.home(user_id)
+        name = self.name(user_id)
+        return texts.DOCUMENTS.person_of.format(person=name, agency=agency) if agency else name
+
+
+def _attendance(people: _People, lines: Sequence[Attendance]) -> tuple[AttendeeView, ...]:
+    """Lines grouped by agency in the order they come (the form's: 事務局 first)."""
+    grouped: dict[str | None, list[str]] = {}
+    for line in lines:
+        names = grouped.setdefault(line.agency_id, [])
+        if line.user_id is not None:
+            names.append(people.name(line.user_id))
+    return tuple(
+        AttendeeView(people.agency_name(agency_id), tuple(names))
+        for agency_id, names in grouped.items()
+    )
 
 
 def build_minutes_view(
@@ -76,27 +141,15 @@ def build_minutes_view(
     *,
     draft: bool = True,
 ) -> MinutesView:
-    agencies = {a.id: a for a in uow.agencies.list()}
-    name = Names(ctx, uow)  # from the database: documents never wait for the chat platform
+    people = _People(ctx, uow)
+    agencies = people.agencies
+    name = people.name
     cases = _cases(uow, meeting)
     acks = list(uow.acknowledgements.for_meeting(meeting.id))
-    coordinators = {c.user_id for c in uow.coordinators.list(active_only=False)}
-    agency_of_user: dict[str, str] = {}
-    for agency in agencies.values():
-        for membership in uow.memberships.for_agency(agency.id, active_only=False):
-            agency_of_user.setdefault(membership.user_id, agency.name)
-
-    attendees: dict[str, list[str]] = defaultdict(list)
-    for ack in acks:
-        agency_name = (
-            texts.DOCUMENTS.coordinators_agency
-            if ack.user_id in coordinators
-            else agency_of_user.get(ack.user_id, "")
-        )
-        attendees[agency_name].append(name(ack.user_id))
+    record = uow.records.get(meeting.id)
 
     case_views = []
-    for case, purpose in cases:
+    for case, item in cases:
         inputs = [
             AgencyInputView(
                 agency_name=agencies[i.agency_id].name if i.agency_id in agencies else "",
@@ -107,22 +160,22 @@ def build_minutes_view(
             for i in _per_agency(case, uow.inputs.for_case(meeting.id, case.id))
             if i.state is InputState.RECORDED
         ]
-        roles = [r for r in uow.roles.for_case(case.id)]
+        roles = _lead_first(uow.roles.for_case(case.id))
         lead = next((r for r in roles if r.lead), None)
         decision = uow.decisions.get(meeting.id, case.id)
         case_views.append(
             CaseMinutesView(
                 code=str(case.code),
-                kind_label=case.kind.label,
+                kind_label=meeting.kind.label,
                 consent_on=case.consent.given_on if case.consent and case.consent.active else None,
-                purpose=purpose,
+                purpose=_purpose(item),
                 situation=case.summary,
                 inputs=tuple(inputs),
                 support_policy=decision.support_policy if decision else "",
                 roles=tuple(
                     RoleView(
                         agency_name=agencies[r.agency_id].name if r.agency_id in agencies else "",
-                        assignee=r.assignee,
+                        assignee=_assignee(people, r),
                         task=r.task,
                         due_on=r.due_on,
                         lead=r.lead,
@@ -136,71 +189,135 @@ def build_minutes_view(
                 outcome_label=decision.outcome.label if decision else "",
                 decisions=decision.notes if decision else "",
                 urgent=case.urgent,
+                discussion=decision.discussion if decision else "",
+                urgency_label=decision.urgency.label if decision and decision.urgency else "",
+                urgency_reason=decision.urgency_reason if decision else "",
+                monitoring_on=item.monitoring_on,
             )
         )
-    later = [
-        m for m in uow.meetings.upcoming(meeting.channel_id, meeting.date) if m.date > meeting.date
-    ]
+    next_at = _next_meeting_at(ctx, uow, meeting, record)
+    starts_at, ends_at = _held_from_to(ctx, meeting, record)
     return MinutesView(
         meeting_name=_meeting_name(ctx, meeting),
         kind_label=meeting.kind.label,
-        starts_at=meeting.starts_at(ctx.tz),
-        place=meeting.place or texts.DOCUMENTS.place_unset,
-        attendees=tuple(
-            AttendeeView(agency, tuple(people)) for agency, people in attendees.items()
-        ),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        place=(record.place if record else "") or meeting.place or texts.DOCUMENTS.place_unset,
+        method=record.method.label if record and record.method else "",
+        chair=people.with_agency(record.chair_user_id if record else None, record),
+        recorder=people.with_agency(record.recorder_user_id if record else None, record),
+        attendees=_attendance(people, record.present) if record else (),
+        absentees=_attendance(people, record.absent) if record else (),
+        others_present=record.others_present if record else "",
+        recorded=record is not None,
         acknowledgements=tuple(
             AcknowledgementView(
                 person=name(a.user_id),
-                agency_name=texts.DOCUMENTS.coordinators_agency
-                if a.user_id in coordinators
-                else agency_of_user.get(a.user_id, ""),
+                agency_name=people.home(a.user_id),
                 acknowledged_at=a.acknowledged_at.astimezone(ctx.tz),
                 notice_version=a.notice_version,
             )
             for a in acks
         ),
         cases=tuple(case_views),
-        next_meeting_at=later[0].starts_at(ctx.tz) if later else None,
+        next_meeting_at=next_at,
         author=name(author),
-        created_on=ctx.today(),
+        # The record is made at or after the meeting: a draft printed before it is dated so.
+        created_on=max(ctx.today(), meeting.date),
         draft=draft,
-        notice=SECRECY_NOTICE,
+        notice=ctx.notice(meeting),
+        multilayer=meeting.kind is MeetingKind.MULTILAYER,
     )
+
+
+def _held_from_to(
+    ctx: ServiceContext, meeting: Meeting, record: MeetingRecord | None
+) -> tuple[datetime, datetime | None]:
+    """開始・終了 as recorded; before the record, the time the meeting was called for."""
+    start = record.started_at if record and record.started_at else meeting.start_time
+    end = record.ended_at if record else None
+    return (
+        datetime.combine(meeting.date, start, tzinfo=ctx.tz),
+        datetime.combine(meeting.date, end, tzinfo=ctx.tz) if end else None,
+    )
+
+
+def _lead_first(roles: Sequence[RoleAssignment]) -> list[RoleAssignment]:
+    """The lead agency's tasks first, then the others in the order they were recorded."""
+    return sorted(roles, key=lambda r: not r.lead)
+
+
+def _assignee(people: _People, role: RoleAssignment) -> str:
+    """担当者: the agency's member named for the task, else the name as typed earlier."""
+    if role.assignee_user_id is not None:
+        return people.name(role.assignee_user_id)
+    return role.assignee
+
+
+def _next_meeting_at(
+    ctx: ServiceContext, uow: UnitOfWork, meeting: Meeting, record: MeetingRecord | None
+) -> datetime | None:
+    """次回開催予定: as announced in the meeting's record, else the channel's next meeting."""
+    if record is not None and record.next_meeting_on is not None:
+        at = record.next_meeting_at
+        if at is None:
+            nxt = uow.meetings.on_date(meeting.channel_id, record.next_meeting_on)
+            at = nxt.start_time if nxt is not None else time(0, 0)
+        return datetime.combine(record.next_meeting_on, at, tzinfo=ctx.tz)
+    later = [
+        m for m in uow.meetings.upcoming(meeting.channel_id, meeting.date) if m.date > meeting.date
+    ]
+    return later[0].starts_at(ctx.tz) if later else None
 
 
 def build_role_summary_view(
     ctx: ServiceContext, uow: UnitOfWork, meeting: Meeting, only: Agency | None = None
 ) -> RoleSummaryView:
-    """The coordinator's copy (every agency), or ``only``'s extract (its own tasks, nothing else)."""
-    agencies = {a.id: a for a in uow.agencies.list()}
+    """The coordinator's copy (every agency), or ``only``'s extract (its own tasks, and the
+    lead agency of the cases it has tasks in — nothing else)."""
+    people = _People(ctx, uow)
+    agencies = people.agencies
     per_agency: dict[str, list[TaskView]] = defaultdict(list)
+    leads: list[CaseLeadView] = []
     for case, _ in _cases(uow, meeting):
         decision = uow.decisions.get(meeting.id, case.id)
-        for role in uow.roles.for_case(case.id):
-            if only is not None and role.agency_id != only.id:
-                continue
+        monitoring = decision.next_monitoring_on if decision else None
+        roles = _lead_first(uow.roles.for_case(case.id))
+        mine = [r for r in roles if only is None or r.agency_id == only.id]
+        for role in mine:
             per_agency[role.agency_id].append(
                 TaskView(
                     case_code=str(case.code),
                     task=role.task,
-                    assignee=role.assignee,
+                    assignee=_assignee(people, role),
                     due_on=role.due_on,
                     lead=role.lead,
-                    next_monitoring_on=decision.next_monitoring_on if decision else None,
+                    next_monitoring_on=monitoring,
                 )
             )
+        if roles and (only is None or mine):
+            lead = next((r for r in roles if r.lead), None)
+            leads.append(
+                CaseLeadView(
+                    case_code=str(case.code),
+                    lead_agency_name=people.agency_name(lead.agency_id) if lead else "",
+                    next_monitoring_on=monitoring,
+                )
+            )
+    starts_at, ends_at = _held_from_to(ctx, meeting, uow.records.get(meeting.id))
     return RoleSummaryView(
         meeting_name=_meeting_name(ctx, meeting),
         kind_label=meeting.kind.label,
-        starts_at=meeting.starts_at(ctx.tz),
+        starts_at=starts_at,
+        ends_at=ends_at,
         agencies=tuple(
             AgencyTasksView(agencies[agency_id].name, tuple(tasks))
             for agency_id, tasks in per_agency.items()
             if agency_id in agencies
         ),
-        created_on=ctx.today(),
-        notice=SECRECY_NOTICE,
+        created_on=max(ctx.today(), meeting.date),
+        notice=ctx.notice(meeting),
+        leads=tuple(leads),
     )
 
 
@@ -268,6 +385,9 @@ def finalise_minutes(
         existing = uow.final_documents.get(meeting.id, MINUTES)
         if existing is not None:
             return meeting, existing, False
+        if uow.records.get(meeting.id) is None:
+            # Filed minutes say who attended: without the meeting's record they cannot.
+            raise DomainError(texts.DOCUMENTS.record_missing.format(date=meeting.date.isoformat()))
         view = build_minutes_view(ctx, uow, meeting, actor.user_id, draft=False)
     data = ctx.documents.render_minutes(view)
     document = FinalDocument(
@@ -325,7 +445,7 @@ def deliver_final_minutes(
     head = (
         texts.DOCUMENTS.finalised_now
         if now
-        else texts.DOCUMENTS.finalised_before.format(at=f"{at:%Y-%m-%d %H:%M}")
+        else texts.DOCUMENTS.finalised_before.format(at=format_wareki_datetime(at, gregorian=False))
     )
     return texts.DOCUMENTS.final_sent.format(
         head=head, filename=document.filename, sha256=document.sha256[:16]
@@ -415,7 +535,9 @@ def deliver_role_summaries(
                 code=t.case_code,
                 lead=texts.DECISIONS.lead_mark if t.lead else "",
                 task=t.task,
-                due=texts.DECISIONS.role_due.format(due=t.due_on.isoformat()) if t.due_on else "",
+                due=texts.DECISIONS.role_due.format(due=format_wareki(t.due_on))
+                if t.due_on
+                else "",
             )
             for a in view.agencies
             for t in a.tasks
@@ -428,7 +550,7 @@ def deliver_role_summaries(
                         label=label, agency=agency.name, lines="\n".join(lines)
                     )
                 ),
-                Note(SECRECY_NOTICE.one_line),
+                Note(ctx.notice(meeting).one_line),
             ),
         )
         extract = FileToSend(

@@ -7,8 +7,7 @@ from collections import defaultdict
 from datetime import date, time
 
 from bot import texts
-from bot.domain.calendar import WEEKDAY_JA
-from bot.domain.confidentiality import SECRECY_NOTICE
+from bot.domain.calendar import format_wareki, format_wareki_datetime
 from bot.domain.errors import DomainError, Duplicate, InvalidValue, NotFound
 from bot.domain.model import (
     AgendaItem,
@@ -52,7 +51,7 @@ from bot.services.ports import UnitOfWork
 
 
 def _day(d: date) -> str:
-    return f"{d.isoformat()}({WEEKDAY_JA[d.weekday()]})"
+    return format_wareki(d, gregorian=False)
 
 
 def require_channel(uow: UnitOfWork, channel_id: str) -> None:
@@ -88,7 +87,7 @@ def schedule_adhoc(
         suggestion = ctx.calendar.next_working_day(now.date(), inclusive=False)
         raise InvalidValue(
             texts.MEETINGS.past.format(
-                now=f"{now:%Y-%m-%d %H:%M}", suggestion=suggestion.isoformat()
+                now=format_wareki_datetime(now), suggestion=suggestion.isoformat()
             )
         )
     reason = ctx.calendar.closed_reason(day)
@@ -143,10 +142,12 @@ def add_to_agenda(
     code_text: str,
     day: date | None,
     occasion: Occasion | None = None,
+    monitoring_on: date | None = None,
 ) -> str:
     """Coordinators only. Enforces the consent gate. Audited as ``agenda.added``.
 
-    If collection is already open, the case's thread is posted at once.
+    If collection is already open, the case's thread is posted at once. ``monitoring_on``
+    marks a case brought back by its 次回モニタリング date (``bot.services.monitoring``).
     """
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, "agenda.add")
@@ -159,7 +160,12 @@ def add_to_agenda(
             )
         position = len(uow.agenda.for_meeting(meeting.id)) + 1
         item = AgendaItem.place(
-            meeting, case, added_by=actor.user_id, position=position, occasion=occasion
+            meeting,
+            case,
+            added_by=actor.user_id,
+            position=position,
+            occasion=occasion,
+            monitoring_on=monitoring_on,
         )
         item.added_at = ctx.clock()
         uow.agenda.add(item)
@@ -263,7 +269,9 @@ def _open_threads(ctx: ServiceContext, meeting_id: str) -> int:
         meeting = uow.meetings.get(meeting_id)
         assert meeting is not None
         items = list(uow.agenda.for_meeting(meeting_id))
-        notice = notice_message(meeting, meeting_label(meeting, ctx.tz), len(items))
+        notice = notice_message(
+            meeting, meeting_label(meeting, ctx.tz), len(items), ctx.notice(meeting)
+        )
     if meeting.notice_ref is None:
         ref = ctx.chat.post(meeting.channel_id, notice)
         with ctx.uow() as uow:
@@ -279,7 +287,7 @@ def _open_threads(ctx: ServiceContext, meeting_id: str) -> int:
         with ctx.uow() as uow:
             case = _case(uow, item.case_id)
             message = case_thread_message(
-                case, item.occasion, _statuses(uow, meeting_id, case), item.id
+                meeting, case, item, _statuses(uow, meeting_id, case), ctx.notice(meeting)
             )
         ref = ctx.chat.post(meeting.channel_id, message)
         with ctx.uow() as uow:
@@ -307,11 +315,12 @@ def refresh_thread(ctx: ServiceContext, meeting_id: str, case_id: str) -> None:
     """Keep the case's thread head showing who has answered."""
     with ctx.uow() as uow:
         item = uow.agenda.get(meeting_id, case_id)
-        if item is None or item.thread_ref is None:
+        meeting = uow.meetings.get(meeting_id)
+        if item is None or item.thread_ref is None or meeting is None:
             return
         case = _case(uow, case_id)
         message = case_thread_message(
-            case, item.occasion, _statuses(uow, meeting_id, case), item.id
+            meeting, case, item, _statuses(uow, meeting_id, case), ctx.notice(meeting)
         )
     ctx.chat.update(parse_ref(item.thread_ref), message)
 
@@ -369,6 +378,7 @@ def _prompt_members(ctx: ServiceContext, meeting_id: str) -> int:
         cases = [_case(uow, i.case_id) for i in uow.agenda.for_meeting(meeting_id)]
         per_user = _asked_members(uow, cases)
         label = meeting_label(meeting, ctx.tz)
+        notice = ctx.notice(meeting)
     sent = 0
     for user_id, user_cases in per_user.items():
         if not ctx.chat.user_is_active(user_id):
@@ -388,7 +398,7 @@ def _prompt_members(ctx: ServiceContext, meeting_id: str) -> int:
             str(c.code) for c in user_cases if f"prompt:{meeting_id}:{c.id}:{user_id}" in claimed
         ]
         try:
-            ctx.chat.send_direct(user_id, prompt_dm(codes, label))
+            ctx.chat.send_direct(user_id, prompt_dm(codes, label, notice))
         except ChatUnavailable:
             with ctx.uow() as uow:
                 for key in claimed:
@@ -434,18 +444,19 @@ def acknowledge(
                 texts.MEETINGS.ack_not_member,
             )
         label = meeting_label(meeting, ctx.tz)
-        existing = uow.acknowledgements.get(meeting.id, actor.user_id, SECRECY_NOTICE.version)
+        notice = ctx.notice(meeting)
+        existing = uow.acknowledgements.get(meeting.id, actor.user_id, notice.version)
         if existing is not None:
             at = existing.acknowledged_at.astimezone(ctx.tz)
             return texts.MEETINGS.already_confirmed_at.format(
-                label=label, at=f"{at:%Y-%m-%d %H:%M}"
+                label=label, at=format_wareki_datetime(at, gregorian=False)
             )
         try:
             uow.acknowledgements.add(
                 ConfidentialityAcknowledgement(
                     meeting_id=meeting.id,
                     user_id=actor.user_id,
-                    notice_version=SECRECY_NOTICE.version,
+                    notice_version=notice.version,
                     acknowledged_at=ctx.clock(),
                     via=via,
                 )
@@ -460,7 +471,7 @@ def acknowledge(
             AuditAction.NOTICE_ACKNOWLEDGED,
             "meeting",
             meeting.id,
-            f"notice={SECRECY_NOTICE.version}",
+            f"notice={notice.version}",
         )
         released_cases: set[str] = set()
         released_messages: list[str] = []
@@ -491,7 +502,9 @@ def acknowledge(
         refresh_thread(ctx, meeting_id, case_id)
     now = ctx.now()
     extra = texts.MEETINGS.released.format(count=len(released_cases)) if released_cases else ""
-    return texts.MEETINGS.confirmed.format(label=label, at=f"{now:%Y-%m-%d %H:%M}", released=extra)
+    return texts.MEETINGS.confirmed.format(
+        label=label, at=format_wareki_datetime(now, gregorian=False), released=extra
+    )
 
 
 def status(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None) -> str:
@@ -561,12 +574,13 @@ def remind(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
             raise DomainError(texts.MEETINGS.not_collecting)
         per_user = pending_members(uow, meeting.id)
         label = meeting_label(meeting, ctx.tz)
+        notice = ctx.notice(meeting)
     sent, failed = 0, 0
     for user_id, codes in per_user.items():
         if not ctx.chat.user_is_active(user_id):
             continue
         try:
-            ctx.chat.send_direct(user_id, prompt_dm(codes, label, reminder=True))
+            ctx.chat.send_direct(user_id, prompt_dm(codes, label, notice, reminder=True))
             sent += 1
         except ChatUnavailable:  # one unreachable DM must not stop the others
             failed += 1

@@ -12,8 +12,8 @@ from datetime import tzinfo
 
 from bot import texts
 from bot.domain.calendar import format_wareki_datetime
-from bot.domain.confidentiality import SECRECY_NOTICE
-from bot.domain.model import Case, Meeting, Occasion
+from bot.domain.confidentiality import SecrecyNotice
+from bot.domain.model import AgendaItem, Case, Meeting
 from bot.services.chat import (
     Button,
     Buttons,
@@ -31,20 +31,22 @@ RECEIVED_REACTION = "white_check_mark"
 
 
 def meeting_label(meeting: Meeting, tz: tzinfo) -> str:
-    """「令和8年(2026年)12月8日(火) 14:00 支援会議（随時）」"""
+    """「令和8年（2026年）12月8日（火）14:00 支援会議（随時）」"""
     when = format_wareki_datetime(meeting.starts_at(tz))
     cadence = texts.MODEL.adhoc if meeting.adhoc else texts.MODEL.regular
     return texts.MESSAGES.meeting_label.format(when=when, kind=meeting.kind.label, cadence=cadence)
 
 
-def notice_message(meeting: Meeting, label: str, case_count: int) -> Message:
-    """Opens input collection: the secrecy notice comes before any case."""
+def notice_message(meeting: Meeting, label: str, case_count: int, notice: SecrecyNotice) -> Message:
+    """Opens input collection: the meeting's secrecy notice comes before any case, then the
+    rule of the chat (case codes only)."""
     m = texts.MESSAGES
     return Message(
-        text=m.notice_text.format(title=SECRECY_NOTICE.title, label=label),
+        text=m.notice_text.format(title=notice.title, label=label),
         blocks=(
-            Header(m.notice_header.format(title=SECRECY_NOTICE.title)),
-            Paragraph(SECRECY_NOTICE.text),
+            Header(m.notice_header.format(title=notice.title)),
+            Paragraph(notice.text),
+            Paragraph(m.notice_chat_rule),
             Fields(
                 (
                     (m.notice_meeting, label),
@@ -53,7 +55,7 @@ def notice_message(meeting: Meeting, label: str, case_count: int) -> Message:
             ),
             Paragraph(m.notice_ask),
             Buttons((Button(m.notice_button, ACK_ACTION, meeting.id, primary=True),)),
-            Note(m.notice_version.format(version=SECRECY_NOTICE.version)),
+            Note(m.notice_version.format(version=notice.version)),
         ),
     )
 
@@ -65,9 +67,14 @@ class AgencyStatus:
 
 
 def case_thread_message(
-    case: Case, occasion: Occasion | None, statuses: Sequence[AgencyStatus], item_id: str
+    meeting: Meeting,
+    case: Case,
+    item: AgendaItem,
+    statuses: Sequence[AgencyStatus],
+    notice: SecrecyNotice,
 ) -> Message:
-    """The head of a case's thread: code, kind, who is asked and who has answered."""
+    """The head of a case's thread: code, the meeting's kind (and occasion, or モニタリング),
+    who is asked and who has answered, under the meeting's notice in one line."""
     m = texts.MESSAGES
     lines = [
         m.thread_agency.format(
@@ -76,24 +83,29 @@ def case_thread_message(
         )
         for s in statuses
     ]
-    kind = case.kind.label
-    if occasion:
-        kind = m.kind_with_occasion.format(kind=kind, occasion=occasion.label)
+    kind = meeting.kind.label
+    if item.occasion:
+        kind = m.kind_with_occasion.format(kind=kind, occasion=item.occasion.label)
+    if item.monitoring_on is not None:
+        kind = m.kind_with_occasion.format(kind=kind, occasion=m.monitoring)
     urgent = texts.CASES.urgent_mark if case.urgent else ""
     return Message(
         text=m.thread_text.format(urgent=urgent, code=case.code, kind=kind),
         blocks=(
-            Note(SECRECY_NOTICE.one_line),
+            Note(notice.one_line),
             Header(m.thread_header.format(urgent=urgent, code=case.code, kind=kind)),
             Paragraph(m.thread_ask),
             Paragraph(m.thread_status.format(lines="\n".join(lines))),
-            Buttons((Button(m.thread_button, INPUT_ACTION, item_id),)),
+            Buttons((Button(m.thread_button, INPUT_ACTION, item.id),)),
         ),
     )
 
 
-def prompt_dm(codes: Sequence[str], label: str, *, reminder: bool = False) -> Message:
-    """A DM to a member whose agency is asked: case codes only, and the notice in one line."""
+def prompt_dm(
+    codes: Sequence[str], label: str, notice: SecrecyNotice, *, reminder: bool = False
+) -> Message:
+    """A DM to a member whose agency is asked: case codes only, and the meeting's notice in
+    one line."""
     m = texts.MESSAGES
     head = m.reminder_head if reminder else m.prompt_head
     listed = "、".join(codes)
@@ -102,6 +114,6 @@ def prompt_dm(codes: Sequence[str], label: str, *, reminder: bool = False) -> Me
         blocks=(
             Paragraph(m.prompt.format(head=head, label=label, codes=listed)),
             Divider(),
-            Note(SECRECY_NOTICE.one_line),
+            Note(notice.one_line),
         ),
     )

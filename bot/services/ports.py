@@ -31,6 +31,7 @@ from bot.domain.model import (
     FinalDocument,
     Meeting,
     MeetingChannel,
+    MeetingRecord,
     MeetingSeries,
     Person,
     RoleAssignment,
@@ -91,6 +92,15 @@ class MeetingRepository(Protocol):
         ...
 
     def save(self, meeting: Meeting) -> None: ...
+
+
+class MeetingRecordRepository(Protocol):
+    """会議記録: the meeting as it was held, one per meeting."""
+
+    def get(self, meeting_id: str) -> MeetingRecord | None: ...
+    def put(self, record: MeetingRecord) -> None:
+        """Insert or replace the record of the meeting: a re-submitted form updates."""
+        ...
 
 
 class CaseRepository(Protocol):
@@ -237,6 +247,7 @@ class UnitOfWork(Protocol):
     channels: MeetingChannelRepository
     series: MeetingSeriesRepository
     meetings: MeetingRepository
+    records: MeetingRecordRepository
     cases: CaseRepository
     agenda: AgendaRepository
     inputs: AgencyInputRepository

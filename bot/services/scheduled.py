@@ -34,7 +34,7 @@ from bot.domain.timeline import (
     stamp,
     stamp_of,
 )
-from bot.services import meetings
+from bot.services import meetings, monitoring
 from bot.services.access import SYSTEM
 from bot.services.chat import ChatUnavailable, Message, Note, Paragraph
 from bot.services.context import ServiceContext
@@ -161,9 +161,10 @@ def remind_due(ctx: ServiceContext, meeting_id: str, key: str) -> JobResult:
             return JobResult.DROPPED
         pending = meetings.pending_members(uow, meeting.id)
         label = meeting_label(meeting, ctx.tz)
+        notice = ctx.notice(meeting)
     sent = 0
     for user_id, codes in pending.items():
-        sent += _tell(ctx, [user_id], key, prompt_dm(codes, label, reminder=True))
+        sent += _tell(ctx, [user_id], key, prompt_dm(codes, label, notice, reminder=True))
     return JobResult.SENT if sent else JobResult.SKIPPED
 
 
@@ -250,10 +251,13 @@ def _monitoring(ctx: ServiceContext, meeting_id: str, case_id: str, key: str) ->
             return None
         if case.status is not CaseStatus.OPEN:
             return None
+        # The meeting the case was brought back to by this date (bot.services.monitoring).
         candidates = [
             m
-            for m in uow.meetings.upcoming(meeting.channel_id, ctx.today())
-            if m.date < on and m.id != meeting_id and ctx.now() < m.starts_at(ctx.tz)
+            for item in uow.agenda.for_case(case_id)
+            if item.monitoring_on == on
+            and (m := uow.meetings.get(item.meeting_id)) is not None
+            and m.state is not MeetingState.CANCELLED
         ]
         leads = {r.agency_id for r in uow.roles.for_case(case_id) if r.lead}
         members = [m.user_id for agency_id in leads for m in uow.memberships.for_agency(agency_id)]
@@ -268,16 +272,14 @@ def _monitoring(ctx: ServiceContext, meeting_id: str, case_id: str, key: str) ->
 
 
 def agenda_due(ctx: ServiceContext, meeting_id: str, case_id: str, key: str) -> JobResult:
-    """Put a case with a monitoring date on the agenda of the last meeting before it."""
+    """Put a case with a monitoring date on the agenda of the first meeting on or after it
+    (``bot.services.monitoring``), posting its thread if that meeting is collecting."""
     found = _monitoring(ctx, meeting_id, case_id, key)
     if found is None:
         return JobResult.DROPPED
-    if found.target is None:
-        return JobResult.SKIPPED  # no meeting before the date yet: the reminder says so
-    try:
-        meetings.add_to_agenda(ctx, SYSTEM, found.channel_id, found.code, found.target.date)
-    except DomainError:
-        return JobResult.SKIPPED  # e.g. a 重層 meeting without consent: the coordinator decides
+    carried = monitoring.carry(ctx, found.channel_id)
+    if not any(c.code == found.code for c in carried):
+        return JobResult.SKIPPED  # no meeting after the date yet: the reminder says so
     return JobResult.SENT
 
 

@@ -19,6 +19,7 @@ from bot.domain.calendar import (
     PlannedDate,
     format_wareki,
     format_wareki_datetime,
+    format_wareki_month,
     ordinal_weekday_label,
 )
 from bot.domain.errors import DomainError, Duplicate, InvalidValue, NotFound
@@ -135,19 +136,41 @@ def _plan_dates(ctx: ServiceContext, series: MeetingSeries) -> list[PlannedDate]
     )
 
 
-def _describe(planned: PlannedDate, start: time, policy: HolidayPolicy) -> str:
+def _month(d: date) -> str:
+    return format_wareki_month(d, gregorian=False)
+
+
+def _describe(
+    planned: PlannedDate, start: time, policy: HolidayPolicy, plan: list[PlannedDate]
+) -> str:
+    """One month of the rule as the coordinator reads it: a month without such a day is
+    named as a month; a meeting the policy moves into another month says whose meeting it
+    is and that this leaves the other month with two (or none)."""
+    s = texts.SCHEDULING
     if planned.actual is None:
-        why = planned.reason or texts.SCHEDULING.closed_day
-        return texts.SCHEDULING.date_skipped.format(day=_day(planned.nominal), reason=why)
+        if planned.no_such_day:
+            return s.month_skipped.format(month=_month(planned.nominal), reason=planned.reason)
+        why = planned.reason or s.closed_day
+        return s.date_skipped.format(day=_day(planned.nominal), reason=why)
     when = format_wareki_datetime(datetime.combine(planned.actual, start))
-    if planned.moved:
-        return texts.SCHEDULING.date_moved.format(
-            when=when,
-            day=_day(planned.nominal),
-            reason=planned.reason,
-            policy=POLICY_LABELS[policy],
-        )
-    return texts.SCHEDULING.date_held.format(when=when)
+    if not planned.moved:
+        return s.date_held.format(when=when)
+    moved = s.date_moved.format(
+        when=when, day=_day(planned.nominal), reason=planned.reason, policy=POLICY_LABELS[policy]
+    )
+    if (planned.actual.year, planned.actual.month) == (
+        planned.nominal.year,
+        planned.nominal.month,
+    ):
+        return moved
+    month = (planned.actual.year, planned.actual.month)
+    held_there = sum(
+        1 for p in plan if p.actual is not None and (p.actual.year, p.actual.month) == month
+    )
+    note = s.moved_month_twice if held_there > 1 else s.moved_month
+    return moved + note.format(
+        nominal=_month(planned.nominal), actual=_month(planned.actual), count=held_there
+    )
 
 
 def set_monthly(
@@ -243,7 +266,7 @@ def set_monthly(
     lines = [
         texts.SCHEDULING.monthly_set.format(rule=rule, policy=POLICY_LABELS[policy]),
         texts.SCHEDULING.next_dates.format(count=SHOWN_DATES),
-        *(_describe(p, start, policy) for p in shown[:SHOWN_DATES]),
+        *(_describe(p, start, policy, plan) for p in shown[:SHOWN_DATES]),
         texts.SCHEDULING.monthly_registered.format(
             months=MONTHS_AHEAD,
             created=len(created),
@@ -302,7 +325,7 @@ def _check_new_day(ctx: ServiceContext, day: date, start: time, example: str) ->
         suggestion = ctx.calendar.next_working_day(ctx.today(), inclusive=False)
         raise InvalidValue(
             texts.SCHEDULING.past.format(
-                now=f"{ctx.now():%Y-%m-%d %H:%M}",
+                now=format_wareki_datetime(ctx.now()),
                 example=example.format(day=suggestion.isoformat(), time=f"{start:%H:%M}"),
             )
         )
@@ -443,7 +466,8 @@ def move_meeting(
         # The members' DMs below matter more than refreshing the notice's date.
         with suppress(ChatUnavailable):
             ctx.chat.update(
-                meetings.parse_ref(meeting.notice_ref), notice_message(meeting, label, items)
+                meetings.parse_ref(meeting.notice_ref),
+                notice_message(meeting, label, items, ctx.notice(meeting)),
             )
     told = _tell(
         ctx,

@@ -15,7 +15,9 @@ from bot.chat.commands import (
     AgencyAdd,
     AgencyRemove,
     AgendaAdd,
+    CaseAgency,
     CaseNew,
+    CaseOnDay,
     CaseRef,
     Consent,
     MeetingDay,
@@ -106,7 +108,40 @@ def test_case_new_without_arguments_opens_the_form() -> None:
 def test_the_verb_may_be_left_out_where_there_is_only_one() -> None:
     assert parse("coordinator @U0ABC").name == "coordinator add"
     assert parse("case houkatsu").name == "case new"
-    assert parse("agenda R8-001").name == "agenda add"
+    assert parse("議題").name == "agenda list"
+    assert parse("agenda 2026-12-08").args == MeetingDay(date(2026, 12, 8))
+
+
+def test_agenda_alone_lists_and_points_a_case_code_at_agenda_add() -> None:
+    assert parse("agenda").name == "agenda list"
+    message = _error("agenda R8-001").message
+    assert "/shien agenda add R8-001" in message
+
+
+def test_new_subcommands_of_the_meeting_record() -> None:
+    assert parse("record").args == MeetingDay()
+    assert parse("会議記録 2026-12-08").args == MeetingDay(date(2026, 12, 8))
+    assert parse("case ask R8-001 konkyu").args == CaseAgency("R8-001", "konkyu")
+    assert parse("事例 依頼 R8-001 konkyu").name == "case ask"
+    assert parse("agenda remove R8-001").args == CaseOnDay("R8-001")
+    assert parse("議題 削除 R8-001 2026-12-08").args == CaseOnDay("R8-001", date(2026, 12, 8))
+    assert "事例番号と機関キー" in _error("case ask R8-001").message
+
+
+def test_the_purpose_of_a_case_on_the_agenda_is_the_rest_of_the_line_as_typed() -> None:
+    added = parse("agenda add R8-001 2026-12-08 場面:再プラン 目的:世帯の状況（8050）の 共有")
+    assert added.args == AgendaAdd(
+        "R8-001", date(2026, 12, 8), Occasion.REPLAN, "世帯の状況（8050）の 共有"
+    )
+    assert parse("議題 追加 R8-001 目的：支援の入口の検討").args.purpose == "支援の入口の検討"
+
+
+def test_a_role_names_the_person_at_the_agency() -> None:
+    # Slack sends the mention as <@U0ABC>; the adapter makes it " @U0ABC ", after 担当:.
+    role = parse("role R8-001 houkatsu 介護保険の申請 担当: @U0ABC  期限:2026-12-25").args
+    assert role == Role("R8-001", "houkatsu", "介護保険の申請", date(2026, 12, 25), False, "U0ABC")
+    assert parse("role R8-001 houkatsu 見守り assignee:@U0ABC 主担当").args.assignee == "U0ABC"
+    assert "@メンション" in _error("role R8-001 houkatsu 見守り 担当:山田").message
 
 
 def test_words_are_case_insensitive() -> None:
@@ -318,7 +353,7 @@ def test_an_unknown_subcommand_shows_the_help() -> None:
     assert "コマンドはありません" in error.message
 
 
-@pytest.mark.parametrize("text", ["agency frob", "coordinator list", "agenda list"])
+@pytest.mark.parametrize("text", ["agency frob", "coordinator list", "agenda frob"])
 def test_an_unknown_verb(text: str) -> None:
     assert "使い方" in _error(text).message or _error(text).show_help
 

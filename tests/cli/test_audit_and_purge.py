@@ -43,7 +43,6 @@ def _world(database: Database) -> World:
     agency = Agency(key="houkatsu", name="架空市中央地域包括支援センター")
     case = Case(
         code=CaseCode(2026, 1),
-        kind=MeetingKind.SUPPORT,
         created_by="U0JIMU",
         asked_agency_ids=[agency.id],
         summary="状況（canary-summary）",

@@ -52,7 +52,7 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Databa
     db.upgrade()
     agency = Agency(key="houkatsu", name="架空市中央地域包括支援センター")
     meeting = Meeting("C0KAIGI01", MeetingKind.SUPPORT, DAY, time(14, 0), created_by="U0JIMU")
-    case = Case(CaseCode(2026, 1), MeetingKind.SUPPORT, "U0JIMU", asked_agency_ids=[agency.id])
+    case = Case(CaseCode(2026, 1), "U0JIMU", asked_agency_ids=[agency.id])
     with db.unit_of_work() as uow:
         uow.coordinators.add(Coordinator("U0JIMU", added_by="system"))
         uow.channels.add(MeetingChannel("C0KAIGI01", created_by="U0JIMU"))

@@ -31,7 +31,7 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-BUILT_IN = {"migrate", "check", "serve", "minutes", "roles", "audit", "purge", "backup"}
+BUILT_IN = {"migrate", "check", "serve", "minutes", "roles", "audit", "purge", "backup", "report"}
 
 
 def test_demo_is_declared_as_an_entry_point() -> None:

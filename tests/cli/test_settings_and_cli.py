@@ -21,6 +21,7 @@ SETTING_VARIABLES = (
     "SHIEN_DATA_DIR",
     "SHIEN_TIMEZONE",
     "SHIEN_COORDINATORS",
+    "SHIEN_MULTILAYER_STATUTORY",
 )
 
 
@@ -50,6 +51,7 @@ def test_defaults(clean_env: Path) -> None:
     assert settings.timezone == "Asia/Tokyo"
     assert settings.slack_api_url == "https://slack.com/api/"
     assert settings.coordinators == ()
+    assert settings.multilayer_statutory is False  # 重層的支援会議: the 要綱's consent-based notice
     assert settings.resolved_database_url == (
         f"sqlite:///{(clean_env / 'xdg' / 'shienbot' / 'shienbot.sqlite3').resolve()}"
     )
@@ -63,6 +65,17 @@ def test_values_are_read_and_normalised(clean_env: Path, monkeypatch: pytest.Mon
     assert settings.slack_api_url == "http://127.0.0.1:9999/api/"
     assert settings.coordinators == ("U0AAA", "U0BBB")
     assert settings.resolved_database_url.endswith("/d/shienbot.sqlite3")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", True), ("Yes", True), ("1", True), ("false", False), ("", False)],
+)
+def test_the_multilayer_notice_setting(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, value: str, expected: bool
+) -> None:
+    monkeypatch.setenv("SHIEN_MULTILAYER_STATUTORY", value)
+    assert load_settings().multilayer_statutory is expected
 
 
 def test_database_password_is_masked(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,6 +95,7 @@ def test_database_password_is_masked(clean_env: Path, monkeypatch: pytest.Monkey
         ("SHIEN_COORDINATORS", "U0AAA,山田さん", "ユーザーID"),
         ("SLACK_BOT_TOKEN", "xoxp-not-a-bot-token", "xoxb-"),
         ("SLACK_APP_TOKEN", "xoxb-wrong-kind", "xapp-"),
+        ("SHIEN_MULTILAYER_STATUTORY", "たぶん", "true"),
     ],
 )
 def test_malformed_setting_is_one_clear_line_and_exit_2(

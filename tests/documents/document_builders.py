@@ -12,11 +12,14 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from bot.domain.confidentiality import notice_for
+from bot.domain.model import MeetingKind
 from bot.services.document_views import (
     AcknowledgementView,
     AgencyInputView,
     AgencyTasksView,
     AttendeeView,
+    CaseLeadView,
     CaseMinutesView,
     MinutesView,
     RoleSummaryView,
@@ -121,6 +124,9 @@ def case_a(**changes: object) -> CaseMinutesView:
         next_monitoring_on=MONITORING_A,
         outcome_label="継続",
         decisions="役割分担のとおり支援を開始し、6週間後にモニタリングを行う。",
+        discussion="母の受診と介護保険の申請を先に進め、長男には手紙で継続的に関わる。",
+        urgency_label="中",
+        urgency_reason="生命の危険はないが、母の服薬管理ができていない。",
     )
     return _replace(view, changes)
 
@@ -130,7 +136,7 @@ def case_b(**changes: object) -> CaseMinutesView:
         code="R8-002",
         kind_label="重層的支援会議",
         consent_on=date(2026, 11, 20),
-        purpose="プラン策定時：支援の目標と方針、各機関の役割分担の決定",
+        purpose="プラン策定時\n支援の目標と方針、各機関の役割分担の決定",
         situation=(
             "DV被害により離婚した40代の母と子二人の世帯。次男は重度の自閉症で、登校バスに"
             "乗れない日は母が送迎するため、安定して働けない。複数の窓口に別々に相談している。"
@@ -142,6 +148,9 @@ def case_b(**changes: object) -> CaseMinutesView:
         next_monitoring_on=MONITORING_B,
         outcome_label="継続",
         decisions="プランを承認する。",
+        discussion="本人の希望する就労時間を確保できるよう、送迎と放課後の支援を組み合わせる。",
+        urgency_label="低",
+        urgency_reason="生活は維持できており、急を要する危険はない。",
     )
     return _replace(view, changes)
 
@@ -161,6 +170,10 @@ def case_d(**changes: object) -> CaseMinutesView:
         outcome_label="継続",
         decisions="2週間以内に介護サービスの見直しを行う。",
         urgent=True,
+        discussion="学校と包括で情報を突き合わせ、祖母のショートステイ利用を検討する。",
+        urgency_label="高",
+        urgency_reason="生徒の欠席が増え、心身の負担が大きい。",
+        monitoring_on=date(2026, 12, 1),
     )
     return _replace(view, changes)
 
@@ -172,6 +185,7 @@ def _replace(view: CaseMinutesView, changes: dict[str, object]) -> CaseMinutesVi
 
 
 def minutes_view(*cases: CaseMinutesView, **changes: object) -> MinutesView:
+    """The minutes of a 支援会議 (R8-001, and R8-003 brought back by its monitoring date)."""
     from dataclasses import replace
 
     keys = ("houkatsu", "shogai", "kosodate", "konkyu", "csw", "seikatsu", "gakko")
@@ -179,27 +193,49 @@ def minutes_view(*cases: CaseMinutesView, **changes: object) -> MinutesView:
         meeting_name="架空市支援会議（定例）",
         kind_label="支援会議",
         starts_at=START,
-        place="架空市役所 本庁舎3階 第1会議室（オンライン併用）",
+        ends_at=START + timedelta(minutes=95),
+        place="架空市役所 本庁舎3階 第1会議室",
+        method="併用（対面・オンライン）",
+        chair="事務局　井上",
+        recorder="事務局　木村",
         attendees=(
-            *(AttendeeView(AGENCY[k], (STAFF[k],)) for k in keys),
             AttendeeView("事務局", ("井上", "木村")),
+            *(AttendeeView(AGENCY[k], (STAFF[k],)) for k in keys),
         ),
+        absentees=(AttendeeView(AGENCY["hoken"], ()), AttendeeView(AGENCY["gakko"], ("斎藤",))),
+        others_present="民生委員 1名",
         acknowledgements=tuple(
             AcknowledgementView(
                 person=STAFF[k],
                 agency_name=AGENCY[k],
                 acknowledged_at=datetime(2026, 12, 8, 13, 30 + i, tzinfo=JST),
-                notice_version="2026.1",
+                notice_version="2026.2",
             )
             for i, k in enumerate(keys)
         ),
-        cases=cases or (case_a(), case_b(), case_d()),
+        cases=cases or (case_a(), case_d()),
         next_meeting_at=datetime(2027, 1, 12, 14, 0, tzinfo=JST),
         author="事務局 井上",
         created_on=date(2026, 12, 9),
         draft=True,
+        notice=notice_for(MeetingKind.SUPPORT),
     )
     return replace(view, **changes)  # type: ignore[arg-type]
+
+
+def multilayer_minutes_view(
+    *cases: CaseMinutesView, statutory: bool = False, **changes: object
+) -> MinutesView:
+    """The minutes of a 重層的支援会議 (R8-002, on consent), by default under the 要綱."""
+    notice = notice_for(MeetingKind.MULTILAYER, multilayer_statutory=statutory)
+    return minutes_view(
+        *(cases or (case_b(),)),
+        meeting_name="架空市重層的支援会議（随時）",
+        kind_label="重層的支援会議",
+        multilayer=True,
+        notice=notice,
+        **changes,
+    )
 
 
 def role_summary_view(*agency_keys: str) -> RoleSummaryView:
@@ -223,12 +259,19 @@ def role_summary_view(*agency_keys: str) -> RoleSummaryView:
                 )
             )
     keys = agency_keys or tuple(tasks)
+    leads = tuple(
+        CaseLeadView(code, next((AGENCY[k] for k, _, _, lead in roles if lead), ""), monitoring)
+        for code, roles, monitoring in cases
+        if any(k in keys for k, _, _, _ in roles)
+    )
     return RoleSummaryView(
         meeting_name="架空市支援会議（定例）",
         kind_label="支援会議",
         starts_at=START,
         agencies=tuple(AgencyTasksView(AGENCY[k], tuple(tasks.get(k, ()))) for k in keys),
         created_on=date(2026, 12, 9),
+        notice=notice_for(MeetingKind.SUPPORT),
+        leads=leads,
     )
 
 

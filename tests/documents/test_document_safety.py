@@ -8,7 +8,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from document_builders import Rendered, case_a, case_b, minutes_view, role_summary_view
+from document_builders import (
+    Rendered,
+    case_a,
+    case_b,
+    minutes_view,
+    multilayer_minutes_view,
+    role_summary_view,
+)
 from docx import Document
 
 from bot.documents import DocumentTemplateError, DocxRenderer
@@ -57,7 +64,7 @@ def hostile(render_minutes: Render) -> Rendered:
 def test_markup_and_mentions_appear_literally(hostile: Rendered) -> None:
     (situation,) = hostile.item_value("状況と問題点")
     assert situation == "\n".join(INJECTIONS)
-    assert hostile.item_value("場所・方法") == ['会議室 <A&B> "本庁舎"']
+    assert hostile.item_value("場所") == ['会議室 <A&B> "本庁舎"']
     role_table = hostile.tables_with_header("機関", "担当者", "役割・支援内容", "期限")[0]
     assert role_table.rows[1].cells[2].text == "<script>alert(1)</script> & {{ meeting_name }}"
     # Escaped exactly once: "&amp;" typed by a user reads "&amp;", never "&amp;amp;" or "&".
@@ -125,10 +132,12 @@ def test_a_municipal_template_folder_is_used(templates_copy: Path) -> None:
         "{%p endfor %}",
     )
     renderer = DocxRenderer(templates_copy)
-    rendered = Rendered(renderer.render_minutes(minutes_view()))
+    rendered = Rendered(renderer.render_minutes(multilayer_minutes_view()))
     assert rendered.paragraphs[0] == "架空市独自様式の議事録"
-    assert "架空市支援会議（定例） / 令和8年(2026年)12月8日(火) 14:00" in rendered.paragraphs
-    assert "R8-002：有（同意日：令和8年(2026年)11月20日(金)）" in rendered.paragraphs
+    assert (
+        "架空市重層的支援会議（随時） / 令和8年（2026年）12月8日（火）14:00" in rendered.paragraphs
+    )
+    assert "R8-002：有　同意日：令和8年（2026年）11月20日（金）" in rendered.paragraphs
     renderer.validate_templates()
 
 

@@ -269,7 +269,7 @@ def test_fifth_tuesday_months(cal: JapaneseCalendar) -> None:
         (date(2027, 3, 30), date(2027, 3, 30)),
     ]
     april = plan[0]
-    assert april == PlannedDate(date(2026, 4, 1), None, "第5火曜日がない月")
+    assert april == PlannedDate(date(2026, 4, 1), None, "第5火曜日がない月", no_such_day=True)
 
 
 def test_monthly_dates_count_zero_and_negative(cal: JapaneseCalendar) -> None:
@@ -305,10 +305,10 @@ def test_era_of_rejects_dates_before_meiji() -> None:
 @pytest.mark.parametrize(
     ("d", "expected"),
     [
-        (date(2026, 12, 8), "令和8年(2026年)12月8日(火)"),
-        (date(2019, 5, 1), "令和元年(2019年)5月1日(水)"),
-        (date(2019, 4, 30), "平成31年(2019年)4月30日(火)"),
-        (date(2027, 1, 4), "令和9年(2027年)1月4日(月)"),
+        (date(2026, 12, 8), "令和8年（2026年）12月8日（火）"),
+        (date(2019, 5, 1), "令和元年（2019年）5月1日（水）"),
+        (date(2019, 4, 30), "平成31年（2019年）4月30日（火）"),
+        (date(2027, 1, 4), "令和9年（2027年）1月4日（月）"),
     ],
 )
 def test_format_wareki(d: date, expected: str) -> None:
@@ -317,15 +317,17 @@ def test_format_wareki(d: date, expected: str) -> None:
 
 def test_format_wareki_variants() -> None:
     d = date(2026, 12, 8)
-    assert format_wareki_short(d) == "令和8年12月8日(火)"
+    assert format_wareki_short(d) == "令和8年12月8日（火）"
     assert format_wareki(d, gregorian=False, weekday=False) == "令和8年12月8日"
-    assert format_wareki(d, weekday=False) == "令和8年(2026年)12月8日"
+    assert format_wareki(d, weekday=False) == "令和8年（2026年）12月8日"
 
 
 def test_format_wareki_datetime_uses_the_wall_clock() -> None:
     dt = datetime(2026, 12, 8, 14, 0, tzinfo=JST)
-    assert format_wareki_datetime(dt) == "令和8年(2026年)12月8日(火) 14:00"
-    assert format_wareki_datetime(datetime(2026, 12, 8, 9, 5)) == "令和8年(2026年)12月8日(火) 09:05"
+    assert format_wareki_datetime(dt) == "令和8年（2026年）12月8日（火）14:00"
+    assert (
+        format_wareki_datetime(datetime(2026, 12, 8, 9, 5)) == "令和8年（2026年）12月8日（火）09:05"
+    )
 
 
 # --------------------------------------------------------------------------- 年度

@@ -43,11 +43,10 @@ def _meeting(kind: MeetingKind = MeetingKind.SUPPORT) -> Meeting:
     )
 
 
-def _case(kind: MeetingKind = MeetingKind.SUPPORT, *, consent: date | None = None) -> Case:
-    case = Case(code=CaseCode(2026, 1), kind=MeetingKind.SUPPORT, created_by=COORDINATOR)
+def _case(*, consent: date | None = None) -> Case:
+    case = Case(code=CaseCode(2026, 1), created_by=COORDINATOR)
     if consent is not None:
         case.record_consent(consent, by=COORDINATOR)
-    case.kind = kind
     return case
 
 
@@ -62,17 +61,22 @@ def test_case_code_sequence_must_be_positive() -> None:
         CaseCode(2026, 0)
 
 
-def test_multilayer_case_cannot_be_created_without_consent() -> None:
+def test_a_case_belongs_to_no_meeting_kind_the_meeting_decides() -> None:
+    """The same case may be discussed at a 支援会議 without consent and, once consent is
+    recorded, at a 重層的支援会議: nothing on the case ties it to one kind."""
+    case = _case()
+    assert not hasattr(case, "kind")
+    AgendaItem.place(_meeting(), case, added_by=COORDINATOR, position=1)
     with pytest.raises(ConsentRequired) as raised:
-        Case(code=CaseCode(2026, 3), kind=MeetingKind.MULTILAYER, created_by=COORDINATOR)
-    assert "R8-003" in raised.value.message
-    assert "同意" in raised.value.message
+        AgendaItem.place(_meeting(MeetingKind.MULTILAYER), case, added_by=COORDINATOR, position=1)
+    assert "R8-001" in raised.value.message and "同意" in raised.value.message
+    case.record_consent(date(2026, 11, 20), by=COORDINATOR)
+    AgendaItem.place(_meeting(MeetingKind.MULTILAYER), case, added_by=COORDINATOR, position=1)
 
 
 def test_asking_the_same_agency_twice_is_one_request() -> None:
     case = Case(
         code=CaseCode(2026, 1),
-        kind=MeetingKind.SUPPORT,
         created_by=COORDINATOR,
         asked_agency_ids=["houkatsu", "csw", "houkatsu"],
     )
@@ -93,12 +97,38 @@ def test_consent_gate_on_the_agenda() -> None:
 
 
 def test_multilayer_agenda_defaults_to_plan_occasion() -> None:
-    case = _case(MeetingKind.MULTILAYER, consent=date(2026, 11, 20))
+    case = _case(consent=date(2026, 11, 20))
     item = AgendaItem.place(
         _meeting(MeetingKind.MULTILAYER), case, added_by=COORDINATOR, position=2
     )
     assert item.occasion is Occasion.PLAN
     assert item.occasion.label == "プラン策定時"
+    assert item.monitoring_on is None
+
+
+def test_a_monitoring_case_comes_to_a_multilayer_meeting_as_a_re_plan() -> None:
+    case = _case(consent=date(2026, 11, 20))
+    item = AgendaItem.place(
+        _meeting(MeetingKind.MULTILAYER),
+        case,
+        added_by=COORDINATOR,
+        position=1,
+        monitoring_on=date(2026, 12, 1),
+    )
+    assert item.occasion is Occasion.REPLAN and item.monitoring_on == date(2026, 12, 1)
+    chosen = AgendaItem.place(
+        _meeting(MeetingKind.MULTILAYER),
+        case,
+        added_by=COORDINATOR,
+        position=1,
+        occasion=Occasion.CLOSURE,
+        monitoring_on=date(2026, 12, 1),
+    )
+    assert chosen.occasion is Occasion.CLOSURE
+    at_support = AgendaItem.place(
+        _meeting(), case, added_by=COORDINATOR, position=1, monitoring_on=date(2026, 12, 1)
+    )
+    assert at_support.occasion is None and at_support.monitoring_on == date(2026, 12, 1)
 
 
 def test_occasion_only_for_multilayer_meetings() -> None:
@@ -109,11 +139,10 @@ def test_occasion_only_for_multilayer_meetings() -> None:
 
 
 def test_withdrawn_consent_takes_the_case_off_multilayer_agendas() -> None:
-    case = _case(MeetingKind.MULTILAYER, consent=date(2026, 11, 20))
+    case = _case(consent=date(2026, 11, 20))
     case.withdraw_consent(date(2026, 11, 25), by=COORDINATOR)
     assert not case.has_consent
     assert case.consent is not None and case.consent.withdrawn_on == date(2026, 11, 25)
-    assert case.kind is MeetingKind.SUPPORT
     with pytest.raises(ConsentRequired):
         AgendaItem.place(_meeting(MeetingKind.MULTILAYER), case, added_by=COORDINATOR, position=1)
     AgendaItem.place(_meeting(), case, added_by=COORDINATOR, position=1)
@@ -143,7 +172,8 @@ def test_move_to_multilayer_needs_consent() -> None:
         decision.apply_to(case)
     case.record_consent(date(2026, 12, 1), by=COORDINATOR)
     decision.apply_to(case)
-    assert case.kind is MeetingKind.MULTILAYER
+    assert case.status is CaseStatus.OPEN
+    AgendaItem.place(_meeting(MeetingKind.MULTILAYER), case, added_by=COORDINATOR, position=1)
 
 
 def test_monitoring_date_must_follow_the_meeting() -> None:

@@ -50,6 +50,31 @@ def prepare_meeting(
     return day, codes
 
 
+def record_meeting(
+    ws: LocalWorkspace,
+    day: date,
+    present: dict[str, Sequence[str]] | None = None,
+    **values: Any,
+) -> str:
+    """The coordinator saves the meeting's 会議記録 through its form: ``present`` maps an
+    agency key (or ``"jimu"``, the secretariat) to the people ticked, ``values`` the other
+    fields by block ID (as the driver takes them). Returns the bot's confirming DM."""
+    before = len(ws.server.dms(COORDINATOR))
+    assert ws.command(COORDINATOR, CHANNEL, f"record {day}") == ""  # the form opened
+    view = ws.server.views(COORDINATOR)[-1]
+    with database(ws) as uow:
+        ids = {a.key: a.id for a in uow.agencies.list()}
+    fields = dict(values)
+    for key, people in (present or {}).items():
+        group = "coordinators" if key == "jimu" else ids[key]
+        fields[f"present_{group}"] = list(people)
+    ws.slack.submit_view(COORDINATOR, view["id"], fields)
+    dms = ws.wait_until(
+        lambda: len(ws.server.dms(COORDINATOR)) > before and ws.server.dms(COORDINATOR)
+    )
+    return str(dms[-1].get("text", ""))
+
+
 def ack(ws: LocalWorkspace, user_id: str) -> None:
     answer = ws.command(user_id, CHANNEL, "ack")
     assert "守秘義務の確認を記録しました" in answer, answer

@@ -72,6 +72,10 @@ COMMANDS = (
     "roles",
     "audit",
     "agenda add",
+    "agenda",
+    "agenda remove",
+    "case ask",
+    "record",
     "open",
     "input form",
     "thread reply",
@@ -79,7 +83,6 @@ COMMANDS = (
 )
 
 A, D, H = "allowed", "denied", "held"
-_COORDINATOR_ONLY = {"remind", "role", "decide", "minutes", "roles", "audit", "agenda add", "open"}
 
 
 def _row(own: dict[str, str], other: dict[str, str]) -> dict[tuple[str, str], str]:
@@ -180,7 +183,7 @@ def _data(world: World) -> dict[str, Any]:
         cases = list(uow.cases.list())
         meetings = [m for c in (OWN, OTHER) for m in uow.meetings.upcoming(c, meeting_day())]
         return {
-            "cases": [(str(c.code), c.kind, c.status, c.consent) for c in cases],
+            "cases": [(str(c.code), c.asked_agency_ids, c.status, c.consent) for c in cases],
             "meetings": [(m.id, m.state, m.notice_ref) for m in meetings],
             "agenda": [
                 (i.id, i.thread_ref) for m in meetings for i in uow.agenda.for_meeting(m.id)
@@ -337,6 +340,12 @@ CELLS: dict[str, Callable[[World, str, str], str]] = {
     "roles": _got_file("roles {day}"),
     "audit": _command("audit {code}", lambda a: a.startswith("監査記録")),
     "agenda add": _command("agenda add {code}", lambda a: "議題" in a and "のみ" not in a),
+    "agenda": _command("agenda", lambda a: "の議題（1件）" in a),
+    # An unknown code: the coordinator is told which exist; nothing is taken off.
+    "agenda remove": _command("agenda remove R8-099", lambda a: "登録されていません" in a),
+    # The agency is asked already: the coordinator is told so; nothing changes.
+    "case ask": _command("case ask {code} {agency}", lambda a: "すでに" in a and "依頼先" in a),
+    "record": _opened_form("record"),
     "open": _command("open", lambda a: "情報収集を開始しました" in a),
     "input form": _input_form,
     "thread reply": _thread_reply,

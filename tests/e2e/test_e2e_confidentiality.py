@@ -22,7 +22,7 @@ from e2e_steps import (
 )
 from workspace_fixtures import CHANNEL, COORDINATOR, meeting_day, register_agencies
 
-from bot.domain.calendar import JapaneseCalendar
+from bot.domain.calendar import JapaneseCalendar, format_wareki
 from bot.domain.model import AuditAction, AuditEvent
 from localslack.harness import LocalWorkspace
 
@@ -66,7 +66,7 @@ def test_withdrawing_consent_takes_the_case_off_future_multilayer_agendas(
     assert "事務局" in answer and "のみ" in answer, answer
 
     answer = ws.command(COORDINATOR, CHANNEL, f"同意 撤回 {code}")
-    assert "撤回" in answer and multilayer.isoformat() in answer, answer
+    assert "撤回" in answer and format_wareki(multilayer) in answer, answer
     with database(ws) as uow:
         case = uow.cases.list()[0]
         assert not case.has_consent and case.consent is not None

@@ -9,7 +9,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from e2e_steps import ack, database, docx_text, meeting, member, prepare_meeting, reply
+from e2e_steps import (
+    ack,
+    database,
+    docx_text,
+    meeting,
+    member,
+    prepare_meeting,
+    record_meeting,
+    reply,
+)
 from workspace_fixtures import CHANNEL, COORDINATOR
 
 from bot.domain.model import AuditAction
@@ -34,6 +43,12 @@ def test_final_minutes_are_frozen_and_their_hash_is_audited(workspace: LocalWork
     ts = reply(ws, houkatsu, codes[0], "要介護認定の申請を支援中。")
     ws.wait_until(lambda: ws.server.reactions(CHANNEL, ts))
 
+    # Minutes without the meeting's record (who attended) cannot be filed.
+    answer = ws.command(COORDINATOR, CHANNEL, f"minutes final {day}")
+    assert f"/shien record {day}" in answer, answer
+    saved = record_meeting(ws, day, {"jimu": [COORDINATOR], "houkatsu": [houkatsu]})
+    assert "会議記録を保存しました（出席 2人・欠席 0件）" in saved, saved
+
     before = len(ws.server.files_shared_with(COORDINATOR))
     answer = ws.command(COORDINATOR, CHANNEL, f"minutes final {day}")
     assert "議事録を確定しました" in answer, answer
@@ -50,7 +65,7 @@ def test_final_minutes_are_frozen_and_their_hash_is_audited(workspace: LocalWork
     assert "議事録" in ws.command(COORDINATOR, CHANNEL, f"minutes {day}")
     assert _newest_file(ws, before) == final
     again = ws.command(COORDINATOR, CHANNEL, f"minutes final {day}")
-    assert "すでに確定しています" in again
+    assert "確定済みです" in again
 
     digest = hashlib.sha256(final).hexdigest()
     meeting_id = meeting(ws, day).id
@@ -94,6 +109,7 @@ def test_terminal_commands_write_the_documents(workspace: LocalWorkspace, tmp_pa
     assert "役割を記録しました" in ws.command(
         COORDINATOR, CHANNEL, f"role {codes[0]} csw 長男への手紙"
     )
+    record_meeting(ws, day, {"jimu": [COORDINATOR]})
     ws.settle()
     url = ws.database_url
 

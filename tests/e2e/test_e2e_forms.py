@@ -246,7 +246,8 @@ def test_case_new_without_arguments_opens_the_case_form(workspace: LocalWorkspac
     register_agencies(ws)
     view = _open_case_form(ws)
     blocks = {b.get("block_id") for b in view["blocks"]}
-    assert {"agencies", "kind", "consent", "urgent", "summary"} <= blocks
+    assert {"agencies", "consent", "urgent", "summary"} <= blocks
+    assert "kind" not in blocks  # a case belongs to no meeting kind
     values = {
         "agencies": ["houkatsu", "csw"],
         "urgent": "yes",
@@ -286,16 +287,21 @@ def test_a_resubmitted_case_form_registers_one_case(workspace: LocalWorkspace) -
     assert len(_case_codes(ws)) == 1
 
 
-def test_the_case_form_requires_consent_for_a_multilayer_case(workspace: LocalWorkspace) -> None:
+def test_the_case_form_records_the_consent_a_multilayer_meeting_needs(
+    workspace: LocalWorkspace,
+) -> None:
     ws = workspace
     register_agencies(ws)
     view = _open_case_form(ws)
+    given = date.today() - timedelta(days=3)
     response = ws.slack.submit_view(
-        COORDINATOR, view["id"], {"agencies": ["csw"], "kind": "multilayer"}
+        COORDINATOR, view["id"], {"agencies": ["csw"], "consent": given.isoformat()}
     )
-    answer = response.json()
-    assert answer["response_action"] == "errors" and "consent" in answer["errors"]
-    assert _case_codes(ws) == []
+    assert response.status == 200
+    ws.wait_until(lambda: any("を登録しました" in d for d in dm_texts(ws, COORDINATOR)))
+    with database(ws) as uow:
+        [case] = uow.cases.list()
+    assert case.has_consent and case.consent is not None and case.consent.given_on == given
 
 
 def test_the_case_form_puts_a_future_consent_date_beside_its_field(
@@ -308,7 +314,7 @@ def test_the_case_form_puts_a_future_consent_date_beside_its_field(
     response = ws.slack.submit_view(
         COORDINATOR,
         view["id"],
-        {"agencies": ["csw"], "kind": "multilayer", "consent": later},
+        {"agencies": ["csw"], "consent": later},
     )
     answer = response.json()
     assert answer["response_action"] == "errors"

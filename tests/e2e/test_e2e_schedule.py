@@ -93,11 +93,11 @@ def test_monthly_meetings_move_cancel_and_reminders(
 
     answer = ws.command(COORDINATOR, CHANNEL, "monthly 2 火 14:00")
     assert "毎月第2火曜日 14:00 支援会議" in answer
-    assert "8月12日(水) 14:00 — 令和8年8月11日(火)は山の日のため翌開庁日に変更" in answer
+    assert "8月12日（水）14:00 — 令和8年8月11日（火）は山の日のため翌開庁日に変更" in answer
     answer = ws.command(COORDINATOR, CHANNEL, "定例 第2火曜 14:00 休日:skip")
-    assert "令和8年8月11日(火) — 山の日のため休会" in answer
+    assert "令和8年8月11日（火） — 山の日のため休会" in answer
     listing = ws.command(HOUKATSU, CHANNEL, "会議一覧")
-    assert "令和8年(2026年)9月8日(火) 14:00 支援会議（定例） — 議題 0件・予定" in listing
+    assert "令和8年（2026年）9月8日（火）14:00 支援会議（定例） — 議題 0件・予定" in listing
     assert "8月12日" not in listing
 
     answer = ws.command(COORDINATOR, CHANNEL, "case new houkatsu shogai konkyu csw")
@@ -120,7 +120,7 @@ def test_monthly_meetings_move_cancel_and_reminders(
     assert _reminders(ws, HOUKATSU) == 1
 
     answer = ws.command(COORDINATOR, CHANNEL, "move 2026-09-08 2026-09-10 15:00")
-    assert "令和8年(2026年)9月10日(木) 15:00" in answer and "4人" in answer
+    assert "令和8年（2026年）9月10日（木）15:00" in answer and "4人" in answer
     assert "変更になりました" in str(ws.server.dms(HOUKATSU)[-1].get("text"))
     assert any(k.startswith("remind:") and "20260910T1500" in k for k in jobs.planned)
 

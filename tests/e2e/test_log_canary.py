@@ -20,7 +20,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from e2e_steps import INPUT_ACTION, ack, member, prepare_meeting, reacted, reply, thread_head
+from e2e_steps import (
+    INPUT_ACTION,
+    ack,
+    member,
+    prepare_meeting,
+    reacted,
+    record_meeting,
+    reply,
+    thread_head,
+)
 from test_serve_cli import _free_port
 from workspace_fixtures import CHANNEL, COORDINATOR
 
@@ -38,6 +47,10 @@ CANARIES = {
     "role": "カナリア役割-d2b8",
     "policy": "canary-policy-9e17",
     "notes": "カナリア決定-6f05",
+    "discussion": "カナリア協議-1b3c",
+    "reason": "canary-reason-8d2a",
+    "place": "カナリア会場-4e71",
+    "others": "canary-others-c09b",
 }
 # What a request body or a Web API call's body would show.
 BODY_MARKERS = ("local-verification-token", "trigger_id", "response_url", "payload=", "xoxb-")
@@ -99,8 +112,7 @@ def _cycle(ws: LocalWorkspace) -> None:
     ws.slack.submit_view(
         COORDINATOR,
         view["id"],
-        {"agencies": ["houkatsu", "csw"], "kind": "support", "urgent": "no",
-         "summary": CANARIES["summary"]},
+        {"agencies": ["houkatsu", "csw"], "urgent": "no", "summary": CANARIES["summary"]},
     )  # fmt: skip
     ws.wait_until(lambda: any("R8-002" in str(m.get("text")) for m in ws.server.dms(COORDINATOR)))
     assert "議題に追加" in ws.command(COORDINATOR, CHANNEL, "agenda add R8-002")
@@ -119,16 +131,35 @@ def _cycle(ws: LocalWorkspace) -> None:
     ws.slack.click_button(shogai, CHANNEL, thread_head(ws, code), INPUT_ACTION)
     form = ws.wait_until(lambda: ws.server.views(shogai))[-1]
     ws.slack.submit_view(shogai, form["id"], {"situation": CANARIES["form"]})
-    role = f"role {code} houkatsu {CANARIES['role']} 期限:{day.isoformat()} 主担当"
+    role = (
+        f"role {code} houkatsu {CANARIES['role']} 期限:{day.isoformat()} 主担当 担当:<@{houkatsu}>"
+    )
     assert "役割を記録しました" in ws.command(COORDINATOR, CHANNEL, role)
     ws.command(COORDINATOR, CHANNEL, f"decide {code}")
     decision = ws.server.views(COORDINATOR)[-1]
     ws.slack.submit_view(
         COORDINATOR,
         decision["id"],
-        {"policy": CANARIES["policy"], "outcome": "continue", "notes": CANARIES["notes"]},
+        {
+            "policy": CANARIES["policy"],
+            "outcome": "continue",
+            "notes": CANARIES["notes"],
+            "discussion": CANARIES["discussion"],
+            "urgency": "high",
+            "urgency_reason": CANARIES["reason"],
+        },
     )
     ws.settle()
+    record_meeting(
+        ws,
+        day,
+        {"houkatsu": [houkatsu]},
+        place=CANARIES["place"],
+        others=CANARIES["others"],
+        method="hybrid",
+        started="14:00",
+        ended="15:30",
+    )
     for command in ("status", "remind", f"minutes {day}", f"roles {day}", f"audit {code}"):
         ws.command(COORDINATOR, CHANNEL, command)
     ws.command(shogai, CHANNEL, "minutes")  # refused
@@ -222,7 +253,7 @@ def test_serve_verbose_stderr_carries_no_content(tmp_path: Path) -> None:
                 driver.submit_view(
                     COORDINATOR,
                     view["id"],
-                    {"agencies": ["houkatsu"], "kind": "support", "urgent": "no",
+                    {"agencies": ["houkatsu"], "urgent": "no",
                      "summary": CANARIES["summary"]},
                 )  # fmt: skip
                 driver.wait_for(lambda: slack.dms(COORDINATOR), timeout=30)

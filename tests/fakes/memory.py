@@ -57,6 +57,7 @@ from bot.domain.model import (
     FinalDocument,
     Meeting,
     MeetingChannel,
+    MeetingRecord,
     MeetingSeries,
     MeetingState,
     Person,
@@ -126,6 +127,7 @@ class _Tables:
     channels: dict[str, MeetingChannel] = dataclasses.field(default_factory=dict)
     series: dict[str, MeetingSeries] = dataclasses.field(default_factory=dict)
     meetings: dict[str, Meeting] = dataclasses.field(default_factory=dict)
+    records: dict[str, MeetingRecord] = dataclasses.field(default_factory=dict)
     cases: dict[str, Case] = dataclasses.field(default_factory=dict)
     case_counters: dict[int, int] = dataclasses.field(default_factory=dict)
     agenda: dict[str, AgendaItem] = dataclasses.field(default_factory=dict)
@@ -645,6 +647,20 @@ class MemoryDecisionRepository(_Repository):
         t.decisions[(decision.meeting_id, decision.case_id)] = _stored(decision)
 
 
+class MemoryMeetingRecordRepository(_Repository):
+    def get(self, meeting_id: str) -> MeetingRecord | None:
+        found = self._t.records.get(meeting_id)
+        return _loaded(found) if found else None
+
+    def put(self, record: MeetingRecord) -> None:
+        t = self._t
+        self._refers(t.meetings, record.meeting_id, "meeting")
+        for line in record.attendance:
+            if line.agency_id is not None:
+                self._refers(t.agencies, line.agency_id, "agency")
+        t.records[record.meeting_id] = _stored(record)
+
+
 class MemoryFinalDocumentRepository(_Repository):
     def add(self, document: FinalDocument) -> None:
         t = self._t
@@ -734,6 +750,7 @@ class MemoryUnitOfWork:
     channels: ports.MeetingChannelRepository
     series: ports.MeetingSeriesRepository
     meetings: ports.MeetingRepository
+    records: ports.MeetingRecordRepository
     cases: ports.CaseRepository
     agenda: ports.AgendaRepository
     inputs: ports.AgencyInputRepository
@@ -760,6 +777,7 @@ class MemoryUnitOfWork:
         self.channels = MemoryMeetingChannelRepository(self)
         self.series = MemoryMeetingSeriesRepository(self)
         self.meetings = MemoryMeetingRepository(self)
+        self.records = MemoryMeetingRecordRepository(self)
         self.cases = MemoryCaseRepository(self)
         self.agenda = MemoryAgendaRepository(self)
         self.inputs = MemoryAgencyInputRepository(self)

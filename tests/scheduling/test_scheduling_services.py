@@ -72,7 +72,7 @@ def test_second_tuesday_on_yama_no_hi_moves_to_the_next_working_day(ctx: Service
     answer = monthly(ctx, 2, 1)
     assert "毎月第2火曜日 14:00 支援会議" in answer
     assert (
-        "令和8年(2026年)8月12日(水) 14:00 — 令和8年8月11日(火)は山の日のため翌開庁日に変更"
+        "令和8年（2026年）8月12日（水）14:00 — 令和8年8月11日（火）は山の日のため翌開庁日に変更"
         in answer
     )
     assert answer.count("\n• ") == 6
@@ -88,16 +88,16 @@ def test_the_three_policies_on_a_fourth_tuesday_that_is_a_national_holiday(
     ctx: ServiceContext,
 ) -> None:
     # 2026-09-22 (Tue) is 国民の休日 between 敬老の日 and 秋分の日.
-    assert "9月24日(木)" in monthly(ctx, 4, 1, HolidayPolicy.NEXT)
+    assert "9月24日（木）" in monthly(ctx, 4, 1, HolidayPolicy.NEXT)
     assert date(2026, 9, 24) in dates(ctx)
     answer = monthly(ctx, 4, 1, HolidayPolicy.PREVIOUS)
     assert (
-        "令和8年(2026年)9月18日(金) 14:00 — 令和8年9月22日(火)は国民の休日のため前の開庁日に変更"
+        "令和8年（2026年）9月18日（金）14:00 — 令和8年9月22日（火）は国民の休日のため前の開庁日に変更"
         in answer
     )
     assert date(2026, 9, 18) in dates(ctx) and date(2026, 9, 24) not in dates(ctx)
     answer = monthly(ctx, 4, 1, HolidayPolicy.SKIP)
-    assert "令和8年9月22日(火) — 国民の休日のため休会" in answer
+    assert "令和8年9月22日（火） — 国民の休日のため休会" in answer
     assert not [d for d in dates(ctx) if d.month == 9 and d.year == 2026]
 
 
@@ -306,7 +306,7 @@ def test_move_replans_updates_the_notice_and_tells_members(
     answer = scheduling.move_meeting(
         ctx, COORD, CHANNEL, date(2026, 8, 4), date(2026, 8, 6), time(10, 0)
     )
-    assert "令和8年(2026年)8月6日(木) 10:00" in answer
+    assert "令和8年（2026年）8月6日（木）10:00" in answer
     assert "変更になりました" in chat(ctx).dms_to(CSW)[-1]
     assert "8月6日" in chat(ctx).updates[-1][1]  # the secrecy notice shows the new date
     assert not set(old) & set(stub(ctx).jobs)
@@ -339,12 +339,19 @@ def test_monitoring_date_goes_on_the_agenda_and_reminds_lead_and_coordinator(
     )
     kinds = sorted(s.kind.value for s in stub(ctx).jobs.values())
     assert kinds == ["agenda", "monitoring"]
-    assert stub(ctx).run_due(ctx) == [("agenda", JobResult.SENT)]
+    # The decision already put it on the first meeting on or after 10/20: the job has
+    # nothing left to do.
+    assert stub(ctx).run_due(ctx) == [("agenda", JobResult.SKIPPED)]
     with ctx.uow() as uow:
-        target = uow.meetings.on_date(CHANNEL, date(2026, 10, 13))  # last before 10/20
-        assert target is not None and uow.agenda.get(target.id, case.id) is not None
+        target = uow.meetings.on_date(CHANNEL, date(2026, 11, 10))  # first on or after 10/20
+        before = uow.meetings.on_date(CHANNEL, date(2026, 10, 13))
+        assert target is not None and before is not None
+        item = uow.agenda.get(target.id, case.id)
+        assert item is not None and item.monitoring_on == date(2026, 10, 20)
+        assert uow.agenda.get(before.id, case.id) is None
     clock.now = at(2026, 10, 13, 9)  # 7 days before 10/20
     assert stub(ctx).run_due(ctx)[-1] == ("monitoring", JobResult.SENT)
-    assert "次回モニタリング日は 令和8年(2026年)10月20日(火)" in chat(ctx).dms_to(CSW)[-1]
+    assert "次回モニタリング日は令和8年（2026年）10月20日（火）" in chat(ctx).dms_to(CSW)[-1]
+    assert "令和8年（2026年）11月10日（火）14:00" in chat(ctx).dms_to(CSW)[-1]
     assert code in chat(ctx).dms_to(COORDINATOR)[-1]
     assert not chat(ctx).dms_to(HOUKATSU) or "モニタリング" not in chat(ctx).dms_to(HOUKATSU)[-1]

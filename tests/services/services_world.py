@@ -23,9 +23,9 @@ from bot.domain.model import (
     Meeting,
     MeetingKind,
 )
-from bot.services import admin, cases, meetings
+from bot.services import admin, cases, meetings, records
 from bot.services.access import Actor
-from bot.services.chat import MessageRef
+from bot.services.chat import FormValues, MessageRef
 from bot.services.context import ServiceContext
 
 CHANNEL = "C0KAIGI01"
@@ -96,6 +96,34 @@ class World:
     def ack(self, user_id: str, day: date = MEETING_DAY) -> str:
         return meetings.acknowledge(self.ctx, Actor(user_id), channel_id=CHANNEL, day=day)
 
+    def record(
+        self,
+        day: date = MEETING_DAY,
+        *,
+        present: dict[str, tuple[str, ...]] | None = None,
+        **values: object,
+    ) -> str:
+        """Save the meeting's 会議記録 through its form. ``present`` maps an agency key (or
+        ``"jimu"`` for the secretariat) to the people ticked; other keyword arguments are
+        the form's values by field (texts, dates, times or choices by their type)."""
+        form = records.record_form(self.ctx, COORD, CHANNEL, day)
+        form_values = FormValues()
+        with self.ctx.uow() as uow:
+            ids = {a.key: a.id for a in uow.agencies.list()}
+        for key, people in (present or {}).items():
+            group = records.SECRETARIAT if key == "jimu" else ids[key]
+            form_values.choices[f"present_{group}"] = people
+        for field_id, value in values.items():
+            if isinstance(value, str):
+                form_values.texts[field_id] = value
+            elif isinstance(value, time):
+                form_values.times[field_id] = value
+            elif isinstance(value, date):
+                form_values.dates[field_id] = value
+            elif isinstance(value, tuple):
+                form_values.choices[field_id] = value
+        return records.submit_record(self.ctx, COORD, form.metadata, form_values)
+
     def collecting(self, *codes: str, day: date = MEETING_DAY) -> Meeting:
         """A meeting on ``day`` with ``codes`` on its agenda, collection open."""
         meeting = self.new_meeting(day)
@@ -110,6 +138,12 @@ class World:
         with self.ctx.uow() as uow:
             return uow.meetings.on_date(CHANNEL, day)
 
+    def agency_id(self, key: str) -> str:
+        with self.ctx.uow() as uow:
+            agency = uow.agencies.by_key(key)
+        assert agency is not None
+        return agency.id
+
     def case(self, code: str) -> Case:
         with self.ctx.uow() as uow:
             found = cases.find_case(uow, code)
@@ -122,6 +156,12 @@ class World:
             found = uow.agenda.get(meeting.id, case.id)
         assert found is not None
         return found
+
+    def meeting_items(self, day: date = MEETING_DAY) -> list[AgendaItem]:
+        meeting = self.meeting(day)
+        assert meeting is not None
+        with self.ctx.uow() as uow:
+            return list(uow.agenda.for_meeting(meeting.id))
 
     def thread(self, code: str, day: date = MEETING_DAY) -> MessageRef:
         """The message heading the case's thread."""

@@ -168,6 +168,7 @@ def _finalised(world: World) -> str:
     thread = world.thread(code).message_id
     inputs.record_reply(world.ctx, CHANNEL, thread, "5.1", HOUKATSU, "一報")
     inputs.record_reply(world.ctx, CHANNEL, thread, "5.2", HOUKATSU, "続報")
+    world.record(present={"houkatsu": (HOUKATSU,)})
     documents.finalise_minutes(world.ctx, COORD, CHANNEL, MEETING_DAY)
     world.mark()
     return code

@@ -59,7 +59,7 @@ def test_a_case_with_consent_records_it(world: World) -> None:
     assert world.actions() == ["case.created", "consent.recorded"]
     assert world.audit()[0].detail == "kind=multilayer"
     case = world.case(code)
-    assert case.kind is MeetingKind.MULTILAYER and case.consent is not None
+    assert case.consent is not None  # the case itself belongs to no meeting kind
     assert (case.consent.given_on, case.consent.recorded_by) == (date(2026, 11, 20), COORDINATOR)
 
 
@@ -139,7 +139,7 @@ def _form(**choices: tuple[str, ...]) -> FormValues:
     return FormValues(
         texts={"summary": "\u202e独居。\u200b近隣からの相談あり。 "},
         dates={"consent": None},
-        choices={"agencies": ("houkatsu",), "kind": ("support",), "urgent": ("yes",), **choices},
+        choices={"agencies": ("houkatsu",), "urgent": ("yes",), **choices},
     )
 
 
@@ -159,7 +159,6 @@ def test_submitting_the_case_form(world: World) -> None:
     [
         (_form(agencies=()), "agencies"),
         (_form(agencies=("kodomo",)), "agencies"),
-        (_form(kind=("multilayer",)), "consent"),
     ],
 )
 def test_case_form_errors_sit_beside_their_field(
@@ -172,7 +171,7 @@ def test_case_form_errors_sit_beside_their_field(
 
 
 def test_a_future_consent_date_in_the_form_is_refused(world: World) -> None:
-    values = _form(kind=("multilayer",))
+    values = _form()
     values.dates["consent"] = TODAY + timedelta(days=3)
     with pytest.raises(FormErrors) as raised:
         cases.submit_case_form(world.ctx, COORD, values, "V0003")
@@ -192,7 +191,7 @@ def test_recording_consent(world: World) -> None:
     code = world.new_case("houkatsu")
     world.mark()
     answer = cases.record_consent(world.ctx, COORD, code, date(2026, 11, 1))
-    assert answer == "R8-001 の本人同意（2026-11-01）を記録しました。"
+    assert answer == "R8-001 の本人同意を記録しました。同意日: 令和8年（2026年）11月1日（日）"
     assert [(e.action, e.target_id) for e in world.audit()] == [
         (AuditAction.CONSENT_RECORDED, "R8-001")
     ]
@@ -239,8 +238,9 @@ def test_withdrawing_consent_takes_the_case_off_future_multilayer_agendas(world:
     world.mark()
     answer = consent.withdraw_consent(world.ctx, COORD, code, None)
     assert answer == (
-        "R8-001 の本人同意の撤回（2026-11-24）を記録しました。"
-        "今後の重層的支援会議（2026-12-08）の議題から外しました。支援会議の議題には引き続き追加できます。"
+        "R8-001 の本人同意の撤回を記録しました。撤回日: 令和8年（2026年）11月24日（火）\n"
+        "今後の重層的支援会議の議題から外しました: 令和8年（2026年）12月8日（火）\n"
+        "支援会議の議題には引き続き追加できます。"
     )
     meeting = world.meeting()
     assert meeting is not None
@@ -251,7 +251,7 @@ def test_withdrawing_consent_takes_the_case_off_future_multilayer_agendas(world:
     [update] = world.chat.updates()
     assert update.ref == thread and "議題から外れました" in update.text
     case = world.case(code)
-    assert case.kind is MeetingKind.SUPPORT and not case.has_consent
+    assert not case.has_consent
     with world.ctx.uow() as uow:
         assert uow.agenda.get(meeting.id, case.id) is None
         assert len(uow.agenda.for_case(case.id)) == 1  # the 支援会議
@@ -284,7 +284,7 @@ def test_withdrawal_leaves_held_meetings_alone(world: World) -> None:
     ("on", "error", "message"),
     [
         (TODAY + timedelta(days=1), InvalidValue, "未来の日付"),
-        (date(2026, 10, 31), InvalidValue, "2026-11-01"),
+        (date(2026, 10, 31), InvalidValue, "同意日: 令和8年（2026年）11月1日（日）"),
     ],
 )
 def test_bad_withdrawal_dates(world: World, on: date, error: type[Exception], message: str) -> None:

@@ -52,6 +52,16 @@ def held(world: World) -> tuple[str, str]:
         choices={"outcome": ("continue",)},
     )
     decisions.submit_decision(world.ctx, COORD, form.metadata, values)
+    world.record(
+        present={"jimu": (COORDINATOR,), "houkatsu": (HOUKATSU,)},
+        place="本庁舎3階 第1会議室",
+        method=("in_person",),
+        started=time(14, 0),
+        ended=time(15, 30),
+        chair=(COORDINATOR,),
+        recorder=(COORDINATOR,),
+        absent_agencies=(world.agency_id("csw"),),
+    )
     world.mark()
     return first, second
 
@@ -81,12 +91,21 @@ def test_the_draft_minutes_go_to_the_coordinator(world: World, held: tuple[str, 
 def test_the_minutes_hold_what_the_meeting_used(world: World, held: tuple[str, str]) -> None:
     documents.deliver_minutes(world.ctx, COORD, CHANNEL, MEETING_DAY)
     [view] = world.fakes.renderer.minutes
-    # In the order of confirming (the same instant here: by user ID, as the SQL ORDER BY).
+    # Who attended as recorded (not who confirmed the notice: CSW confirmed, but was absent).
     assert [(a.agency_name, a.people) for a in view.attendees] == [
-        ("架空市社会福祉協議会", (f"name:{CSW}",)),
-        ("架空市中央地域包括支援センター", (f"name:{HOUKATSU}",)),
         ("事務局", (f"name:{COORDINATOR}",)),
+        ("架空市中央地域包括支援センター", (f"name:{HOUKATSU}",)),
     ]
+    assert [(a.agency_name, a.people) for a in view.absentees] == [("架空市社会福祉協議会", ())]
+    assert (view.place, view.method) == ("本庁舎3階 第1会議室", "対面")
+    assert (view.chair, view.recorder) == (f"事務局　name:{COORDINATOR}",) * 2
+    assert (f"{view.starts_at:%H:%M}", f"{view.ends_at:%H:%M}") == ("14:00", "15:30")
+    assert view.recorded and not view.multilayer
+    assert view.notice.statutory and "第106条の6" in view.notice.basis
+    # The secrecy confirmations are listed apart, as they were.
+    assert {a.person for a in view.acknowledgements} == {
+        f"name:{u}" for u in (COORDINATOR, HOUKATSU, CSW)
+    }
     first, second = view.cases
     # Recorded inputs only, grouped in the case's order of asking (houkatsu, then csw).
     assert [(i.agency_name, i.text) for i in first.inputs] == [
@@ -126,7 +145,7 @@ def test_finalising_freezes_the_minutes(world: World, held: tuple[str, str]) -> 
     world.mark()
     rendered = len(world.fakes.renderer.minutes)
     again = documents.deliver_final_minutes(world.ctx, COORD, CHANNEL, MEETING_DAY)
-    assert again.startswith("議事録はすでに確定しています（2026-11-24 10:03）")
+    assert again.startswith("議事録は令和8年11月24日（火）10:03に確定済みです。確定版")
     assert world.audit() == []
     answer = documents.deliver_minutes(world.ctx, COORD, CHANNEL, MEETING_DAY)
     assert answer == "議事録（minutes-2026-12-08.docx）をDMでお送りしました。"

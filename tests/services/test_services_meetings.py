@@ -20,7 +20,7 @@ from services_world import (
     World,
 )
 
-from bot.domain.confidentiality import SECRECY_NOTICE
+from bot.domain.confidentiality import SUPPORT_NOTICE as SECRECY_NOTICE
 from bot.domain.errors import ConsentRequired, DomainError, Duplicate, InvalidValue, NotFound
 from bot.domain.model import AuditAction, CaseStatus, MeetingKind, MeetingState, Occasion
 from bot.domain.timeline import SendKind
@@ -29,7 +29,7 @@ from bot.services.access import Actor, PermissionDenied
 from bot.services.chat import mention
 from bot.services.messages import ACK_ACTION, INPUT_ACTION
 
-LABEL = "令和8年(2026年)12月8日(火) 14:00 支援会議（随時）"
+LABEL = "令和8年（2026年）12月8日（火）14:00 支援会議（随時）"
 
 # --------------------------------------------------------------------------- ad-hoc meetings
 
@@ -65,7 +65,7 @@ def test_scheduling_an_adhoc_meeting_plans_its_timeline(world: World) -> None:
         (date(2026, 11, 20), START, "過去の日時は指定できません"),
         (date(2026, 11, 24), time(9, 0), "過去の日時は指定できません"),
         (date(2027, 1, 11), START, "成人の日のため会議日にできません"),
-        (date(2026, 12, 12), START, re.escape("直近の開庁日は 2026-12-14(月)")),
+        (date(2026, 12, 12), START, re.escape("直近の開庁日は令和8年12月14日（月）")),
     ],
 )
 def test_adhoc_meetings_need_a_future_working_day(
@@ -133,7 +133,7 @@ def test_adding_cases_to_the_agenda(world: World) -> None:
     world.new_meeting()
     world.mark()
     assert meetings.add_to_agenda(world.ctx, COORD, CHANNEL, first, None) == (
-        f"R8-001 を {LABEL} の議題に追加しました（1件目）。"
+        f"R8-001 を{LABEL}の議題に追加しました（1件目）。"
     )
     assert "（2件目）" in meetings.add_to_agenda(world.ctx, COORD, CHANNEL, second, MEETING_DAY)
     meeting = world.meeting()
@@ -144,7 +144,7 @@ def test_adding_cases_to_the_agenda(world: World) -> None:
     ]
     assert world.chat.calls == []  # nothing is posted before collection opens
     again = meetings.add_to_agenda(world.ctx, COORD, CHANNEL, first, None)
-    assert again == f"R8-001 はすでに {LABEL} の議題です。"
+    assert again == f"R8-001 はすでに{LABEL}の議題です。"
     assert len(world.audit()) == 2
 
 
@@ -155,7 +155,7 @@ def test_the_agenda_of_an_unknown_date_names_the_upcoming_ones(world: World) -> 
     with pytest.raises(NotFound) as raised:
         meetings.add_to_agenda(world.ctx, COORD, CHANNEL, code, date(2026, 12, 9))
     assert raised.value.message == (
-        "2026-12-09(水) の会議はこのチャンネルにありません。今後の会議: 2026-12-08(火)、2026-12-15(火)"
+        "令和8年12月9日（水）の会議はこのチャンネルにありません。今後の会議: 令和8年12月8日（火）、令和8年12月15日（火）"
     )
 
 
@@ -216,7 +216,7 @@ def test_a_case_added_while_collecting_gets_its_thread_and_prompts(world: World)
     world.collecting(first)
     world.mark()
     answer = meetings.add_to_agenda(world.ctx, COORD, CHANNEL, second, None)
-    assert answer == f"R8-002 を {LABEL} の議題に追加し、スレッドを作成しました（依頼のDM 2人）。"
+    assert answer == f"R8-002 を{LABEL}の議題に追加し、スレッドを作成しました（依頼のDM 2人）。"
     assert world.chat.kinds() == ["Posted", "Direct", "Direct"]
     # Each member is asked for the new case only (houkatsu was asked for R8-001 before).
     assert "R8-002" in world.chat.dm_texts(HOUKATSU)[0]
@@ -234,13 +234,13 @@ def test_opening_posts_the_notice_then_one_thread_per_case_then_dms(world: World
     world.mark()
     answer = world.open()
     assert answer == (
-        f"{LABEL} の情報収集を開始しました。守秘義務の通知と、事例ごとのスレッド（2件）を"
+        f"{LABEL}の情報収集を開始しました。守秘義務の通知と、事例ごとのスレッド（2件）を"
         "投稿しました（新規 2件）。依頼のDMを 2人に送りました。"
     )
     assert world.chat.kinds() == ["Posted", "Posted", "Posted", "Direct", "Direct"]
     notice, thread1, thread2 = world.posts()
     assert SECRECY_NOTICE.title in notice.text and "議題の事例数: 2件" in notice.text
-    button = notice.message.blocks[4]
+    button = notice.message.blocks[5]  # header, notice, the chat's rule, fields, ask, buttons
     meeting = world.meeting()
     assert meeting is not None and meeting.state is MeetingState.COLLECTING
     assert getattr(button, "buttons")[0].action_id == ACK_ACTION  # noqa: B009
@@ -252,10 +252,8 @@ def test_opening_posts_the_notice_then_one_thread_per_case_then_dms(world: World
     assert "R8-002" in thread2.text and INPUT_ACTION not in thread2.text
     assert meeting.notice_ref == notice.ref.key()
     assert world.item(first).thread_ref == thread1.ref.key()
-    assert world.chat.dm_texts(HOUKATSU)[0].startswith(
-        "支援会議への情報提供のお願い: R8-001、R8-002"
-    )
-    assert world.chat.dm_texts(CSW)[0].startswith("支援会議への情報提供のお願い: R8-002")
+    assert world.chat.dm_texts(HOUKATSU)[0].startswith("会議への情報提供のお願い: R8-001、R8-002")
+    assert world.chat.dm_texts(CSW)[0].startswith("会議への情報提供のお願い: R8-002")
     assert [(e.action, e.target_id) for e in world.audit()] == [
         (AuditAction.COLLECTION_OPENED, meeting.id)
     ]
@@ -354,7 +352,7 @@ def test_a_member_confirms_the_notice_once(world: World) -> None:
     world.collecting(world.new_case("houkatsu"))
     world.mark()
     answer = world.ack(HOUKATSU)
-    assert answer == f"{LABEL} の守秘義務の確認を記録しました（2026-11-24 10:00）。"
+    assert answer == f"{LABEL}の守秘義務の確認を記録しました。確認日時: 令和8年11月24日（火）10:00"
     meeting = world.meeting()
     assert meeting is not None
     [event] = world.audit()
@@ -364,7 +362,9 @@ def test_a_member_confirms_the_notice_once(world: World) -> None:
         meeting.id,
         f"notice={SECRECY_NOTICE.version}",
     )
-    assert world.ack(HOUKATSU) == f"{LABEL} の守秘義務はすでに確認済みです（2026-11-24 10:00）。"
+    assert world.ack(HOUKATSU) == (
+        f"{LABEL}の守秘義務はすでに確認済みです。確認日時: 令和8年11月24日（火）10:00"
+    )
     assert len(world.audit()) == 1
 
 
@@ -417,7 +417,7 @@ def test_confirming_releases_held_replies(world: World) -> None:
     )
     world.mark()
     answer = world.ack(HOUKATSU)
-    assert answer.endswith("保留中だった入力 2事例分を記録しました。")
+    assert "保留中だった入力 2事例分を記録しました。" in answer
     assert world.actions() == ["notice.acknowledged", *["input.recorded"] * 3]
     assert {e.detail for e in world.audit(AuditAction.INPUT_RECORDED)} == {"released"}
     reactions = world.chat.reactions()
@@ -446,7 +446,7 @@ def test_the_coordinator_sees_every_case_and_who_confirmed(world: World) -> None
         f"{LABEL} — 情報収集中",
         f"守秘義務の確認: 済 1人 {mention(HOUKATSU)}",
         f"守秘義務の確認: 未 1人 {mention(CSW)}",
-        "• R8-001: 架空市中央地域包括支援センター 回答済み(1)",
+        "• R8-001: 架空市中央地域包括支援センター 回答済み（1件）",
         "• R8-002: 架空市社会福祉協議会 未回答",
     ]
     assert [(e.action, e.target_id, e.detail) for e in world.audit()] == [

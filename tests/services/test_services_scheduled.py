@@ -218,7 +218,7 @@ def test_the_morning_notice_lists_the_agenda_once(world: World) -> None:
     send = planned(world, SendKind.MORNING)
     assert scheduled.run_send(world.ctx, send) is JobResult.SENT
     [post] = world.posts()
-    assert post.text.startswith("本日の会議: 令和8年(2026年)12月8日(火) 14:00 支援会議（随時）")
+    assert post.text.startswith("本日の会議: 令和8年（2026年）12月8日（火）14:00 支援会議（随時）")
     assert "議題（1件）: R8-001" in post.text
     assert scheduled.run_send(world.ctx, send) is JobResult.SKIPPED
     assert len(world.posts()) == 1
@@ -282,31 +282,41 @@ def _decided(world: World, monitoring: date = date(2027, 1, 19), *, lead: bool =
     return code
 
 
-def test_a_monitoring_date_goes_on_the_last_meeting_before_it(world: World) -> None:
+def test_a_monitoring_date_goes_on_the_first_meeting_on_or_after_it(world: World) -> None:
     code = _decided(world)
-    world.new_meeting(date(2027, 1, 12))
-    world.new_meeting(date(2027, 1, 26))  # after the date: not this one
+    world.new_meeting(date(2027, 1, 12))  # before the date: not this one
+    world.new_meeting(date(2027, 1, 26))
+    world.new_meeting(date(2027, 2, 9))  # the one after that: not this one either
     agenda = planned(world, SendKind.AGENDA)
     assert scheduled.run_send(world.ctx, agenda) is JobResult.SENT
-    january = world.meeting(date(2027, 1, 12))
-    assert january is not None
     case_id = world.case(code).id
     with world.ctx.uow() as uow:
-        assert [i.case_id for i in uow.agenda.for_meeting(january.id)] == [case_id]
+        on_agendas = {
+            day: [(i.case_id, i.monitoring_on) for i in uow.agenda.for_meeting(m.id)]
+            for day in (date(2027, 1, 12), date(2027, 1, 26), date(2027, 2, 9))
+            if (m := uow.meetings.on_date(CHANNEL, day)) is not None
+        }
+    assert on_agendas == {
+        date(2027, 1, 12): [],
+        date(2027, 1, 26): [(case_id, date(2027, 1, 19))],
+        date(2027, 2, 9): [],
+    }
     [added] = world.audit(AuditAction.AGENDA_ADDED)
     assert (added.actor, added.target_id) == ("system", "R8-001")
+    # Run again (a double fire): the case is on that agenda once.
+    assert scheduled.run_send(world.ctx, agenda) is JobResult.SKIPPED
     # The reminder a week before names that meeting, to the lead agency and the coordinators.
     world.clock.set(at(2027, 1, 12))
     reminder = planned(world, SendKind.MONITORING)
     assert scheduled.run_send(world.ctx, reminder) is JobResult.SENT
     assert [dm.user_id for dm in world.chat.dms()] == [HOUKATSU, COORDINATOR]
     text = world.chat.dm_texts(HOUKATSU)[0]
-    assert "事例 R8-001 の次回モニタリング日は 令和9年(2027年)1月19日(火) です。" in text
-    assert "令和9年(2027年)1月12日(火) 14:00 支援会議（随時） の議題に入っています。" in text
+    assert "事例 R8-001 の次回モニタリング日は令和9年（2027年）1月19日（火）です。" in text
+    assert "令和9年（2027年）1月26日（火）14:00 支援会議（随時）の議題に入っています。" in text
     assert scheduled.run_send(world.ctx, reminder) is JobResult.SKIPPED
 
 
-def test_without_a_meeting_before_the_date_the_reminder_says_so(world: World) -> None:
+def test_without_a_meeting_after_the_date_the_reminder_says_so(world: World) -> None:
     _decided(world, lead=False)
     assert scheduled.run_send(world.ctx, planned(world, SendKind.AGENDA)) is JobResult.SKIPPED
     world.clock.set(at(2027, 1, 12))
@@ -338,7 +348,7 @@ def test_a_closed_case_needs_no_monitoring(world: World) -> None:
 
 def test_a_multilayer_meeting_without_consent_is_left_to_the_coordinator(world: World) -> None:
     _decided(world)
-    world.new_meeting(date(2027, 1, 12), MeetingKind.MULTILAYER)
+    world.new_meeting(date(2027, 1, 26), MeetingKind.MULTILAYER)
     assert scheduled.run_send(world.ctx, planned(world, SendKind.AGENDA)) is JobResult.SKIPPED
     assert world.audit(AuditAction.AGENDA_ADDED) == []
 

@@ -26,8 +26,8 @@ from bot.services import admin, scheduling
 from bot.services.access import Actor, PermissionDenied
 from bot.services.chat import ChatUnavailable
 
-LABEL = "令和8年(2026年)12月8日(火) 14:00 支援会議（随時）"
-NEW_LABEL = "令和8年(2026年)12月10日(木) 10:00 支援会議（随時）"
+LABEL = "令和8年（2026年）12月8日（火）14:00 支援会議（随時）"
+NEW_LABEL = "令和8年（2026年）12月10日（木）10:00 支援会議（随時）"
 
 
 def monthly(world: World, ordinal: int = 2, weekday: int = 1, start: time = time(14)) -> str:
@@ -51,8 +51,8 @@ def test_the_monthly_rule_registers_a_year_of_meetings(world: World) -> None:
         == "定例会議を設定しました: 毎月第2火曜日 14:00 支援会議（閉庁日の場合: 翌開庁日に変更）"
     )
     assert answer[2:4] == [
-        "• 令和8年(2026年)12月8日(火) 14:00",
-        "• 令和9年(2027年)1月12日(火) 14:00",
+        "• 令和8年（2026年）12月8日（火）14:00",
+        "• 令和9年（2027年）1月12日（火）14:00",
     ]
     assert answer[-1] == (
         "12か月先までの会議を登録しました（新規 12回）。情報収集は7日前に開始し、"
@@ -76,7 +76,7 @@ def test_a_new_rule_moves_untouched_meetings_and_keeps_those_with_an_agenda(worl
     answer = monthly(world, 2, 3)  # 第2木曜
     assert "以前の定例の規則による予定 11回を取り消しました。" in answer
     assert "情報収集中または議題があるため変更していません" in answer
-    assert "令和8年(2026年)12月8日(火) 14:00 支援会議（定例）（予定）" in answer
+    assert "令和8年（2026年）12月8日（火）14:00 支援会議（定例）（予定）" in answer
     found = upcoming(world)
     assert found[:3] == [MEETING_DAY, date(2026, 12, 10), date(2027, 1, 14)]
     assert not any(d.weekday() == 1 for d in found[1:])
@@ -118,7 +118,7 @@ def test_members_and_coordinators_list_the_meetings(world: World) -> None:
         lines = scheduling.list_meetings(world.ctx, who, CHANNEL).splitlines()
         assert lines[0] == "定例: 毎月第2火曜日 14:00（閉庁日の場合: 翌開庁日に変更）"
         assert lines[1] == "今後の会議（12件）:"
-        assert lines[2] == "• 令和8年(2026年)12月8日(火) 14:00 支援会議（定例） — 議題 1件・予定"
+        assert lines[2] == "• 令和8年（2026年）12月8日（火）14:00 支援会議（定例） — 議題 1件・予定"
     assert world.denials() == []
 
 
@@ -166,7 +166,7 @@ def test_cancelling_tells_the_members_already_asked(world: World) -> None:
     keys = {s.key for s in world.scheduler.planned if s.meeting_id == meeting.id}
     world.mark()
     answer = scheduling.cancel_meeting(world.ctx, COORD, CHANNEL, MEETING_DAY)
-    assert answer == f"{LABEL} を中止しました。情報提供を依頼済みの 1人にDMで知らせました。"
+    assert answer == f"{LABEL}を中止しました。情報提供を依頼済みの 1人にDMで知らせました。"
     [dm] = world.chat.dms()
     assert dm.user_id == HOUKATSU and "中止になりました" in dm.text
     assert [(e.action, e.detail) for e in world.audit()] == [
@@ -183,7 +183,7 @@ def test_cancelling_before_anyone_was_asked(world: World) -> None:
     world.new_meeting()
     assert (
         scheduling.cancel_meeting(world.ctx, COORD, CHANNEL, MEETING_DAY)
-        == f"{LABEL} を中止しました。"
+        == f"{LABEL}を中止しました。"
     )
     assert world.chat.dms() == []
 
@@ -242,12 +242,12 @@ def test_moving_a_meeting(world: World) -> None:
     )
     assert (
         answer
-        == f"{LABEL} を {NEW_LABEL} に変更しました。情報提供を依頼済みの 1人にDMで知らせました。"
+        == f"{LABEL}を{NEW_LABEL}に変更しました。情報提供を依頼済みの 1人にDMで知らせました。"
     )
     assert world.chat.kinds() == ["Updated", "Direct"]
     notice, moved = world.chat.updates()[0], world.meeting(date(2026, 12, 10))
     assert moved is not None and moved.id == meeting.id
-    assert moved.notice_ref == notice.ref.key() and "12月10日(木)" in notice.text
+    assert moved.notice_ref == notice.ref.key() and "12月10日（木）" in notice.text
     assert "に変更になりました" in world.chat.dm_texts(HOUKATSU)[0]
     assert [(e.action, e.detail) for e in world.audit()] == [
         (AuditAction.MEETING_MOVED, "from=2026-12-08 to=2026-12-10")
@@ -268,7 +268,7 @@ def test_moving_only_the_time(world: World) -> None:
         world.ctx, COORD, CHANNEL, MEETING_DAY, MEETING_DAY, time(9, 30)
     )
     assert (
-        answer == f"{LABEL} を 令和8年(2026年)12月8日(火) 9:30 支援会議（随時） に変更しました。"
+        answer == f"{LABEL}を令和8年（2026年）12月8日（火）9:30 支援会議（随時）に変更しました。"
         or "9:30" in answer
     )
 
@@ -319,7 +319,7 @@ def test_a_holiday_with_the_skip_policy_is_a_skipped_month(world: World) -> None
     answer = scheduling.set_monthly(
         world.ctx, COORD, CHANNEL, 2, 0, time(14), MeetingKind.SUPPORT, HolidayPolicy.SKIP
     )
-    assert "• 令和9年1月11日(月) — 成人の日のため休会" in answer
+    assert "• 令和9年1月11日（月） — 成人の日のため休会" in answer
     assert "（新規 10回）" in answer  # also skipped: スポーツの日 (2027-10-11)
     assert date(2027, 1, 11) not in upcoming(world)
 
@@ -327,7 +327,7 @@ def test_a_holiday_with_the_skip_policy_is_a_skipped_month(world: World) -> None
 def test_a_holiday_with_the_next_policy_moves_the_meeting(world: World) -> None:
     answer = scheduling.set_monthly(world.ctx, COORD, CHANNEL, 2, 0, time(14))
     assert (
-        "• 令和9年(2027年)1月12日(火) 14:00 — 令和9年1月11日(月)は成人の日のため翌開庁日に変更"
+        "• 令和9年（2027年）1月12日（火）14:00 — 令和9年1月11日（月）は成人の日のため翌開庁日に変更"
         in answer
     )
     assert date(2027, 1, 12) in upcoming(world)
@@ -367,3 +367,28 @@ def test_deactivated_members_are_not_told_of_a_cancellation(world: World) -> Non
     answer = scheduling.cancel_meeting(world.ctx, COORD, CHANNEL, MEETING_DAY)
     assert answer.endswith("情報提供を依頼済みの 1人にDMで知らせました。")
     assert [dm.user_id for dm in world.chat.dms()] == [CSW]
+
+
+def test_a_month_without_the_day_is_named_as_a_month_not_a_date(world: World) -> None:
+    # 毎月第5火曜: 2026-12-29 is closed (年末年始) and moves into January, which itself has
+    # no 5th Tuesday.
+    answer = monthly(world, 5, 1)
+    lines = answer.splitlines()
+    assert "• 令和9年1月 — 第5火曜日がない月のため休会" in lines
+    assert not any("1月1日" in line for line in lines)  # never read as a meeting on the 1st
+    assert (
+        "• 令和9年（2027年）1月4日（月）14:00 — 令和8年12月29日（火）は年末年始（閉庁日）のため"
+        "翌開庁日に変更（令和8年12月の会議を令和9年1月に開催。令和8年12月の開催はありません）"
+    ) in lines
+
+
+def test_a_meeting_moved_into_a_month_with_its_own_says_that_month_has_two(world: World) -> None:
+    # 毎月最終木曜: 2026-12-31 is closed and moves to 2027-01-04; January still has 1/28.
+    answer = monthly(world, -1, 3)
+    assert (
+        "• 令和9年（2027年）1月4日（月）14:00 — 令和8年12月31日（木）は年末年始（閉庁日）のため"
+        "翌開庁日に変更（令和8年12月の会議を令和9年1月に開催。令和8年12月の開催はなく、"
+        "令和9年1月は2回の開催です）"
+    ) in answer.splitlines()
+    assert "• 令和9年（2027年）1月28日（木）14:00" in answer.splitlines()
+    assert {date(2027, 1, 4), date(2027, 1, 28)} <= set(upcoming(world))

@@ -61,7 +61,6 @@ def meeting(
 def case(code: CaseCode | None = None, asked: list[str] | None = None, **changes: Any) -> Case:
     made = Case(
         code=code or CaseCode(2026, 1),
-        kind=MeetingKind.SUPPORT,
         created_by="U0COORD",
         asked_agency_ids=asked or [],
         summary=SUMMARY,
@@ -71,8 +70,9 @@ def case(code: CaseCode | None = None, asked: list[str] | None = None, **changes
 
 
 def multilayer_case(code: CaseCode, asked: list[str]) -> Case:
+    """A case with consent, as a 重層的支援会議 needs."""
     consent = Consent(given_on=date(2026, 10, 1), recorded_by="U0COORD", recorded_at=AT)
-    return case(code, asked, kind=MeetingKind.MULTILAYER, consent=consent, urgent=True)
+    return case(code, asked, consent=consent, urgent=True)
 
 
 @dataclass

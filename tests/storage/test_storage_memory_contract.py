@@ -27,6 +27,7 @@ from bot.domain.model import (
     AgencyInput,
     AgencyMembership,
     AgendaItem,
+    Attendance,
     AuditAction,
     AuditEvent,
     CaseCode,
@@ -37,11 +38,14 @@ from bot.domain.model import (
     InputSource,
     MeetingChannel,
     MeetingKind,
+    MeetingMethod,
+    MeetingRecord,
     MeetingSeries,
     MeetingState,
     Outcome,
     Person,
     RoleAssignment,
+    Urgency,
 )
 from bot.services.ports import UnitOfWork
 from storage import Database
@@ -599,7 +603,6 @@ def test_case_round_trip_keeps_the_asked_order_and_consent(uows: UowFactory) -> 
         assert loaded is not None
         loaded.asked_agency_ids = [world.other_agency_id, world.agency_id, world.other_agency_id]
         loaded.record_consent(date(2026, 10, 1), by="U0C", at=AT)
-        loaded.kind = MeetingKind.MULTILAYER
         uow.cases.save(loaded)
         uow.commit()
     with uows() as uow:
@@ -608,7 +611,6 @@ def test_case_round_trip_keeps_the_asked_order_and_consent(uows: UowFactory) -> 
         assert again.asked_agency_ids == [world.other_agency_id, world.agency_id]
         assert again.consent is not None and again.consent.recorded_at == AT
         assert again.consent.recorded_at.utcoffset() == timedelta(0)
-        assert again.kind is MeetingKind.MULTILAYER
 
 
 def test_case_codes_are_sequential_per_fiscal_year(uows: UowFactory) -> None:
@@ -656,6 +658,102 @@ def test_decision_put_inserts_then_replaces(uows: UowFactory) -> None:
         assert len(uow.decisions.for_meeting(world.meeting_id)) == 1
         with pytest.raises(INTEGRITY_ERRORS):
             uow.decisions.put(replace(first, case_id="no-such-case"))
+
+
+def test_decisions_keep_the_discussion_and_the_assessment(uows: UowFactory) -> None:
+    world = seed(uows)
+    decision = Decision(
+        world.meeting_id,
+        world.case_id,
+        "U0C",
+        decided_at=AT,
+        discussion="協議した内容",
+        urgency=Urgency.HIGH,
+        urgency_reason="理由",
+    )
+    with uows() as uow:
+        uow.decisions.put(decision)
+        uow.commit()
+    with uows() as uow:
+        assert uow.decisions.get(world.meeting_id, world.case_id) == decision
+
+
+def test_a_meeting_record_is_put_whole_and_replaced_whole(uows: UowFactory) -> None:
+    world = seed(uows)
+    record = MeetingRecord(
+        world.meeting_id,
+        recorded_by="U0C",
+        place="第1会議室",
+        method=MeetingMethod.ONLINE,
+        started_at=time(14, 0),
+        ended_at=time(15, 30),
+        chair_user_id="U0C",
+        recorder_user_id="U0MEMBER",
+        attendance=(
+            Attendance(None, "U0C", present=True),
+            Attendance(world.agency_id, "U0MEMBER", present=True),
+            Attendance(world.other_agency_id, None, present=False),
+        ),
+        others_present="民生委員",
+        next_meeting_on=date(2027, 1, 12),
+        next_meeting_at=time(10, 0),
+        recorded_at=AT,
+    )
+    with uows() as uow:
+        assert uow.records.get(world.meeting_id) is None
+        uow.records.put(record)
+        uow.commit()
+    with uows() as uow:
+        assert uow.records.get(world.meeting_id) == record
+        # Fewer lines, in another order: the record is replaced, not merged.
+        shorter = replace(
+            record,
+            place="オンライン",
+            attendance=(
+                Attendance(world.other_agency_id, "U0OTHER", present=True),
+                Attendance(None, "U0C", present=False),
+            ),
+        )
+        uow.records.put(shorter)
+        uow.commit()
+    with uows() as uow:
+        found = uow.records.get(world.meeting_id)
+        assert found == shorter and found is not None
+        assert [(a.user_id, a.present) for a in found.attendance] == [
+            ("U0OTHER", True),
+            ("U0C", False),
+        ]
+        with pytest.raises(INTEGRITY_ERRORS):
+            uow.records.put(replace(record, meeting_id="no-such-meeting"))
+        uow.rollback()
+        with pytest.raises(INTEGRITY_ERRORS):
+            uow.records.put(
+                replace(record, attendance=(Attendance("no-such-agency", "U0C", present=True),))
+            )
+
+
+def test_roles_and_agenda_items_keep_the_person_and_the_monitoring_date(
+    uows: UowFactory,
+) -> None:
+    world = seed(uows)
+    role = RoleAssignment(
+        world.case_id,
+        world.agency_id,
+        "見守り",
+        "U0C",
+        meeting_id=world.meeting_id,
+        assignee_user_id="U0MEMBER",
+        created_at=AT,
+    )
+    item = _item(world, world.case_id, THREAD)
+    item = replace(item, monitoring_on=date(2027, 1, 19))
+    with uows() as uow:
+        uow.roles.add(role)
+        uow.agenda.add(item)
+        uow.commit()
+    with uows() as uow:
+        assert uow.roles.get(role.id) == role
+        assert uow.agenda.by_id(item.id) == item
 
 
 def test_removed_and_deleted_rows_are_gone(uows: UowFactory) -> None:

@@ -32,7 +32,7 @@ def test_upgrade_is_idempotent_and_reports_revisions(empty_database: Database) -
     assert empty_database.current_revision() is None
     empty_database.upgrade()
     empty_database.upgrade()
-    assert empty_database.current_revision() == empty_database.head_revision() == "0005"
+    assert empty_database.current_revision() == empty_database.head_revision() == "0006"
     assert _differences(empty_database) == []
 
 
@@ -100,3 +100,48 @@ def test_the_comparison_would_notice_a_drifted_schema(database: Database) -> Non
         (kind[0], getattr(kind[1], "name", None)) for kind in differences
     ]
     assert any(kind[0] == "remove_column" for kind in differences)
+
+
+def test_0006_keeps_the_cases_and_everything_that_refers_to_them(
+    empty_database: Database,
+) -> None:
+    """Dropping cases.kind must not touch the rows that refer to cases (on SQLite a table
+    rebuild would cascade-delete the asked agencies): cases, asked agencies, agenda items,
+    roles and decisions come through, and the new columns read as empty."""
+    empty_database.upgrade("0003")
+    at = "2026-11-24 01:00:00"
+    statements = [
+        "INSERT INTO agencies (id, key, name, kind, created_at)"
+        f" VALUES ('a1', 'houkatsu', '地域包括', '', '{at}')",
+        "INSERT INTO meetings (id, channel_id, kind, date, start_time, created_by, place,"
+        " state, created_at)"
+        f" VALUES ('m1', 'C0K', 'support', '2026-12-08', '14:00:00', 'U0C', '', 'scheduled',"
+        f" '{at}')",
+        "INSERT INTO cases (id, fiscal_year, seq, kind, created_by, urgent, summary, status,"
+        " created_at)"
+        f" VALUES ('c1', 2026, 1, 'multilayer', 'U0C', false, '要約', 'open', '{at}')",
+        "INSERT INTO case_asked_agencies (case_id, agency_id, position) VALUES ('c1', 'a1', 0)",
+        "INSERT INTO agenda_items (id, meeting_id, case_id, added_by, position, purpose,"
+        f" added_at) VALUES ('i1', 'm1', 'c1', 'U0C', 1, '', '{at}')",
+        "INSERT INTO role_assignments (id, case_id, agency_id, meeting_id, task, created_by,"
+        " assignee, lead, created_at)"
+        f" VALUES ('r1', 'c1', 'a1', 'm1', '見守り', 'U0C', '山田', true, '{at}')",
+        "INSERT INTO decisions (meeting_id, case_id, decided_by, support_policy, outcome,"
+        f" notes, decided_at) VALUES ('m1', 'c1', 'U0C', '方針', 'continue', '', '{at}')",
+    ]
+    with empty_database.engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    empty_database.upgrade()
+    with empty_database.unit_of_work() as uow:
+        case = uow.cases.get("c1")
+        assert case is not None and case.asked_agency_ids == ["a1"] and case.summary == "要約"
+        item = uow.agenda.by_id("i1")
+        assert item is not None and item.monitoring_on is None
+        role = uow.roles.get("r1")
+        assert role is not None and (role.assignee, role.assignee_user_id) == ("山田", None)
+        decision = uow.decisions.get("m1", "c1")
+        assert decision is not None and decision.support_policy == "方針"
+        assert (decision.discussion, decision.urgency, decision.urgency_reason) == ("", None, "")
+        assert uow.records.get("m1") is None
+    assert _differences(empty_database) == []

@@ -208,11 +208,11 @@ def test_case_round_trip_with_consent_and_asked_order(database: Database) -> Non
         assert loaded is not None
         assert loaded.asked_agency_ids == [ids[2], ids[0], ids[3]]  # the order asked in
         assert loaded.consent is not None and loaded.consent.recorded_at == AT
-        assert loaded.kind is MeetingKind.MULTILAYER and loaded.urgent
+        assert loaded.has_consent and loaded.urgent
         assert uow.cases.by_code(CaseCode(2026, 7)) == original
         assert uow.cases.by_code(CaseCode(2026, 8)) is None
 
-        # Reorder, drop one, add one; withdraw consent (which makes it a 支援会議 case).
+        # Reorder, drop one, add one; withdraw consent (it may then go to 支援会議 only).
         loaded.asked_agency_ids = [ids[3], ids[1], ids[2]]
         loaded.withdraw_consent(on=date(2026, 12, 1), by="U0COORD")
         loaded.status = CaseStatus.SUSPENDED
@@ -225,8 +225,7 @@ def test_case_round_trip_with_consent_and_asked_order(database: Database) -> Non
         assert again.asked_agency_ids == [ids[3], ids[1], ids[2]]
         assert again.consent is not None and not again.consent.active
         assert again.consent.withdrawn_on == date(2026, 12, 1)
-        assert again.consent.withdrawn_by == "U0COORD"
-        assert again.kind is MeetingKind.SUPPORT
+        assert again.consent.withdrawn_by == "U0COORD" and not again.has_consent
         assert again.status is CaseStatus.SUSPENDED
 
 

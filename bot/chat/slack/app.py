@@ -23,6 +23,7 @@ from bot.services import (
     decisions,
     inputs,
     meetings,
+    records,
 )
 from bot.services.access import Actor
 from bot.services.chat import (
@@ -132,6 +133,12 @@ def register(app: App, ctx: ServiceContext, background: Executor) -> None:
     submission(
         decisions.DECISION_FORM,
         lambda actor, view: decisions.submit_decision(
+            ctx, actor, view.get("private_metadata", ""), form_values(view["state"]["values"])
+        ),
+    )
+    submission(
+        records.RECORD_FORM,
+        lambda actor, view: records.submit_record(
             ctx, actor, view.get("private_metadata", ""), form_values(view["state"]["values"])
         ),
     )

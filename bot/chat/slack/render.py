@@ -8,7 +8,7 @@ links; only the bot's own mention tokens become mentions.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from bot import texts
@@ -28,6 +28,7 @@ from bot.services.chat import (
     Paragraph,
     SelectInput,
     TextInput,
+    TimeInput,
 )
 
 _MENTION = re.compile(
@@ -39,6 +40,7 @@ HEADER_LIMIT = 150
 BUTTON_LIMIT = 75
 TITLE_LIMIT = 24
 OPTION_LIMIT = 75
+CHECKBOX_LIMIT = 10  # options of one checkboxes element
 TEXT_INPUT_LIMIT = 3000
 VIEW_BLOCK_LIMIT = 100
 MESSAGE_BLOCK_LIMIT = 50
@@ -205,6 +207,10 @@ def modal(form: Form) -> dict[str, Any]:
             element = {"type": "datepicker", "action_id": item.field_id}
             if item.initial:
                 element["initial_date"] = item.initial.isoformat()
+        elif isinstance(item, TimeInput):
+            element = {"type": "timepicker", "action_id": item.field_id}
+            if item.initial is not None:
+                element["initial_time"] = f"{item.initial:%H:%M}"
         elif isinstance(item, SelectInput):
             options = [
                 {
@@ -216,11 +222,11 @@ def modal(form: Form) -> dict[str, Any]:
                 }
                 for c in item.choices[:100]
             ]
-            element = {
-                "type": "multi_static_select" if item.multiple else "static_select",
-                "action_id": item.field_id,
-                "options": options,
-            }
+            boxes = item.checkboxes and item.multiple and len(options) <= CHECKBOX_LIMIT
+            kind = "checkboxes" if boxes else "static_select"
+            if item.multiple and not boxes:
+                kind = "multi_static_select"
+            element = {"type": kind, "action_id": item.field_id, "options": options}
             chosen = [
                 o
                 for o in options
@@ -266,6 +272,8 @@ def form_values(state_values: dict[str, dict[str, dict[str, Any]]]) -> FormValue
                 values.texts[field_id] = element.get("value") or ""
             elif kind == "datepicker":
                 values.dates[field_id] = _iso_date(element.get("selected_date"))
+            elif kind == "timepicker":
+                values.times[field_id] = _clock(element.get("selected_time"))
             elif kind in ("static_select", "radio_buttons"):
                 option = element.get("selected_option")
                 values.choices[field_id] = (option["value"],) if option else ()
@@ -274,6 +282,16 @@ def form_values(state_values: dict[str, dict[str, dict[str, Any]]]) -> FormValue
                     o["value"] for o in element.get("selected_options") or []
                 )
     return values
+
+
+def _clock(value: Any) -> time | None:
+    """A timepicker's ``selected_time`` (``HH:mm`` or null)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def _iso_date(value: Any) -> date | None:
