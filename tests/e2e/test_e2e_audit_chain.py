@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from e2e_steps import ack, member, minutes_text, prepare_meeting, reacted, reply
+from e2e_steps import ack, member, minutes_text, prepare_meeting, reacted, record_meeting, reply
 from workspace_fixtures import CHANNEL, COORDINATOR
 
 from bot import cli
@@ -31,7 +31,8 @@ def test_the_audit_trail_of_a_meeting_cycle_verifies(
         COORDINATOR, CHANNEL, f"role {code} houkatsu 母の介護保険サービス導入 主担当"
     )
     minutes_text(ws, day)
-    assert "確定" in ws.command(COORDINATOR, CHANNEL, f"minutes final {day}")
+    assert "会議記録を保存しました" in record_meeting(ws, day, {"houkatsu": [houkatsu]})
+    assert "議事録を確定しました" in ws.command(COORDINATOR, CHANNEL, f"minutes final {day}")
     ws.command(COORDINATOR, CHANNEL, f"audit {code}")
     ws.settle()
 
