@@ -214,12 +214,25 @@ class ChatGateway(Protocol):
 
     def channel_facts(self, channel_id: str) -> ChannelFacts: ...
 
-    def user_is_active(self, user_id: str) -> bool: ...
+    def user_is_active(self, user_id: str) -> bool:
+        """The platform's answer (a deactivated or unknown account is False); raises
+        ``ChatUnavailable`` when it could not be asked, never guesses."""
+        ...
 
-    def display_name(self, user_id: str) -> str: ...
+    def display_name(self, user_id: str) -> str:
+        """A courtesy: the user ID itself when the platform cannot be asked."""
+        ...
 
     def open_form(self, interaction_ref: str, form: Form) -> None: ...
 
 
 class ChatUnavailable(Exception):
-    """The chat platform did not accept a call (after the adapter's retries)."""
+    """The chat platform did not accept a call (after the adapter's retries), or could not
+    be asked at all. ``code`` is the platform's short error code (``ratelimited``,
+    ``invalid_auth``, ``not_in_channel``, ``network``…): for logs and for choosing what to
+    tell people, never content. A failed question is never an answer: ``user_is_active``
+    raises this rather than guess."""
+
+    def __init__(self, message: str = "", code: str = "") -> None:
+        super().__init__(message)
+        self.code = code

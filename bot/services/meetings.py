@@ -369,7 +369,10 @@ def _prompt_members(ctx: ServiceContext, meeting_id: str) -> int:
         label = meeting_label(meeting, ctx.tz)
     sent = 0
     for user_id, user_cases in per_user.items():
-        if not ctx.chat.user_is_active(user_id):
+        try:
+            if not ctx.chat.user_is_active(user_id):
+                continue
+        except ChatUnavailable:  # not asked now: nothing is claimed, so a re-run asks them
             continue
         with ctx.uow() as uow:
             claimed = [
@@ -558,9 +561,9 @@ def remind(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
         label = meeting_label(meeting, ctx.tz)
     sent, failed = 0, 0
     for user_id, codes in per_user.items():
-        if not ctx.chat.user_is_active(user_id):
-            continue
         try:
+            if not ctx.chat.user_is_active(user_id):
+                continue
             ctx.chat.send_direct(user_id, prompt_dm(codes, label, reminder=True))
             sent += 1
         except ChatUnavailable:  # one unreachable DM must not stop the others
