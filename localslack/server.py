@@ -720,6 +720,7 @@ class LocalSlackServer:
         fraction: float = 1.0,
         retry_after: int = 1,
         seed: int = 0,
+        after: int = 0,
     ) -> None:
         """Make calls of ``method`` (or ``UPLOAD``, the POST of a file's bytes) fail.
 
@@ -733,10 +734,12 @@ class LocalSlackServer:
             fraction: The share of calls that fail (seeded, so a run repeats).
             retry_after: Seconds announced with ``ratelimited``.
             seed: Seed of the random choice when ``fraction`` < 1.
+            after: How many calls pass before the first one fails (e.g. ``after=1``: the
+                second upload fails).
         """
         with self._lock:
             self._faults.setdefault(method, []).append(
-                _Fault(kind, times, fraction, retry_after, random.Random(seed))
+                _Fault(kind, times, fraction, retry_after, random.Random(seed), after)
             )
 
     def clear_failures(self) -> None:
@@ -746,6 +749,9 @@ class LocalSlackServer:
     def _take_fault(self, method: str) -> _Fault | None:
         for fault in self._faults.get(method, []):
             if fault.remaining is not None and fault.remaining <= 0:
+                continue
+            if fault.after > 0:
+                fault.after -= 1
                 continue
             if fault.fraction < 1.0 and fault.rng.random() >= fault.fraction:
                 continue
@@ -1708,6 +1714,7 @@ class _Fault:
     fraction: float
     retry_after: int
     rng: random.Random
+    after: int = 0
 
     def answer(self) -> tuple[int, JSON, dict[str, str]]:
         """HTTP status 0 means: close the connection without answering."""
