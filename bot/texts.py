@@ -325,6 +325,10 @@ class MEETINGS:
     nobody_pending = "未回答の機関はありません。"
     reminded = "未回答の機関の構成員 {sent}人にリマインドを送りました。"
     remind_failed = "{failed}人には送れませんでした。しばらくしてからもう一度 /shien remind を実行してください。"
+    open_prompts_failed = (
+        "{failed}人には依頼のDMを送れませんでした。しばらくしてからもう一度 /shien open を"
+        "実行すると、その人にだけ送ります。"
+    )
     outsider_joined_text = "会議チャンネルに構成員以外の人が参加しました。"
     outsider_joined = (
         "会議チャンネルに、会議の構成員ではない {user} さんが参加しました。"

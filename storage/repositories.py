@@ -19,7 +19,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, exists, insert, or_, select, update
@@ -1040,9 +1040,16 @@ class SqlProcessedRequests(_Repository):
         super().__init__(session)
         self._clock = clock
 
-    def claim(self, key: str) -> bool:
-        values = {"key": key, "created_at": self._clock()}
+    def claim(self, key: str, *, take_over_after: timedelta | None = None) -> bool:
+        now = self._clock()
+        values = {"key": key, "created_at": now}
         table = ProcessedRequestRow
+        if take_over_after is not None:
+            # Only a claim older than the limit goes; of two takers, the second finds the
+            # first one's fresh claim (PostgreSQL re-checks the row it waited for) and loses.
+            self._session.execute(
+                delete(table).where(table.key == key, table.created_at < now - take_over_after)
+            )
         dialect = self._session.get_bind().dialect.name
         if dialect == "postgresql":
             statement: Any = postgresql.insert(table).values(values).on_conflict_do_nothing()
