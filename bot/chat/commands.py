@@ -42,7 +42,7 @@ from bot.services import (
     scheduling,
 )
 from bot.services.access import Actor, check_coordinator
-from bot.services.chat import ChatUnavailable
+from bot.services.chat import ChatUnavailable, FormUnavailable
 from bot.services.context import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -449,6 +449,9 @@ class Spec(Generic[A]):
     run: Callable[[Call, A], str | None]
     takes_users: bool = False
     default: bool = False
+    # Whether running it opens a form: the platform's handle for that expires within
+    # seconds, so the adapter runs such a command at once, ahead of queued work.
+    opens_form: Callable[[A], bool] | None = None
 
     @property
     def name(self) -> str:
@@ -505,7 +508,7 @@ TABLE: tuple[Spec[Any], ...] = (
     Spec(("case", "事例"), ("new", "新規", *_ADD),
          "/shien case new houkatsu csw [重層] [同意:2026-11-20] [緊急]",
          "事例を登録し、事例番号（R8-001 など）を返します。引数なしでフォームを開きます", C,
-         _case_new, _case_new_run, default=True),
+         _case_new, _case_new_run, default=True, opens_form=lambda a: not a.agency_keys),
     Spec(("consent", "同意"), (), "/shien consent R8-001 2026-11-20",
          "本人同意の日付を記録します", C, _consent,
          lambda c, a: cases.record_consent(c.ctx, c.actor, a.code, a.on)),
@@ -536,7 +539,7 @@ TABLE: tuple[Spec[Any], ...] = (
              c.ctx, c.actor, c.channel_id, a.code, a.agency_key, a.task, a.due_on, a.lead)),
     Spec(("decide", "決定"), (), "/shien decide R8-001",
          "支援方針・次回モニタリング・結果・決定事項のフォームを開きます", C, _case_ref,
-         _decide_run),
+         _decide_run, opens_form=lambda a: True),
     Spec(("minutes", "議事録"), (), "/shien minutes [2026-12-08]",
          "議事録（Word）をDMで受け取ります（確定前は案）", C, _meeting_day,
          lambda c, a: documents.deliver_minutes(c.ctx, c.actor, c.channel_id, a.day)),
@@ -645,6 +648,15 @@ def parse(text: str) -> Parsed:
     return Parsed(spec, parse_args(spec, words))
 
 
+def opens_form(text: str) -> bool:
+    """Whether ``text`` is a command that opens a form (parsing only; nothing runs)."""
+    try:
+        parsed = parse(text)
+    except Exception:
+        return False
+    return parsed.spec.opens_form is not None and bool(parsed.spec.opens_form(parsed.args))
+
+
 def dispatch(call: Call, text: str) -> str | None:
     """Run the command in ``text`` for ``call.actor``; the answer is text for them alone.
     Every failure becomes its Japanese message (``answer_for``)."""
@@ -664,6 +676,8 @@ def answer_for(error: Exception, what: str) -> str:
         return error.message + ("\n\n" + help_text() if error.show_help else "")
     if isinstance(error, DomainError):
         return error.message
+    if isinstance(error, FormUnavailable):
+        return texts.CHAT.form_unavailable
     if isinstance(error, ChatUnavailable):
         return texts.CHAT.unavailable
     log.error(

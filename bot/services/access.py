@@ -44,9 +44,16 @@ class PermissionDenied(DomainError):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is asking: a chat user ID (or ``system`` for scheduled work)."""
+    """Who is asking: a chat user ID (or ``system`` for scheduled work).
+
+    ``via_form``: the request is the submission of a form the bot opened. Its account was
+    checked with the chat platform when the form was opened (a form cannot be submitted
+    without being opened), and the submission must be answered within the platform's
+    3 seconds, so it is checked against the database only.
+    """
 
     user_id: str
+    via_form: bool = False
 
     @property
     def is_system(self) -> bool:
@@ -122,9 +129,16 @@ def standing(
     actor: Actor,
     meeting: Meeting,
     case: Case | None = None,
+    *,
+    active: bool | None = None,
 ) -> Access:
     """The actor's standing for ``case`` on ``meeting`` (or, without a case, for any case
-    on the meeting's agenda). The one place the need-to-know rule is assembled."""
+    on the meeting's agenda). The one place the need-to-know rule is assembled.
+
+    ``active``: whether the actor's chat account is active, if the caller asked the platform
+    already (outside its transaction); otherwise it is asked here. Either way a platform
+    that could not be asked raises ``ChatUnavailable``: a failed question never counts as
+    a deactivated account."""
     if actor.is_system:
         return Access(Standing.COORDINATOR)
     mine = {agency.id: agency for agency in agencies_of(uow, actor.user_id)}
@@ -132,7 +146,9 @@ def standing(
     for asked in [case] if case is not None else _agenda_cases(uow, meeting):
         asked_ids += [a for a in asked.asked_agency_ids if a in mine and a not in asked_ids]
     agencies = tuple(mine[a] for a in asked_ids)
-    if not ctx.chat.user_is_active(actor.user_id):
+    if active is None:
+        active = actor.via_form or ctx.chat.user_is_active(actor.user_id)
+    if not active:
         return Access(Standing.DEACTIVATED)
     confirmed = has_confirmed(uow, meeting, actor.user_id)
     if is_coordinator(uow, actor):
@@ -195,7 +211,9 @@ def refuse(
 
 def require_coordinator(ctx: ServiceContext, uow: UnitOfWork, actor: Actor, what: str) -> None:
     """Coordinators (active, with an active chat account), scheduled work and operators."""
-    if actor.is_system or (is_coordinator(uow, actor) and ctx.chat.user_is_active(actor.user_id)):
+    if actor.is_system or (
+        is_coordinator(uow, actor) and (actor.via_form or ctx.chat.user_is_active(actor.user_id))
+    ):
         return
     raise refuse(ctx, uow, actor, "command", what, "not_coordinator", texts.ACCESS.coordinator_only)
 
@@ -236,11 +254,13 @@ def require_contributor(
     *,
     what: str,
     held_ok: bool = False,
+    active: bool | None = None,
 ) -> Access:
     """Case content is written only by active members of an agency asked for the case who
     have confirmed the notice (or, with ``held_ok``, not yet: their input is held).
-    Coordinators answer for no agency unless they are also registered as a member."""
-    access = standing(ctx, uow, actor, meeting, case)
+    Coordinators answer for no agency unless they are also registered as a member.
+    ``active`` as for ``standing``."""
+    access = standing(ctx, uow, actor, meeting, case, active=active)
     if not access.agencies:
         reason = Standing.NOT_ASKED if access.standing is Standing.COORDINATOR else access.standing
     elif not access.confirmed and not held_ok:

@@ -204,7 +204,16 @@ class ChatGateway(Protocol):
 
     def update(self, ref: MessageRef, message: Message) -> None: ...
 
-    def post_ephemeral(self, channel_id: str, user_id: str, message: Message) -> None: ...
+    def post_ephemeral(
+        self,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        *,
+        thread: MessageRef | None = None,
+    ) -> None:
+        """Only ``user_id`` sees it; in ``thread`` when it is about a reply there."""
+        ...
 
     def send_direct(self, user_id: str, message: Message) -> MessageRef: ...
 
@@ -236,3 +245,8 @@ class ChatUnavailable(Exception):
     def __init__(self, message: str = "", code: str = "") -> None:
         super().__init__(message)
         self.code = code
+
+
+class FormUnavailable(ChatUnavailable):
+    """A form could not be opened: the click or command is too old (the platform allows a
+    few seconds), or the platform refused. The person is asked to try again."""

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from functools import partial
 
 from bot import texts
 from bot.domain.calendar import WEEKDAY_JA
@@ -744,13 +745,15 @@ def member_joined(ctx: ServiceContext, channel_id: str, user_id: str, event_ref:
         )
         uow.commit()
         coordinators = [c.user_id for c in uow.coordinators.list(active_only=True)]
+    message = Message(
+        texts.MEETINGS.outsider_joined_text,
+        (Paragraph(texts.MEETINGS.outsider_joined.format(user=mention(user_id))),),
+    )
     for coordinator in coordinators:
-        if ctx.chat.user_is_active(coordinator):
-            ctx.chat.send_direct(
-                coordinator,
-                Message(
-                    texts.MEETINGS.outsider_joined_text,
-                    (Paragraph(texts.MEETINGS.outsider_joined.format(user=mention(user_id))),),
-                ),
-            )
+        ctx.later("tell coordinator", partial(_tell_active, coordinator, message))
     return True
+
+
+def _tell_active(user_id: str, message: Message, ctx: ServiceContext) -> None:
+    if ctx.chat.user_is_active(user_id):
+        ctx.chat.send_direct(user_id, message)

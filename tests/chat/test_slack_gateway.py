@@ -109,3 +109,27 @@ def test_an_unreachable_workspace_is_chat_unavailable(server: LocalSlackServer) 
     with pytest.raises(ChatUnavailable) as caught:
         gateway.user_is_active(ALICE)
     assert caught.value.code == "network"
+
+
+# --------------------------------------------------------------------------- conversations
+
+
+def test_a_direct_message_is_known_without_reading_it(
+    server: LocalSlackServer, gateway: SlackGateway
+) -> None:
+    calls = server.api_call_count()
+    facts = gateway.channel_facts(server.dm_channel_id(ALICE))
+    assert facts.is_direct and server.api_call_count() == calls
+
+
+def test_a_group_dm_is_known_by_the_scope_slack_says_it_needs(
+    server: LocalSlackServer, gateway: SlackGateway
+) -> None:
+    server.add_channel("C0MPIM01", "mpdm-alice--bob-1", is_mpim=True, members=[ALICE, BOB])
+    assert gateway.channel_facts("C0MPIM01").is_direct
+
+
+def test_a_private_channel_is_read(server: LocalSlackServer, gateway: SlackGateway) -> None:
+    facts = gateway.channel_facts(KAIGI)
+    assert facts.is_private and not facts.is_direct
+    assert facts.member_ids == {ALICE, BOB}

@@ -109,6 +109,7 @@ class Ephemeral:
     user_id: str
     message: Message
     in_transaction: bool = False
+    thread: MessageRef | None = None  # shown in this thread
 
     @property
     def text(self) -> str:
@@ -210,9 +211,18 @@ class RecordingChat:
     def update(self, ref: MessageRef, message: Message) -> None:
         self._record(Updated(ref, message, self.in_transaction()), ref.channel_id)
 
-    def post_ephemeral(self, channel_id: str, user_id: str, message: Message) -> None:
+    def post_ephemeral(
+        self,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        *,
+        thread: MessageRef | None = None,
+    ) -> None:
         self._record(
-            Ephemeral(channel_id, user_id, message, self.in_transaction()), channel_id, user_id
+            Ephemeral(channel_id, user_id, message, self.in_transaction(), thread),
+            channel_id,
+            user_id,
         )
 
     def send_direct(self, user_id: str, message: Message) -> MessageRef:

@@ -15,6 +15,7 @@ import http.client
 import logging
 import threading
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk import WebClient
@@ -29,13 +30,21 @@ from bot import texts
 from bot.chat.slack.render import escape, message_payload, modal
 from bot.domain.errors import DomainError
 from bot.domain.model import ChannelFacts
-from bot.services.chat import ChatUnavailable, FileToSend, Form, Message, MessageRef
+from bot.services.chat import (
+    ChatUnavailable,
+    FileToSend,
+    Form,
+    FormUnavailable,
+    Message,
+    MessageRef,
+)
 
 log = logging.getLogger(__name__)
 USER_CACHE_SECONDS = 60.0
 # users.info answers that are real answers about the account (it does not exist, or this
 # workspace may not see it): the account fails closed. Every other failure is "could not ask".
 _NO_SUCH_USER = frozenset({"user_not_found", "user_not_visible", "users_not_found"})
+_DIRECT = ChannelFacts(is_private=True, is_shared_externally=False, is_direct=True)
 # What slack_sdk and the standard library raise for a call that did not get an answer.
 _TRANSPORT_ERRORS = (SlackClientError, OSError, http.client.HTTPException, ValueError)
 
@@ -59,7 +68,7 @@ def make_quick_client(client: WebClient) -> WebClient:
     return quick
 
 
-def unavailable(what: str, error: BaseException) -> ChatUnavailable:
+def unavailable(what: str, error: BaseException) -> SlackFailure:
     """The bot's own error for whatever a call raised, logged by method and code only."""
     if isinstance(error, SlackApiError):
         response = error.response
@@ -74,7 +83,30 @@ def unavailable(what: str, error: BaseException) -> ChatUnavailable:
     else:
         code = type(error).__name__
     log.warning("Slack %s failed: %s", what, code)
-    return ChatUnavailable(f"{what}: {code}", code)
+    needed = ""
+    if isinstance(error, SlackApiError) and error.response is not None:
+        needed = str(error.response.get("needed", ""))
+    return SlackFailure(f"{what}: {code}", code, needed)
+
+
+class SlackFailure(ChatUnavailable):
+    """``ChatUnavailable`` with what only Slack says: for ``missing_scope``, the scopes the
+    call needed (for conversation reads they name the conversation's type)."""
+
+    def __init__(self, message: str, code: str, needed: str = "") -> None:
+        super().__init__(message, code)
+        self.needed = needed
+
+
+@dataclass
+class _Cache:
+    """What a gateway remembers, shared with its ``quick`` twin."""
+
+    user_seconds: float = USER_CACHE_SECONDS
+    # Only real answers are kept (a deactivated account, an unknown ID), never a failure.
+    users: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
+    dm_channels: dict[str, str] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class SlackGateway:
@@ -83,11 +115,32 @@ class SlackGateway:
     def __init__(self, client: WebClient, bot_user_id: str) -> None:
         self.client = client
         self.bot_user_id = bot_user_id
-        # Only real answers are kept (a deactivated account, an unknown ID), never a failure.
-        self.user_cache_seconds = USER_CACHE_SECONDS
-        self._users: dict[str, tuple[float, dict[str, Any]]] = {}
-        self._dm_channels: dict[str, str] = {}
-        self._lock = threading.Lock()
+        self._cache = _Cache()
+
+    @property
+    def user_cache_seconds(self) -> float:
+        """How long an answer about a user is kept (failures never are)."""
+        return self._cache.user_seconds
+
+    @user_cache_seconds.setter
+    def user_cache_seconds(self, seconds: float) -> None:
+        self._cache.user_seconds = seconds
+
+    @property
+    def _users(self) -> dict[str, tuple[float, dict[str, Any]]]:
+        return self._cache.users
+
+    @property
+    def _lock(self) -> threading.Lock:
+        return self._cache.lock
+
+    def quick(self) -> SlackGateway:
+        """This workspace for calls a person is waiting on within Slack's 3 seconds (an event
+        to answer, a form to open): never sleeps for a rate limit, gives up after 2 seconds,
+        and shares this gateway's caches."""
+        twin = SlackGateway(make_quick_client(self.client), self.bot_user_id)
+        twin._cache = self._cache
+        return twin
 
     def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
         """Call a Web API method through slack_sdk's typed method, which encodes each one as
@@ -117,20 +170,32 @@ class SlackGateway:
             "chat.update", channel=ref.channel_id, ts=ref.message_id, **message_payload(message)
         )
 
-    def post_ephemeral(self, channel_id: str, user_id: str, message: Message) -> None:
+    def post_ephemeral(
+        self,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        *,
+        thread: MessageRef | None = None,
+    ) -> None:
+        extra: dict[str, Any] = {"thread_ts": thread.message_id} if thread else {}
         self._call(
-            "chat.postEphemeral", channel=channel_id, user=user_id, **message_payload(message)
+            "chat.postEphemeral",
+            channel=channel_id,
+            user=user_id,
+            **message_payload(message),
+            **extra,
         )
 
     def _dm_channel(self, user_id: str) -> str:
         with self._lock:
-            cached = self._dm_channels.get(user_id)
+            cached = self._cache.dm_channels.get(user_id)
         if cached:
             return cached
         data = self._call("conversations.open", users=user_id)
         channel_id = str(data["channel"]["id"])
         with self._lock:
-            self._dm_channels[user_id] = channel_id
+            self._cache.dm_channels[user_id] = channel_id
         return channel_id
 
     def send_direct(self, user_id: str, message: Message) -> MessageRef:
@@ -160,12 +225,22 @@ class SlackGateway:
                 raise
 
     def channel_facts(self, channel_id: str) -> ChannelFacts:
+        # DMs and group DMs are told apart with the fewest scopes: a DM's ID starts with D,
+        # and reading a group DM needs mpim:read, which the bot does not have (it never
+        # works in one): Slack's missing_scope names the scope the conversation's type needs.
+        if channel_id.startswith("D"):
+            return _DIRECT
         try:
             info = self._call("conversations.info", channel=channel_id)["channel"]
         except ChatUnavailable as error:
+            needed = error.needed if isinstance(error, SlackFailure) else ""
+            if error.code == "missing_scope" and {"im:read", "mpim:read"} & set(needed.split(",")):
+                return _DIRECT
             if error.code == "channel_not_found":  # a private channel the bot is not in
                 raise DomainError(texts.SLACK.not_invited) from None
             raise
+        if info.get("is_im") or info.get("is_mpim"):
+            return _DIRECT
         members: set[str] = set()
         cursor = None
         while True:
@@ -219,4 +294,8 @@ class SlackGateway:
         )
 
     def open_form(self, interaction_ref: str, form: Form) -> None:
-        self._call("views.open", trigger_id=interaction_ref, view=modal(form))
+        try:
+            self._call("views.open", trigger_id=interaction_ref, view=modal(form))
+        except ChatUnavailable as error:
+            # expired_trigger_id (over Slack's 3 seconds), exchanged_trigger_id, a rate limit
+            raise FormUnavailable(str(error), error.code) from None
