@@ -41,12 +41,18 @@ class FollowUps:
     def __init__(
         self, context: ServiceContext, executor: Executor, delays: Sequence[float] = DELAYS
     ) -> None:
-        self.context = replace(context, defer=self.submit)
+        self._context = context
         self.executor = executor
         self.delays = tuple(delays)
         self._lock = threading.Lock()
         self._pending = 0
         self._timers: set[threading.Timer] = set()
+
+    @property
+    def context(self) -> ServiceContext:
+        """The context follow-ups run with (made when they run: the composition root may
+        still be wiring the one it was given, e.g. its scheduler)."""
+        return replace(self._context, defer=self.submit)
 
     @property
     def idle(self) -> bool:

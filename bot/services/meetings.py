@@ -625,9 +625,10 @@ def acknowledge(
         uow.commit()
         meeting_id = meeting.id
     for source_ref in released_messages:
-        ctx.chat.add_reaction(parse_ref(source_ref), RECEIVED_REACTION)
+        received = parse_ref(source_ref)
+        ctx.later("reaction", partial(_react, received))
     for case_id in released_cases:
-        refresh_thread(ctx, meeting_id, case_id)
+        ctx.later("thread head", partial(_refresh, meeting_id, case_id))
     now = ctx.now()
     extra = texts.MEETINGS.released.format(count=len(released_cases)) if released_cases else ""
     return texts.MEETINGS.confirmed.format(label=label, at=f"{now:%Y-%m-%d %H:%M}", released=extra)
@@ -752,6 +753,14 @@ def member_joined(ctx: ServiceContext, channel_id: str, user_id: str, event_ref:
     for coordinator in coordinators:
         ctx.later("tell coordinator", partial(_tell_active, coordinator, message))
     return True
+
+
+def _react(received: MessageRef, ctx: ServiceContext) -> None:
+    ctx.chat.add_reaction(received, RECEIVED_REACTION)
+
+
+def _refresh(meeting_id: str, case_id: str, ctx: ServiceContext) -> None:
+    refresh_thread(ctx, meeting_id, case_id)
 
 
 def _tell_active(user_id: str, message: Message, ctx: ServiceContext) -> None:

@@ -104,8 +104,15 @@ def register(
         def defer(what: str, work: FollowUp) -> None:
             background.submit(work, ctx)
 
-    # What a person waits on: quick Slack calls; whatever may wait goes to the follow-ups.
-    now_ctx = replace(ctx, chat=quick or ctx.chat, defer=defer)
+    # Contexts are made per request: the composition root may still be wiring ``ctx`` (its
+    # scheduler). Whatever may wait goes to the follow-ups, retried if Slack refuses it;
+    # what a person waits on within Slack's 3 seconds uses quick Slack calls.
+    def later_ctx() -> ServiceContext:
+        return replace(ctx, defer=defer)
+
+    def now_ctx() -> ServiceContext:
+        return replace(ctx, chat=quick or ctx.chat, defer=defer)
+
     form_executor = forms or background
 
     def later(work: Callable[[], object]) -> None:
@@ -121,10 +128,10 @@ def register(
         text = slack_text_to_command_text(body.get("text", ""))
         actor = Actor(body["user_id"])
         if opens_form(text):
-            call = Call(now_ctx, actor, body["channel_id"], body.get("trigger_id", ""))
+            call = Call(now_ctx(), actor, body["channel_id"], body.get("trigger_id", ""))
             form_executor.submit(lambda: answer(respond, dispatch(call, text)))
         else:
-            call = Call(ctx, actor, body["channel_id"], body.get("trigger_id", ""))
+            call = Call(later_ctx(), actor, body["channel_id"], body.get("trigger_id", ""))
             later(lambda: answer(respond, dispatch(call, text)))
 
     @app.action(ACK_ACTION)
@@ -134,7 +141,7 @@ def register(
         meeting_id = body["actions"][0].get("value", "")
 
         def act() -> str | None:
-            return meetings.acknowledge(ctx, actor, meeting_id=meeting_id, via="button")
+            return meetings.acknowledge(later_ctx(), actor, meeting_id=meeting_id, via="button")
 
         later(lambda: answer(respond, _guarded(act, "ack")))
 
@@ -145,7 +152,7 @@ def register(
         item_id = body["actions"][0].get("value", "")
 
         def act() -> None:
-            inputs.open_input_form(now_ctx, actor, item_id, body["trigger_id"])
+            inputs.open_input_form(now_ctx(), actor, item_id, body["trigger_id"])
 
         form_executor.submit(lambda: answer(respond, _guarded(act, "input form")))
 
@@ -203,7 +210,7 @@ def register(
         """Decide an event before the ack; if that needs Slack and Slack cannot answer, let
         Slack send the event again (503), or, after its last retry, retry it here."""
         try:
-            handle(now_ctx)
+            handle(now_ctx())
         except RETRYABLE as error:
             code = getattr(error, "code", "") or type(error).__name__
             if _retry_num(request) < SLACK_LAST_RETRY:
