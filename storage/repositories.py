@@ -1078,6 +1078,14 @@ class SqlProcessedRequests(_Repository):
         query = select(exists().where(ProcessedRequestRow.key == key))
         return bool(self._session.scalar(query))
 
+    def claimed_after(self, key: str, prefix: str) -> bool:
+        # Compared here, not in SQL: a database collation need not sort as Python does.
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = select(ProcessedRequestRow.key).where(
+            ProcessedRequestRow.key.like(pattern, escape="\\")
+        )
+        return any(k.startswith(prefix) and k > key for k in self._session.scalars(query))
+
     def forget_before(self, cutoff: datetime) -> int:
         """Delete keys claimed before ``cutoff`` (an aware datetime); returns how many.
 

@@ -60,6 +60,7 @@ class ReplyOutcome(StrEnum):
     HELD = "held"  # author has not confirmed the secrecy notice yet
     REJECTED = "rejected"  # author is not a member of an agency asked for the case
     ALREADY_RECORDED = "already_recorded"  # a retried event
+    DELETED = "deleted"  # deleted before its own event was handled: nothing to record
 
 
 class NotYetKnown(Exception):
@@ -69,6 +70,16 @@ class NotYetKnown(Exception):
 
 def _thread_item(uow: UnitOfWork, channel_id: str, thread_id: str) -> AgendaItem | None:
     return uow.agenda.by_thread(MessageRef(channel_id, thread_id).key())
+
+
+def _deleted_key(source_ref: str) -> str:
+    """Marks a reply deleted before its own event was handled (Slack was retrying it)."""
+    return f"deleted:{source_ref}"
+
+
+def _edit_key(source_ref: str, edited: str) -> str:
+    """Marks an edit applied; ``edited`` is the platform's fixed-width time of the edit."""
+    return f"edit:{source_ref}:{edited}"
 
 
 def _once(uow: UnitOfWork, what: str, source_ref: str) -> bool:
@@ -136,6 +147,8 @@ def record_reply(
             uow.processed.is_claimed(f"rejected:{source_ref}")
         ):
             return ReplyOutcome.ALREADY_RECORDED
+        if uow.processed.is_claimed(_deleted_key(source_ref)):
+            return ReplyOutcome.DELETED
     # Asked outside any transaction (SQLite's write lock must not wait for Slack). If Slack
     # cannot be asked, ChatUnavailable leaves before anything is decided.
     active = ctx.chat.user_is_active(user_id)
@@ -283,23 +296,33 @@ def edit_reply(
     *,
     thread_id: str = "",
     files: int = 0,
+    edited: str = "",
 ) -> bool:
     """An edited reply updates the input it became, if its author may still change it.
     Audited as ``input.edited`` (or ``access.denied``; the author is told). A change that
     leaves the text as it was (a link preview, a file added) changes nothing; an edit that
     removes all text withdraws the input (a file never counts as an answer). A reply that
     never became an input (its event was lost, or it was only files until now) is handled
-    as the reply it now is. Raises ``ChatUnavailable`` before deciding anything when the
-    author's account could not be checked."""
+    as the reply it now is. ``edited`` is the platform's time of the edit: an edit whose
+    event comes again after a later edit was applied changes nothing. Raises
+    ``ChatUnavailable`` before deciding anything when the author's account could not be
+    checked."""
     thread = MessageRef(channel_id, thread_id) if thread_id else None
     text = clean_user_text(text, max_length=40_000)
+    source_ref = MessageRef(channel_id, message_id).key()
     existing = _live_input(ctx, channel_id, message_id)
     if existing is None:
         if thread_id and user_id and thread_id != message_id:
             outcome = record_reply(
                 ctx, channel_id, thread_id, message_id, user_id, text, files=files
             )
-            return outcome in (ReplyOutcome.RECORDED, ReplyOutcome.HELD)
+            if outcome not in (ReplyOutcome.RECORDED, ReplyOutcome.HELD):
+                return False
+            if edited:
+                with ctx.uow() as uow:
+                    uow.processed.claim(_edit_key(source_ref, edited))
+                    uow.commit()
+            return True
         return False
     if existing.text == text:
         return False  # a preview, a file or a language tag came: the words did not change
@@ -327,6 +350,12 @@ def edit_reply(
             agency_input, meeting, code = found
             if agency_input.text == text:
                 return False  # a retried event: this edit is recorded already
+            if edited:
+                key = _edit_key(source_ref, edited)
+                if uow.processed.claimed_after(key, _edit_key(source_ref, "")):
+                    return False  # a later edit is recorded: this one comes too late
+                if not uow.processed.claim(key):
+                    return False
             before = set(identifiers.detect(agency_input.text))
             agency_input.edit(text, at=ctx.clock())
             uow.inputs.save(agency_input)
@@ -424,6 +453,16 @@ def withdraw_reply(
     checked."""
     existing = _live_input(ctx, channel_id, message_id)
     if existing is None:
+        source_ref = MessageRef(channel_id, message_id).key()
+        with ctx.uow() as uow:
+            # A reply whose own event is still to come (Slack retrying it) must not be
+            # recorded after it was deleted.
+            if (
+                uow.channels.get(channel_id) is not None
+                and uow.inputs.by_source(InputSource.THREAD, source_ref) is None
+            ):
+                uow.processed.claim(_deleted_key(source_ref))
+                uow.commit()
         return False
     thread = MessageRef(channel_id, thread_id) if thread_id else None
     active = ctx.chat.user_is_active(existing.author_user_id)

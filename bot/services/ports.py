@@ -204,6 +204,11 @@ class ProcessedRequests(Protocol):
         """Whether ``key`` has been claimed (committed, or earlier in this unit of work)."""
         ...
 
+    def claimed_after(self, key: str, prefix: str) -> bool:
+        """Whether a key that starts with ``prefix`` and sorts after ``key`` has been claimed
+        (keys that end in fixed-width timestamps: a later one was acted on)."""
+        ...
+
 
 class JobScheduler(Protocol):
     """Runs planned sends at their due time (the scheduler adapter); IDs travel, not objects.

@@ -711,6 +711,9 @@ class MemoryProcessedRequests(_Repository):
     def is_claimed(self, key: str) -> bool:
         return key in self._t.processed
 
+    def claimed_after(self, key: str, prefix: str) -> bool:
+        return any(k.startswith(prefix) and k > key for k in self._t.processed)
+
 
 # --------------------------------------------------------------------------- unit of work
 

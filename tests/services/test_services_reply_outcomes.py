@@ -190,3 +190,28 @@ def test_an_edit_of_a_reply_whose_event_was_lost_records_it(world: World, code: 
     [recorded] = world.inputs()
     assert recorded.text == "遅れて届いた返信"
     assert world.chat.reactions()[0].ref == MessageRef(CHANNEL, "1764000700.000005")
+
+
+# --------------------------------------------------------------------------- events out of order
+
+
+def test_an_older_edit_arriving_late_does_not_undo_a_newer_one(world: World, code: str) -> None:
+    reply(world, code, "1764000800.000001", HOUKATSU, "初報")
+    # The first edit's event failed and comes again after the second edit's.
+    assert inputs.edit_reply(
+        world.ctx, CHANNEL, "1764000800.000001", "第二版", HOUKATSU, edited="1764000900.000002"
+    )
+    assert not inputs.edit_reply(
+        world.ctx, CHANNEL, "1764000800.000001", "第一版", HOUKATSU, edited="1764000900.000001"
+    )
+    assert world.inputs()[0].text == "第二版"
+    assert len(world.audit(AuditAction.INPUT_EDITED)) == 1
+
+
+def test_a_reply_deleted_before_its_event_was_handled_is_not_recorded(
+    world: World, code: str
+) -> None:
+    assert not inputs.withdraw_reply(world.ctx, CHANNEL, "1764000800.000002", HOUKATSU)
+    outcome = reply(world, code, "1764000800.000002", HOUKATSU, "すぐ消した返信")
+    assert outcome is ReplyOutcome.DELETED
+    assert world.inputs() == [] and world.chat.calls == []

@@ -104,3 +104,13 @@ def test_a_stale_claim_is_taken_over_once_by_concurrent_takers(database: Databas
     with database.unit_of_work() as uow:  # a fresh claim is not taken over
         fresh = SqlProcessedRequests(uow.session, clock=lambda: AT + timedelta(hours=1))
         assert not fresh.claim("head:item1", take_over_after=timedelta(minutes=10))
+
+
+def test_a_later_claim_of_a_family_is_found_whatever_the_collation(database: Database) -> None:
+    with database.unit_of_work() as uow:
+        uow.processed.claim("edit:C_1:1764000200.000005")
+        uow.processed.claim("edit:C_1x:1764000200.000009")  # a family whose name extends it
+        uow.commit()
+    with database.unit_of_work() as uow:
+        assert uow.processed.claimed_after("edit:C_1:1764000200.000004", "edit:C_1:")
+        assert not uow.processed.claimed_after("edit:C_1:1764000200.000005", "edit:C_1:")

@@ -642,6 +642,20 @@ def test_idempotency_keys(uows: UowFactory) -> None:
         assert not uow.processed.is_claimed("send:1")
 
 
+def test_a_later_claim_of_a_family_is_found(uows: UowFactory) -> None:
+    with uows() as uow:
+        assert uow.processed.claim("edit:C_1:1764000200.000005")
+        assert uow.processed.claim("edit:C_10:1764000200.000009")  # another family
+        assert uow.processed.claim("edit%x:C_1:1764000200.000009")  # LIKE's wildcards
+        uow.commit()
+    with uows() as uow:
+        family = "edit:C_1:"
+        assert uow.processed.claimed_after(family + "1764000200.000004", family)
+        assert not uow.processed.claimed_after(family + "1764000200.000005", family)
+        assert not uow.processed.claimed_after(family + "1764000200.000006", family)
+        assert not uow.processed.claimed_after("edit:C_2:1764000200.000001", "edit:C_2:")
+
+
 def test_a_stale_claim_is_taken_over_and_a_fresh_one_is_not(uows: UowFactory) -> None:
     with uows() as uow:
         assert uow.processed.claim("head:1")

@@ -264,9 +264,12 @@ def _on_message(ctx: ServiceContext, event: dict[str, Any]) -> None:
             str(message.get("user", "")),
             thread_id=str(message.get("thread_ts") or ""),
             files=len(message.get("files") or ()),
+            edited=str((message.get("edited") or {}).get("ts") or ""),
         )
     elif subtype == "message_deleted":
         previous = event.get("previous_message") or {}
+        if previous.get("bot_id"):
+            return  # the bot's own message
         inputs.withdraw_reply(
             ctx,
             channel_id,
