@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,25 @@ def _configure_sqlite(engine: Engine, *, file_based: bool) -> None:
         finally:
             cursor.close()
 
+    # Writers of this process queue here, in turn, instead of polling SQLite's lock: under
+    # a burst (many replies at once, follow-ups, a paced opening) SQLite's busy handler
+    # lets a writer lose the race again and again for a second or more, which an event's
+    # ack (Slack's 3 seconds) cannot afford. Other processes still meet busy_timeout.
+    turn = threading.RLock()  # re-entrant: a nested unit of work still meets SQLite itself
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if turn.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            connection.info["sqlite_turn"] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _end_turn(connection)
+            raise
+
+    def _end_turn(connection: Any) -> None:
+        if connection.info.pop("sqlite_turn", False):
+            turn.release()
+
+    event.listen(engine, "commit", _end_turn)
+    event.listen(engine, "rollback", _end_turn)
