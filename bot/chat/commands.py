@@ -20,7 +20,7 @@ import logging
 import re
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -41,7 +41,7 @@ from bot.services import (
     meetings,
     scheduling,
 )
-from bot.services.access import Actor, check_coordinator
+from bot.services.access import Actor, check_coordinator, with_account
 from bot.services.chat import ChatUnavailable, FormUnavailable
 from bot.services.context import ServiceContext
 
@@ -663,7 +663,10 @@ def dispatch(call: Call, text: str) -> str | None:
     try:
         spec, words = resolve(text)
         if spec.who is Who.COORDINATOR:
-            check_coordinator(call.ctx, call.actor, spec.audit_name)
+            call = replace(call, actor=check_coordinator(call.ctx, call.actor, spec.audit_name))
+        elif spec.run is not _help_run:
+            # Asked once, before any transaction: the use case's checks then need no Slack.
+            call = replace(call, actor=with_account(call.ctx, call.actor))
         return spec.run(call, parse_args(spec, words))
     except Exception as error:
         return answer_for(error, "command")

@@ -21,7 +21,7 @@ trace.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot import texts
@@ -46,14 +46,15 @@ class PermissionDenied(DomainError):
 class Actor:
     """Who is asking: a chat user ID (or ``system`` for scheduled work).
 
-    ``via_form``: the request is the submission of a form the bot opened. Its account was
-    checked with the chat platform when the form was opened (a form cannot be submitted
-    without being opened), and the submission must be answered within the platform's
-    3 seconds, so it is checked against the database only.
+    ``account``: whether the actor's chat account is active, as the chat platform said for
+    this request (``None``: not asked yet; ``with_account`` asks). Asked once, outside any
+    unit of work, so that no transaction waits for the platform. A form submission comes
+    with ``True``: the account was checked when the form was opened (it cannot be submitted
+    unopened), and the submission must be answered within the platform's 3 seconds.
     """
 
     user_id: str
-    via_form: bool = False
+    account: bool | None = None
 
     @property
     def is_system(self) -> bool:
@@ -63,6 +64,15 @@ class Actor:
 
 
 SYSTEM = Actor("system")
+
+
+def with_account(ctx: ServiceContext, actor: Actor) -> Actor:
+    """``actor`` with its chat account's state, asked of the platform now if not known:
+    call it before a unit of work (on SQLite a transaction holds the write lock, and the
+    platform may be slow). Raises ``ChatUnavailable`` if the platform cannot be asked."""
+    if actor.is_system or actor.account is not None:
+        return actor
+    return replace(actor, account=ctx.chat.user_is_active(actor.user_id))
 
 
 class Standing(StrEnum):
@@ -147,7 +157,7 @@ def standing(
         asked_ids += [a for a in asked.asked_agency_ids if a in mine and a not in asked_ids]
     agencies = tuple(mine[a] for a in asked_ids)
     if active is None:
-        active = actor.via_form or ctx.chat.user_is_active(actor.user_id)
+        active = with_account(ctx, actor).account
     if not active:
         return Access(Standing.DEACTIVATED)
     confirmed = has_confirmed(uow, meeting, actor.user_id)
@@ -211,18 +221,19 @@ def refuse(
 
 def require_coordinator(ctx: ServiceContext, uow: UnitOfWork, actor: Actor, what: str) -> None:
     """Coordinators (active, with an active chat account), scheduled work and operators."""
-    if actor.is_system or (
-        is_coordinator(uow, actor) and (actor.via_form or ctx.chat.user_is_active(actor.user_id))
-    ):
+    if actor.is_system or (is_coordinator(uow, actor) and with_account(ctx, actor).account):
         return
     raise refuse(ctx, uow, actor, "command", what, "not_coordinator", texts.ACCESS.coordinator_only)
 
 
-def check_coordinator(ctx: ServiceContext, actor: Actor, what: str) -> None:
+def check_coordinator(ctx: ServiceContext, actor: Actor, what: str) -> Actor:
     """``require_coordinator`` in a unit of work of its own: for the command dispatcher and
-    form submissions, which must refuse before they validate anything."""
+    form submissions, which must refuse before they validate anything. Returns the actor
+    with its account's state, for the use case to run with."""
+    actor = with_account(ctx, actor)
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, what)
+    return actor
 
 
 def require_reader(

@@ -25,6 +25,7 @@ from bot.services.access import (
     deny,
     require_contributor,
     standing,
+    with_account,
 )
 from bot.services.audit import audit
 from bot.services.chat import (
@@ -512,6 +513,7 @@ def _checked_item(
 
 def open_input_form(ctx: ServiceContext, actor: Actor, item_id: str, interaction_ref: str) -> None:
     """Members of an asked agency who confirmed the notice get the 入力する form."""
+    actor = with_account(ctx, actor)  # asked before the transaction, not inside it
     with ctx.uow() as uow:
         item, _, case, _ = _checked_item(ctx, uow, actor, item_id)
         code = str(case.code)

@@ -36,6 +36,7 @@ from bot.services.access import (
     require_reader,
     roster,
     standing,
+    with_account,
 )
 from bot.services.audit import audit
 from bot.services.cases import find_case
@@ -554,6 +555,7 @@ def acknowledge(
 
     Audited as ``notice.acknowledged`` (and ``input.recorded`` per released reply).
     """
+    actor = with_account(ctx, actor)  # asked before the transaction, not inside it
     with ctx.uow() as uow:
         if meeting_id is not None:
             meeting = uow.meetings.get(meeting_id)

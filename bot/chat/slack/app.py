@@ -163,7 +163,7 @@ def register(
         def on_submit(ack: Ack, body: dict[str, Any]) -> None:
             # Validated and recorded with the database only, before the ack: errors travel
             # in it, and Slack is asked nothing while the person waits.
-            actor = Actor(body["user"]["id"], via_form=True)
+            actor = Actor(body["user"]["id"], account=True)
             waiting: list[tuple[str, FollowUp]] = []
             form_ctx = replace(ctx, defer=lambda what, work: waiting.append((what, work)))
             try:
