@@ -82,12 +82,15 @@ class FollowUps:
             work(self.context)
         except RETRYABLE as error:
             code = getattr(error, "code", "") or type(error).__name__
-            if attempt < len(self.delays):
+            if not getattr(error, "transient", True):
+                log.warning("%s: %s, not retried", what, code)  # e.g. the message was deleted
+            elif attempt < len(self.delays):
                 delay = self.delays[attempt]
                 log.warning("%s: %s, retry %d in %.0f s", what, code, attempt + 1, delay)
                 self._later(delay, what, work, attempt + 1)
                 return
-            log.error("%s: %s, given up after %d attempts", what, code, attempt + 1)
+            else:
+                log.error("%s: %s, given up after %d attempts", what, code, attempt + 1)
         except Exception as error:
             # Never the message: it could carry content.
             log.error(

@@ -242,9 +242,12 @@ class ChatUnavailable(Exception):
     tell people, never content. A failed question is never an answer: ``user_is_active``
     raises this rather than guess."""
 
-    def __init__(self, message: str = "", code: str = "") -> None:
+    def __init__(self, message: str = "", code: str = "", *, transient: bool = True) -> None:
         super().__init__(message)
         self.code = code
+        # False when trying again cannot help (the message is gone, the bot was removed
+        # from the channel): the adapter knows which of the platform's codes those are.
+        self.transient = transient
 
 
 class FormUnavailable(ChatUnavailable):

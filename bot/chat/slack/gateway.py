@@ -45,6 +45,27 @@ USER_CACHE_SECONDS = 60.0
 # workspace may not see it): the account fails closed. Every other failure is "could not ask".
 _NO_SUCH_USER = frozenset({"user_not_found", "user_not_visible", "users_not_found"})
 _DIRECT = ChannelFacts(is_private=True, is_shared_externally=False, is_direct=True)
+# Slack's answers that trying the same call again cannot change (the rest — rate limits,
+# 5xx, network errors, internal_error, invalid_auth an operator may fix — are worth retrying).
+_PERMANENT = frozenset(
+    {
+        "already_reacted",
+        "cannot_dm_bot",
+        "cant_update_message",
+        "channel_not_found",
+        "invalid_arguments",
+        "invalid_blocks",
+        "is_archived",
+        "message_not_found",
+        "missing_scope",
+        "msg_too_long",
+        "no_text",
+        "not_in_channel",
+        "restricted_action",
+        "user_not_found",
+        "user_not_in_channel",
+    }
+)
 # What slack_sdk and the standard library raise for a call that did not get an answer.
 _TRANSPORT_ERRORS = (SlackClientError, OSError, http.client.HTTPException, ValueError)
 
@@ -94,7 +115,7 @@ class SlackFailure(ChatUnavailable):
     call needed (for conversation reads they name the conversation's type)."""
 
     def __init__(self, message: str, code: str, needed: str = "") -> None:
-        super().__init__(message, code)
+        super().__init__(message, code, transient=code not in _PERMANENT)
         self.needed = needed
 
 
@@ -298,4 +319,4 @@ class SlackGateway:
             self._call("views.open", trigger_id=interaction_ref, view=modal(form))
         except ChatUnavailable as error:
             # expired_trigger_id (over Slack's 3 seconds), exchanged_trigger_id, a rate limit
-            raise FormUnavailable(str(error), error.code) from None
+            raise FormUnavailable(str(error), error.code, transient=error.transient) from None
