@@ -228,6 +228,7 @@ class LocalSlackServer:
         # The bot token's granted scopes (from the app manifest); None grants everything.
         self.scopes = frozenset(scopes) if scopes is not None else None
         self._faults: dict[str, list[_Fault]] = {}
+        self.failures_injected: dict[str, int] = {}  # per method, for reports
         self._requested_port = port
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -852,6 +853,7 @@ class LocalSlackServer:
                 continue
             if fault.remaining is not None:
                 fault.remaining -= 1
+            self.failures_injected[method] = self.failures_injected.get(method, 0) + 1
             return fault
         return None
 
