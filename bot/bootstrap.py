@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.chat.followups import DELAYS, FollowUps
 from bot.chat.slack.app import register
 from bot.chat.slack.edge import SlackEdge
 from bot.chat.slack.gateway import SlackGateway, make_client
@@ -46,14 +47,24 @@ class Runtime:
     client: WebClient
     context: ServiceContext
     app: App
+    followups: FollowUps
+    forms: Executor
     scheduler: ShienScheduler | None = None
     # HTTP mode's edge checks (signature, replays shared through the database); None
     # without a signing secret.
     edge: SlackEdge | None = None
 
+    @property
+    def gateway(self) -> SlackGateway:
+        chat = self.context.chat
+        assert isinstance(chat, SlackGateway)
+        return chat
+
     def close(self) -> None:
         if self.scheduler is not None:
             self.scheduler.stop()
+        self.followups.close()
+        self.forms.shutdown(wait=True)
         self.database.dispose()
 
 
@@ -80,6 +91,8 @@ def build_runtime(
     renderer: DocumentRenderer | None = None,
     scheduler: bool = False,
     run_jobs: bool = True,
+    follow_up_delays: Sequence[float] = DELAYS,
+    forms: Executor | None = None,
 ) -> Runtime:
     """Upgrade the database, connect to Slack, and assemble the Bolt app and services.
 
@@ -92,9 +105,10 @@ def build_runtime(
     background = background or ThreadPoolExecutor(max_workers=16, thread_name_prefix="shien")
     client = make_client(token, settings.slack_api_url)
     bot_user_id = str(client.auth_test()["user_id"])
+    gateway = SlackGateway(client, bot_user_id)
     context = ServiceContext(
         uow=database.unit_of_work,
-        chat=SlackGateway(client, bot_user_id),
+        chat=gateway,
         clock=clock,
         tz=settings.tz,
         documents=renderer or document_renderer(settings),
@@ -119,11 +133,29 @@ def build_runtime(
         listener_executor=background,
         logger=logging.getLogger("slack_bolt"),
     )
-    register(app, context, background)
+    followups = FollowUps(context, background, follow_up_delays)
+    # Opening a form must not wait behind other work: its trigger_id lives 3 seconds.
+    forms = forms or ThreadPoolExecutor(max_workers=4, thread_name_prefix="shien-form")
+    register(
+        app,
+        context,
+        background,
+        quick=gateway.quick(),
+        forms=forms,
+        followups=followups,
+        bot_user_id=bot_user_id,
+    )
     edge = SlackEdge(signing_secret, SqlReplayGuard(database.engine)) if signing_secret else None
     runner = attach_scheduler(database, context, settings, run_jobs=run_jobs) if scheduler else None
     return Runtime(
-        database=database, client=client, context=context, app=app, scheduler=runner, edge=edge
+        database=database,
+        client=client,
+        context=context,
+        app=app,
+        followups=followups,
+        forms=forms,
+        scheduler=runner,
+        edge=edge,
     )
 
 

@@ -19,7 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, TypeVar
@@ -31,6 +31,9 @@ from localslack.server import JSON, LocalSlackServer
 T = TypeVar("T")
 
 ACK_DEADLINE = 3.0
+# Slack resends an event the app failed about immediately, after 1 minute and after
+# 5 minutes; scaled down so tests can wait for it.
+SLACK_RETRY_DELAYS = (0.02, 0.2, 1.0)
 _STALE_AGE = 10 * 60
 
 
@@ -82,6 +85,9 @@ class SlackDriver:
             Slack does (Bolt drops them by default); delivered in a background thread.
         timeout: HTTP timeout when talking to the app (Slack itself gives up after 3 s, but
             a longer wait lets tests report the real latency).
+        retry_delays: Seconds before each of Slack's retries of an event the app answered
+            with an error (Slack: about immediately, 1 minute, 5 minutes; scaled down here).
+            Empty: no retries.
     """
 
     def __init__(
@@ -92,11 +98,15 @@ class SlackDriver:
         *,
         echo_bot_messages: bool = True,
         timeout: float = 15.0,
+        retry_delays: tuple[float, ...] = SLACK_RETRY_DELAYS,
     ) -> None:
         self.server = server
         self.bot_url = bot_url
         self._secret = signing_secret.encode()
         self.timeout = timeout
+        self.retry_delays = retry_delays
+        self._retries_pending = 0
+        self.retries_sent = 0
         self._envelopes: dict[str, bytes] = {}
         self._lock = threading.Lock()
         self._queue: queue.Queue[JSON | None] = queue.Queue()
@@ -159,9 +169,16 @@ class SlackDriver:
                 raise TimeoutError(f"condition not met within {timeout} s")
             time.sleep(interval)
 
+    @property
+    def idle(self) -> bool:
+        """Every echoed bot-message event and every retry of an event has been delivered."""
+        with self._lock:
+            retrying = self._retries_pending
+        return self._queue.unfinished_tasks == 0 and retrying == 0
+
     def drain(self, timeout: float = 5.0) -> None:
-        """Wait until every echoed bot-message event has been delivered."""
-        self.wait_for(lambda: self._queue.unfinished_tasks == 0, timeout)
+        """Wait until every echoed bot-message event and every retry has been delivered."""
+        self.wait_for(lambda: self.idle, timeout)
 
     # ------------------------------------------------------------------ raw sending
 
@@ -333,6 +350,8 @@ class SlackDriver:
         channel = self.server.channel(channel_id)
         if channel.is_im:
             return "directmessage"
+        if channel.is_mpim:
+            return channel.name  # mpdm-…
         # Slack reports private channels by this placeholder in slash commands.
         return "privategroup" if channel.is_private else channel.name
 
@@ -415,7 +434,7 @@ class SlackDriver:
         if retry_num is not None:
             headers["X-Slack-Retry-Num"] = str(retry_num)
             headers["X-Slack-Retry-Reason"] = retry_reason or "http_timeout"
-        return self.send_raw(
+        response = self.send_raw(
             body,
             "application/json",
             headers=headers,
@@ -423,6 +442,35 @@ class SlackDriver:
             bad_signature=bad_signature,
             event_id=event_id,
         )
+        attempt = (retry_num or 0) + 1
+        if (
+            not 200 <= response.status < 300
+            and not bad_signature
+            and timestamp is None
+            and attempt <= len(self.retry_delays)
+        ):
+            # As Slack does: the event comes again, with the retry headers.
+            self._retry_later(event_id, attempt)
+        return response
+
+    def _retry_later(self, event_id: str, attempt: int) -> None:
+        def resend() -> None:
+            try:
+                self.deliver_event(
+                    {}, event_id=event_id, retry_num=attempt, retry_reason="http_error"
+                )
+            except (OSError, urllib.error.URLError):
+                pass  # the app is gone; Slack would give up too
+            finally:
+                with self._lock:
+                    self._retries_pending -= 1
+
+        with self._lock:
+            self._retries_pending += 1
+            self.retries_sent += 1
+        timer = threading.Timer(self.retry_delays[attempt - 1], resend)
+        timer.daemon = True
+        timer.start()
 
     def url_verification(self, challenge: str = "local-challenge") -> BotResponse:
         """Send the ``url_verification`` handshake Slack uses when saving a Request URL."""
@@ -436,15 +484,22 @@ class SlackDriver:
         return self.send_raw(body, "application/json")
 
     def user_posts(
-        self, user_id: str, channel_id: str, text: str, *, thread_ts: str | None = None
+        self,
+        user_id: str,
+        channel_id: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        files: Sequence[str] = (),
     ) -> str:
         """A member posts a message; the app gets a ``message`` event if it is in the channel.
 
         Args:
             user_id: The author.
             channel_id: Channel id, or the DM id from ``server.dm_channel_id(user_id)``.
-            text: Message text.
+            text: Message text (may be empty when ``files`` are attached).
             thread_ts: Reply in this thread.
+            files: Names of files attached (a ``file_share`` message).
 
         Returns:
             The new message's ``ts``. The app's answer is in ``self.last_response``.
@@ -452,7 +507,7 @@ class SlackDriver:
         self._active_user(user_id)
         try:
             message, event = self.server.post_as_user(
-                user_id, channel_id, text, thread_ts=thread_ts
+                user_id, channel_id, text, thread_ts=thread_ts, files=files
             )
         except (ValueError, KeyError) as error:
             raise DriverError(str(error)) from None
@@ -467,6 +522,15 @@ class SlackDriver:
         """The author edits a message (``message_changed`` event)."""
         try:
             event = self.server.edit_as_user(channel_id, ts, new_text)
+        except (ValueError, KeyError) as error:
+            raise DriverError(str(error)) from None
+        self.last_response = self.deliver_event(event) if event is not None else None
+        return self.last_response
+
+    def link_preview(self, channel_id: str, ts: str, url: str) -> BotResponse | None:
+        """Slack unfurls a link in a message: ``message_changed`` with the same text."""
+        try:
+            event = self.server.add_link_preview(channel_id, ts, url)
         except (ValueError, KeyError) as error:
             raise DriverError(str(error)) from None
         self.last_response = self.deliver_event(event) if event is not None else None

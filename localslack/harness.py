@@ -24,6 +24,7 @@ from localslack.manifest import manifest_scopes
 from localslack.server import LocalSlackServer
 
 P = ParamSpec("P")
+FOLLOW_UP_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0)
 T = TypeVar("T")
 
 
@@ -93,6 +94,7 @@ class LocalWorkspace:
         self.http: SlackHTTPServer | None = None
         self.driver: SlackDriver | None = None
         self._listeners = _TrackingExecutor(ThreadPoolExecutor(max_workers=5))
+        self._forms = _TrackingExecutor(ThreadPoolExecutor(max_workers=2))
 
     def __enter__(self) -> LocalWorkspace:
         return self.start()
@@ -121,7 +123,13 @@ class LocalWorkspace:
         # The bot's work after each ack runs in this counting executor, so tests can wait
         # until the bot has finished reacting (``settle``), also to assert that nothing happened.
         self.runtime = build_runtime(
-            settings, clock=self.clock, background=self._listeners, renderer=self.renderer
+            settings,
+            clock=self.clock,
+            background=self._listeners,
+            renderer=self.renderer,
+            forms=self._forms,
+            # Slack's minutes, scaled down: a refused follow-up is tried again quickly.
+            follow_up_delays=FOLLOW_UP_DELAYS,
         )
         self.http = SlackHTTPServer(self.runtime.app, "127.0.0.1", 0, edge=self.runtime.edge)
         self.http.start_background()
@@ -136,6 +144,8 @@ class LocalWorkspace:
         if self.http is not None:
             self.http.shutdown()
             self.http.server_close()
+        if self.runtime is not None:
+            self.runtime.followups.close()
         self._listeners.shutdown(wait=True)
         if self.runtime is not None:
             self.runtime.close()
@@ -165,14 +175,19 @@ class LocalWorkspace:
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until the bot has finished handling everything sent so far, including the
-        events its own messages cause."""
+        events its own messages cause, Slack's retries of events and the bot's retries of
+        follow-ups."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.slack.drain(timeout)
-            self.wait_until(lambda: self._listeners.idle, timeout)
-            if self._listeners.idle and self.slack._queue.unfinished_tasks == 0:
+            self.wait_until(self._idle, timeout)
+            if self._idle() and self.slack.idle:
                 return
         raise TimeoutError("the bot is still busy")
+
+    def _idle(self) -> bool:
+        followups = self.runtime.followups if self.runtime is not None else None
+        return self._listeners.idle and self._forms.idle and (followups is None or followups.idle)
 
     def wait_until(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
         return self.slack.wait_for(predicate, timeout=timeout)

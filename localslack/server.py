@@ -91,6 +91,7 @@ class Channel:
     members: list[str] = field(default_factory=list)
     is_im: bool = False
     im_user: str | None = None
+    is_mpim: bool = False  # a group DM
     is_ext_shared: bool = False
     is_archived: bool = False
     created: int = field(default_factory=lambda: int(time.time()))
@@ -227,6 +228,7 @@ class LocalSlackServer:
         # The bot token's granted scopes (from the app manifest); None grants everything.
         self.scopes = frozenset(scopes) if scopes is not None else None
         self._faults: dict[str, list[_Fault]] = {}
+        self.failures_injected: dict[str, int] = {}  # per method, for reports
         self._requested_port = port
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -344,8 +346,10 @@ class LocalSlackServer:
         is_private: bool = True,
         members: Iterable[str] = (),
         is_ext_shared: bool = False,
+        is_mpim: bool = False,
     ) -> None:
-        """Create a channel; include ``bot_user_id`` in ``members`` to invite the bot."""
+        """Create a channel; include ``bot_user_id`` in ``members`` to invite the bot.
+        ``is_mpim`` makes it a group DM (private, reads need ``mpim:read``)."""
         with self._lock:
             if channel_id in self._channels:
                 raise ValueError(f"channel {channel_id} already exists")
@@ -353,7 +357,12 @@ class LocalSlackServer:
             for member in member_list:
                 self._user(member)
             self._channels[channel_id] = Channel(
-                channel_id, name, is_private, member_list, is_ext_shared=is_ext_shared
+                channel_id,
+                name,
+                is_private or is_mpim,
+                member_list,
+                is_ext_shared=is_ext_shared,
+                is_mpim=is_mpim,
             )
             self._messages.setdefault(channel_id, [])
 
@@ -540,9 +549,19 @@ class LocalSlackServer:
         return f"{self.base_url}/response/{token}"
 
     def post_as_user(
-        self, user_id: str, channel_id: str, text: str, *, thread_ts: str | None = None
+        self,
+        user_id: str,
+        channel_id: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        files: Iterable[str] = (),
     ) -> tuple[JSON, JSON | None]:
         """Store a message typed by a member.
+
+        ``files`` names files the member attached (uploaded from their computer): the
+        message then has subtype ``file_share`` and a ``files`` list beside its text (which
+        may be empty), as Slack sends it.
 
         Returns:
             The stored message and the ``message`` event Slack would send to the app, or
@@ -563,8 +582,21 @@ class LocalSlackServer:
                 "ts": ts,
                 "team": self.team_id,
                 "client_msg_id": secrets.token_hex(16),
-                "blocks": [_rich_text_block(text)],
             }
+            if text:
+                message["blocks"] = [_rich_text_block(text)]
+            names = list(files)
+            if names:
+                message.update(
+                    {
+                        "subtype": "file_share",
+                        "files": [self._user_file(user_id, name) for name in names],
+                        "upload": False,
+                        "display_as_bot": False,
+                    }
+                )
+            elif not text:
+                raise ValueError("a message needs text or files")
             parent = self._attach_thread(channel.id, message, thread_ts)
             self._messages[channel.id].append(message)
             where = "のスレッドに" if parent else "に"
@@ -573,6 +605,70 @@ class LocalSlackServer:
             )
             event = self._message_event(channel, message, parent)
             return copy.deepcopy(message), event
+
+    def _user_file(self, user_id: str, name: str) -> JSON:
+        """A file a member attached, as Slack describes it in a ``file_share`` message."""
+        file_id = self._new_id("F")
+        created = int(time.time())
+        private = f"https://files.slack.local/files-pri/{self.team_id}-{file_id}/{name}"
+        return {
+            "id": file_id,
+            "created": created,
+            "timestamp": created,
+            "name": name,
+            "title": name,
+            "mimetype": _mimetype(name),
+            "filetype": name.rsplit(".", 1)[-1] if "." in name else "",
+            "user": user_id,
+            "editable": False,
+            "size": 1024,
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": False,
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            "url_private": private,
+            "url_private_download": private.replace("/files-pri/", "/files-pri/download/"),
+            "permalink": f"https://{self.team_domain}.slack.local/files/{user_id}/{file_id}/{name}",
+            "has_rich_preview": False,
+        }
+
+    def add_link_preview(self, channel_id: str, ts: str, url: str) -> JSON | None:
+        """Slack unfurls a link in a member's message: the message gains an attachment and
+        the app gets ``message_changed`` with the text unchanged (``None`` if unseen)."""
+        with self._lock:
+            channel = self._channel(channel_id)
+            message = self._find_message(channel_id, ts)
+            if message is None or "bot_id" in message:
+                raise ValueError(f"no member message {ts} in {channel_id}")
+            previous = copy.deepcopy(message)
+            message.setdefault("attachments", []).append(
+                {
+                    "id": len(message.get("attachments", [])) + 1,
+                    "from_url": url,
+                    "original_url": url,
+                    "title": "preview",
+                    "title_link": url,
+                    "fallback": "preview",
+                    "service_name": "example",
+                }
+            )
+            if self.bot_user_id not in channel.members:
+                return None
+            event_ts = self._next_ts()
+            return {
+                "type": "message",
+                "subtype": "message_changed",
+                "hidden": True,
+                "channel": channel_id,
+                "ts": event_ts,
+                "event_ts": event_ts,
+                "channel_type": _channel_type(channel),
+                "message": {**copy.deepcopy(message), "type": "message"},
+                "previous_message": previous,
+            }
 
     def edit_as_user(self, channel_id: str, ts: str, new_text: str) -> JSON | None:
         """Edit a member's message; returns the ``message_changed`` event (or ``None``)."""
@@ -720,6 +816,7 @@ class LocalSlackServer:
         fraction: float = 1.0,
         retry_after: int = 1,
         seed: int = 0,
+        after: int = 0,
     ) -> None:
         """Make calls of ``method`` (or ``UPLOAD``, the POST of a file's bytes) fail.
 
@@ -733,10 +830,12 @@ class LocalSlackServer:
             fraction: The share of calls that fail (seeded, so a run repeats).
             retry_after: Seconds announced with ``ratelimited``.
             seed: Seed of the random choice when ``fraction`` < 1.
+            after: How many calls pass before the first one fails (e.g. ``after=1``: the
+                second upload fails).
         """
         with self._lock:
             self._faults.setdefault(method, []).append(
-                _Fault(kind, times, fraction, retry_after, random.Random(seed))
+                _Fault(kind, times, fraction, retry_after, random.Random(seed), after)
             )
 
     def clear_failures(self) -> None:
@@ -747,10 +846,14 @@ class LocalSlackServer:
         for fault in self._faults.get(method, []):
             if fault.remaining is not None and fault.remaining <= 0:
                 continue
+            if fault.after > 0:
+                fault.after -= 1
+                continue
             if fault.fraction < 1.0 and fault.rng.random() >= fault.fraction:
                 continue
             if fault.remaining is not None:
                 fault.remaining -= 1
+            self.failures_injected[method] = self.failures_injected.get(method, 0) + 1
             return fault
         return None
 
@@ -1425,7 +1528,7 @@ class LocalSlackServer:
             "is_org_shared": False,
             "is_private": channel.is_private,
             "is_im": channel.is_im,
-            "is_mpim": False,
+            "is_mpim": channel.is_mpim,
             "context_team_id": self.team_id,
         }
         if channel.is_im:
@@ -1708,6 +1811,7 @@ class _Fault:
     fraction: float
     retry_after: int
     rng: random.Random
+    after: int = 0
 
     def answer(self) -> tuple[int, JSON, dict[str, str]]:
         """HTTP status 0 means: close the connection without answering."""
@@ -1750,6 +1854,8 @@ SUPPORTED_METHODS = tuple(sorted(_METHODS))
 def _channel_type(channel: Channel) -> str:
     if channel.is_im:
         return "im"
+    if channel.is_mpim:
+        return "mpim"
     return "group" if channel.is_private else "channel"
 
 

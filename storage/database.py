@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -303,6 +304,25 @@ def _configure_sqlite(engine: Engine, *, file_based: bool, path: Path | None = N
             for file in (path, *(_side(path, suffix) for suffix in SQLITE_SIDE_FILES)):
                 tighten(file)
 
+    # Writers of this process queue here, in turn, instead of polling SQLite's lock: under
+    # a burst (many replies at once, follow-ups, a paced opening) SQLite's busy handler
+    # lets a writer lose the race again and again for a second or more, which an event's
+    # ack (Slack's 3 seconds) cannot afford. Other processes still meet busy_timeout.
+    turn = threading.RLock()  # re-entrant: a nested unit of work still meets SQLite itself
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if turn.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            connection.info["sqlite_turn"] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _end_turn(connection)
+            raise
+
+    def _end_turn(connection: Any) -> None:
+        if connection.info.pop("sqlite_turn", False):
+            turn.release()
+
+    event.listen(engine, "commit", _end_turn)
+    event.listen(engine, "rollback", _end_turn)

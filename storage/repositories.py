@@ -19,7 +19,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import delete, event, exists, func, insert, or_, select, update
@@ -1239,9 +1239,16 @@ class SqlProcessedRequests(_Repository):
         super().__init__(session)
         self._clock = clock
 
-    def claim(self, key: str) -> bool:
-        values = {"key": key, "created_at": self._clock()}
+    def claim(self, key: str, *, take_over_after: timedelta | None = None) -> bool:
+        now = self._clock()
+        values = {"key": key, "created_at": now}
         table = ProcessedRequestRow
+        if take_over_after is not None:
+            # Only a claim older than the limit goes; of two takers, the second finds the
+            # first one's fresh claim (PostgreSQL re-checks the row it waited for) and loses.
+            self._session.execute(
+                delete(table).where(table.key == key, table.created_at < now - take_over_after)
+            )
         dialect = self._session.get_bind().dialect.name
         if dialect == "postgresql":
             statement: Any = postgresql.insert(table).values(values).on_conflict_do_nothing()
@@ -1269,6 +1276,14 @@ class SqlProcessedRequests(_Repository):
         """Whether ``key`` has been claimed (committed, or earlier in this unit of work)."""
         query = select(exists().where(ProcessedRequestRow.key == key))
         return bool(self._session.scalar(query))
+
+    def claimed_after(self, key: str, prefix: str) -> bool:
+        # Compared here, not in SQL: a database collation need not sort as Python does.
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = select(ProcessedRequestRow.key).where(
+            ProcessedRequestRow.key.like(pattern, escape="\\")
+        )
+        return any(k.startswith(prefix) and k > key for k in self._session.scalars(query))
 
     def forget_before(self, cutoff: datetime) -> int:
         """Delete keys claimed before ``cutoff`` (an aware datetime); returns how many.

@@ -20,7 +20,7 @@ import logging
 import re
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -44,8 +44,8 @@ from bot.services import (
     records,
     scheduling,
 )
-from bot.services.access import Actor, check_coordinator
-from bot.services.chat import ChatUnavailable
+from bot.services.access import Actor, check_coordinator, with_account
+from bot.services.chat import ChatUnavailable, FormUnavailable
 from bot.services.context import ServiceContext
 
 log = logging.getLogger(__name__)
@@ -510,6 +510,9 @@ class Spec(Generic[A]):
     run: Callable[[Call, A], str | None]
     takes_users: bool = False
     default: bool = False
+    # Whether running it opens a form: the platform's handle for that expires within
+    # seconds, so the adapter runs such a command at once, ahead of queued work.
+    opens_form: Callable[[A], bool] | None = None
 
     @property
     def name(self) -> str:
@@ -569,7 +572,7 @@ TABLE: tuple[Spec[Any], ...] = (
          "/shien case new houkatsu csw [重層] [同意:2026-11-20] [緊急]",
          "事例を登録し、事例番号（R8-001 など）を返します。重層的支援会議で扱う事例は 重層 と"
          "同意の日付を添えます。引数なしでフォームを開きます", C,
-         _case_new, _case_new_run, default=True),
+         _case_new, _case_new_run, default=True, opens_form=lambda a: not a.agency_keys),
     Spec(("case", "事例"), ("ask", "依頼"), "/shien case ask R8-001 konkyu",
          "事例の依頼先に機関を加え、情報収集中ならスレッドを更新してその機関に依頼のDMを送ります",
          C, _case_agency,
@@ -615,10 +618,10 @@ TABLE: tuple[Spec[Any], ...] = (
              a.assignee)),
     Spec(("decide", "決定"), (), "/shien decide R8-001",
          "協議内容・緊急度・支援方針・次回モニタリング・結果・決定事項のフォームを開きます", C,
-         _case_ref, _decide_run),
+         _case_ref, _decide_run, opens_form=lambda a: True),
     Spec(("record", "会議記録", "記録"), (), "/shien record [2026-12-08]",
          "会議記録（場所・方法・開始と終了・司会・記録者・出欠・次回開催予定）のフォームを"
-         "開きます", C, _meeting_day, _record_run),
+         "開きます", C, _meeting_day, _record_run, opens_form=lambda a: True),
     Spec(("minutes", "議事録"), (), "/shien minutes [2026-12-08]",
          "議事録（Word）をDMで受け取ります（確定前は案）", C, _meeting_day,
          lambda c, a: documents.deliver_minutes(c.ctx, c.actor, c.channel_id, a.day)),
@@ -727,13 +730,25 @@ def parse(text: str) -> Parsed:
     return Parsed(spec, parse_args(spec, words))
 
 
+def opens_form(text: str) -> bool:
+    """Whether ``text`` is a command that opens a form (parsing only; nothing runs)."""
+    try:
+        parsed = parse(text)
+    except Exception:
+        return False
+    return parsed.spec.opens_form is not None and bool(parsed.spec.opens_form(parsed.args))
+
+
 def dispatch(call: Call, text: str) -> str | None:
     """Run the command in ``text`` for ``call.actor``; the answer is text for them alone.
     Every failure becomes its Japanese message (``answer_for``)."""
     try:
         spec, words = resolve(text)
         if spec.who is Who.COORDINATOR:
-            check_coordinator(call.ctx, call.actor, spec.audit_name)
+            call = replace(call, actor=check_coordinator(call.ctx, call.actor, spec.audit_name))
+        elif spec.run is not _help_run:
+            # Asked once, before any transaction: the use case's checks then need no Slack.
+            call = replace(call, actor=with_account(call.ctx, call.actor))
         return spec.run(call, parse_args(spec, words))
     except Exception as error:
         return answer_for(error, "command")
@@ -746,6 +761,8 @@ def answer_for(error: Exception, what: str) -> str:
         return error.message + ("\n\n" + help_text() if error.show_help else "")
     if isinstance(error, DomainError):
         return error.message
+    if isinstance(error, FormUnavailable):
+        return texts.CHAT.form_unavailable
     if isinstance(error, ChatUnavailable):
         return texts.CHAT.unavailable
     log.error(

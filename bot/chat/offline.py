@@ -22,7 +22,14 @@ class OfflineChat:
     def update(self, ref: MessageRef, message: Message) -> None:
         raise ChatUnavailable("offline")
 
-    def post_ephemeral(self, channel_id: str, user_id: str, message: Message) -> None:
+    def post_ephemeral(
+        self,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        *,
+        thread: MessageRef | None = None,
+    ) -> None:
         raise ChatUnavailable("offline")
 
     def send_direct(self, user_id: str, message: Message) -> MessageRef:

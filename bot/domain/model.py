@@ -301,6 +301,7 @@ class ChannelFacts:
     is_private: bool
     is_shared_externally: bool  # Slack Connect and the like
     member_ids: frozenset[str] = frozenset()
+    is_direct: bool = False  # a direct message or a group DM, never a channel
 
 
 @dataclass
@@ -317,6 +318,8 @@ class MeetingChannel:
     @staticmethod
     def check_suitable(facts: ChannelFacts) -> None:
         """Case content may only ever be posted in private, unshared channels."""
+        if facts.is_direct:
+            raise DomainError(texts.MODEL.channel_direct)
         if not facts.is_private:
             raise DomainError(texts.MODEL.channel_public)
         if facts.is_shared_externally:

@@ -70,9 +70,16 @@ class PacedChat:
         self.pacer.wait(ref.channel_id)
         self.inner.update(ref, message)
 
-    def post_ephemeral(self, channel_id: str, user_id: str, message: Message) -> None:
+    def post_ephemeral(
+        self,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        *,
+        thread: MessageRef | None = None,
+    ) -> None:
         self.pacer.wait(channel_id)
-        self.inner.post_ephemeral(channel_id, user_id, message)
+        self.inner.post_ephemeral(channel_id, user_id, message, thread=thread)
 
     def send_direct(self, user_id: str, message: Message) -> MessageRef:
         self.pacer.wait(f"dm:{user_id}")

@@ -22,7 +22,7 @@ trace.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot import texts
@@ -44,9 +44,17 @@ class PermissionDenied(DomainError):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is asking: a chat user ID (or ``system`` for scheduled work)."""
+    """Who is asking: a chat user ID (or ``system`` for scheduled work).
+
+    ``account``: whether the actor's chat account is active, as the chat platform said for
+    this request (``None``: not asked yet; ``with_account`` asks). Asked once, outside any
+    unit of work, so that no transaction waits for the platform. A form submission comes
+    with ``True``: the account was checked when the form was opened (it cannot be submitted
+    unopened), and the submission must be answered within the platform's 3 seconds.
+    """
 
     user_id: str
+    account: bool | None = None
 
     @property
     def is_system(self) -> bool:
@@ -56,6 +64,15 @@ class Actor:
 
 
 SYSTEM = Actor("system")
+
+
+def with_account(ctx: ServiceContext, actor: Actor) -> Actor:
+    """``actor`` with its chat account's state, asked of the platform now if not known:
+    call it before a unit of work (on SQLite a transaction holds the write lock, and the
+    platform may be slow). Raises ``ChatUnavailable`` if the platform cannot be asked."""
+    if actor.is_system or actor.account is not None:
+        return actor
+    return replace(actor, account=ctx.chat.user_is_active(actor.user_id))
 
 
 class Standing(StrEnum):
@@ -124,9 +141,16 @@ def standing(
     actor: Actor,
     meeting: Meeting,
     case: Case | None = None,
+    *,
+    active: bool | None = None,
 ) -> Access:
     """The actor's standing for ``case`` on ``meeting`` (or, without a case, for any case
-    on the meeting's agenda). The one place the need-to-know rule is assembled."""
+    on the meeting's agenda). The one place the need-to-know rule is assembled.
+
+    ``active``: whether the actor's chat account is active, if the caller asked the platform
+    already (outside its transaction); otherwise it is asked here. Either way a platform
+    that could not be asked raises ``ChatUnavailable``: a failed question never counts as
+    a deactivated account."""
     if actor.is_system:
         return Access(Standing.COORDINATOR)
     mine = {agency.id: agency for agency in agencies_of(uow, actor.user_id)}
@@ -134,7 +158,9 @@ def standing(
     for asked in [case] if case is not None else _agenda_cases(uow, meeting):
         asked_ids += [a for a in asked.asked_agency_ids if a in mine and a not in asked_ids]
     agencies = tuple(mine[a] for a in asked_ids)
-    if not ctx.chat.user_is_active(actor.user_id):
+    if active is None:
+        active = with_account(ctx, actor).account
+    if not active:
         return Access(Standing.DEACTIVATED)
     confirmed = has_confirmed(ctx, uow, meeting, actor.user_id)
     if is_coordinator(uow, actor):
@@ -197,16 +223,19 @@ def refuse(
 
 def require_coordinator(ctx: ServiceContext, uow: UnitOfWork, actor: Actor, what: str) -> None:
     """Coordinators (active, with an active chat account), scheduled work and operators."""
-    if actor.is_system or (is_coordinator(uow, actor) and ctx.chat.user_is_active(actor.user_id)):
+    if actor.is_system or (is_coordinator(uow, actor) and with_account(ctx, actor).account):
         return
     raise refuse(ctx, uow, actor, "command", what, "not_coordinator", texts.ACCESS.coordinator_only)
 
 
-def check_coordinator(ctx: ServiceContext, actor: Actor, what: str) -> None:
+def check_coordinator(ctx: ServiceContext, actor: Actor, what: str) -> Actor:
     """``require_coordinator`` in a unit of work of its own: for the command dispatcher and
-    form submissions, which must refuse before they validate anything."""
+    form submissions, which must refuse before they validate anything. Returns the actor
+    with its account's state, for the use case to run with."""
+    actor = with_account(ctx, actor)
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, what)
+    return actor
 
 
 def require_known(ctx: ServiceContext, uow: UnitOfWork, actor: Actor, what: str) -> None:
@@ -254,11 +283,13 @@ def require_contributor(
     *,
     what: str,
     held_ok: bool = False,
+    active: bool | None = None,
 ) -> Access:
     """Case content is written only by active members of an agency asked for the case who
     have confirmed the notice (or, with ``held_ok``, not yet: their input is held).
-    Coordinators answer for no agency unless they are also registered as a member."""
-    access = standing(ctx, uow, actor, meeting, case)
+    Coordinators answer for no agency unless they are also registered as a member.
+    ``active`` as for ``standing``."""
+    access = standing(ctx, uow, actor, meeting, case, active=active)
     if not access.agencies:
         reason = Standing.NOT_ASKED if access.standing is Standing.COORDINATOR else access.standing
     elif not access.confirmed and not held_ok:

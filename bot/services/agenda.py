@@ -174,7 +174,7 @@ def ask_agency(ctx: ServiceContext, actor: Actor, code_text: str, agency_key: st
     prompted = 0
     for meeting in collecting:
         meetings.refresh_thread(ctx, meeting.id, case.id)
-        prompted += meetings._prompt_members(ctx, meeting.id)
+        prompted += meetings._prompt_members(ctx, meeting.id)[0]
     if already:
         answer = a.already_asked.format(code=code, agency=agency.name)
         return answer + (a.prompted_now.format(prompted=prompted) if prompted else "")

@@ -206,7 +206,16 @@ class ChatGateway(Protocol):
 
     def update(self, ref: MessageRef, message: Message) -> None: ...
 
-    def post_ephemeral(self, channel_id: str, user_id: str, message: Message) -> None: ...
+    def post_ephemeral(
+        self,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        *,
+        thread: MessageRef | None = None,
+    ) -> None:
+        """Only ``user_id`` sees it; in ``thread`` when it is about a reply there."""
+        ...
 
     def send_direct(self, user_id: str, message: Message) -> MessageRef: ...
 
@@ -216,12 +225,33 @@ class ChatGateway(Protocol):
 
     def channel_facts(self, channel_id: str) -> ChannelFacts: ...
 
-    def user_is_active(self, user_id: str) -> bool: ...
+    def user_is_active(self, user_id: str) -> bool:
+        """The platform's answer (a deactivated or unknown account is False); raises
+        ``ChatUnavailable`` when it could not be asked, never guesses."""
+        ...
 
-    def display_name(self, user_id: str) -> str: ...
+    def display_name(self, user_id: str) -> str:
+        """A courtesy: the user ID itself when the platform cannot be asked."""
+        ...
 
     def open_form(self, interaction_ref: str, form: Form) -> None: ...
 
 
 class ChatUnavailable(Exception):
-    """The chat platform did not accept a call (after the adapter's retries)."""
+    """The chat platform did not accept a call (after the adapter's retries), or could not
+    be asked at all. ``code`` is the platform's short error code (``ratelimited``,
+    ``invalid_auth``, ``not_in_channel``, ``network``…): for logs and for choosing what to
+    tell people, never content. A failed question is never an answer: ``user_is_active``
+    raises this rather than guess."""
+
+    def __init__(self, message: str = "", code: str = "", *, transient: bool = True) -> None:
+        super().__init__(message)
+        self.code = code
+        # False when trying again cannot help (the message is gone, the bot was removed
+        # from the channel): the adapter knows which of the platform's codes those are.
+        self.transient = transient
+
+
+class FormUnavailable(ChatUnavailable):
+    """A form could not be opened: the click or command is too old (the platform allows a
+    few seconds), or the platform refused. The person is asked to try again."""

@@ -22,6 +22,7 @@ class DocumentRenderer(Protocol):
 
 
 Clock = Callable[[], datetime]  # aware "now"
+FollowUp = Callable[["ServiceContext"], object]
 
 
 class NoScheduler:
@@ -51,6 +52,18 @@ class ServiceContext:
     # SHIEN_MULTILAYER_STATUTORY: the municipality's 要綱 places its 重層的支援会議 under
     # 社会福祉法第106条の6, so they show the statutory secrecy notice too.
     multilayer_statutory: bool = False
+    # Where work that may wait until the request is answered goes (telling people, the
+    # receipt reaction, refreshing a thread head): a chat adapter runs it in the background
+    # and retries what the platform refused. Unset, it runs at once, in the caller.
+    defer: Callable[[str, FollowUp], None] | None = None
+
+    def later(self, what: str, work: FollowUp) -> None:
+        """Run ``work`` with the context it should use: now, or after the answer (``defer``).
+        ``what`` names it in logs (a kind, never content)."""
+        if self.defer is None:
+            work(self)
+        else:
+            self.defer(what, work)
 
     def now(self) -> datetime:
         return self.clock().astimezone(self.tz)

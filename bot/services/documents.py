@@ -527,7 +527,6 @@ def deliver_role_summaries(
         comment=texts.DOCUMENTS.roles_comment.format(label=label),
     )
     sent, failed = 0, 0
-    delivered: list[tuple[str, str]] = []
     for agency, view, members in extracts:
         data = ctx.documents.render_role_summary(view)
         lines = [
@@ -566,20 +565,19 @@ def deliver_role_summaries(
                 failed += 1
                 continue
             sent += 1
-            delivered.append((agency.key, user_id))
-    # Each extract is audited once it has actually gone out (inactive accounts get none).
-    with ctx.uow() as uow:
-        for key, user_id in delivered:
-            audit(
-                ctx,
-                uow,
-                actor,
-                AuditAction.DOCUMENT_DOWNLOADED,
-                "meeting",
-                meeting.id,
-                f"file={role_summary_filename(meeting.date, key)};to={user_id}",
-            )
-        uow.commit()
+            # Audited as soon as it has gone out (inactive accounts get none), so nothing
+            # that happens to a later delivery can leave a delivered file unaudited.
+            with ctx.uow() as uow:
+                audit(
+                    ctx,
+                    uow,
+                    actor,
+                    AuditAction.DOCUMENT_DOWNLOADED,
+                    "meeting",
+                    meeting.id,
+                    f"file={role_summary_filename(meeting.date, agency.key)};to={user_id}",
+                )
+                uow.commit()
     answer = texts.DOCUMENTS.roles_sent.format(agencies=len(extracts), sent=sent)
     if skipped:
         answer += texts.DOCUMENTS.roles_skipped_unconfirmed.format(count=skipped)

@@ -4,7 +4,10 @@ confirmation, status and reminders."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from functools import partial
 
 from bot import texts
 from bot.domain.calendar import format_wareki, format_wareki_datetime
@@ -33,6 +36,7 @@ from bot.services.access import (
     require_reader,
     roster,
     standing,
+    with_account,
 )
 from bot.services.audit import audit
 from bot.services.cases import find_case
@@ -183,7 +187,7 @@ def add_to_agenda(
         collecting = meeting.state is MeetingState.COLLECTING
     if collecting:
         _open_threads(ctx, meeting.id)
-        prompted = _prompt_members(ctx, meeting.id)
+        prompted, _ = _prompt_members(ctx, meeting.id)
         return texts.MEETINGS.added_and_posted.format(
             code=case.code, label=label, prompted=prompted
         )
@@ -200,14 +204,44 @@ def _open_soon_if_due(ctx: ServiceContext, meeting: Meeting) -> None:
         ctx.scheduler.plan([PlannedSend(now, SendKind.OPEN, open_key(meeting.id), meeting.id)])
 
 
+@dataclass(frozen=True)
+class Opening:
+    """What opening collection did: the meeting, its case threads, the heads this call
+    posted, the members it asked by DM and those it could not reach (asked next time)."""
+
+    meeting_id: str
+    label: str
+    threads: int
+    posted: int
+    prompted: int
+    unreachable: int
+
+
 def open_collection(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None) -> str:
+    """``/shien open``: see ``open_meeting``; the answer for the coordinator."""
+    opening = open_meeting(ctx, actor, channel_id, day)
+    answer = texts.MEETINGS.opened.format(
+        label=opening.label,
+        threads=opening.threads,
+        posted=opening.posted,
+        prompted=opening.prompted,
+    )
+    if opening.unreachable:
+        answer += texts.MEETINGS.open_prompts_failed.format(failed=opening.unreachable)
+    return answer
+
+
+def open_meeting(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None) -> Opening:
     """Coordinators (or the scheduler). Posts the secrecy notice, one thread per agenda case,
-    and a DM to each member asked. Safe to repeat: what was already posted is not posted
-    again, so a crash mid-way is mended by running it once more.
+    and a DM to each member asked. One operation however it is triggered (the scheduler,
+    ``agenda add`` inside the collection window, ``/shien open``, two processes at once):
+    each message is claimed in the database before it is posted, so each case has exactly
+    one thread head; what was already posted is not posted again, so a crash or a refused
+    post mid-way is mended by running it once more.
 
     Before anything about cases is posted, the channel must be private, unshared, and hold
-    no one outside the meeting's roster. Audited as ``collection.opened`` (or
-    ``channel.outsider``, denied).
+    no one outside the meeting's roster. Audited as ``collection.opened`` when collection
+    starts (or ``channel.outsider``, denied).
     """
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, "open")
@@ -239,16 +273,24 @@ def open_collection(ctx: ServiceContext, actor: Actor, channel_id: str, day: dat
             uow.commit()
             people = "、".join(mention(u) for u in outsiders)
             raise PermissionDenied(texts.MEETINGS.outsiders.format(people=people))
-        meeting.open_collection()
-        uow.meetings.save(meeting)
-        audit(ctx, uow, actor, AuditAction.COLLECTION_OPENED, "meeting", meeting.id)
-        uow.commit()
+        if meeting.state is not MeetingState.COLLECTING:
+            # Saved only when it changes: a second opener must not write back the notice
+            # reference it read before the first one recorded it.
+            meeting.open_collection()
+            uow.meetings.save(meeting)
+            audit(ctx, uow, actor, AuditAction.COLLECTION_OPENED, "meeting", meeting.id)
+            uow.commit()
         meeting_id, label = meeting.id, meeting_label(meeting, ctx.tz)
 
     posted = _open_threads(ctx, meeting_id)
-    prompted = _prompt_members(ctx, meeting_id)
-    return texts.MEETINGS.opened.format(
-        label=label, threads=len(items), posted=posted, prompted=prompted
+    prompted, unreachable = _prompt_members(ctx, meeting_id)
+    return Opening(meeting_id, label, len(items), posted, prompted, unreachable)
+
+
+def opened_completely(uow: UnitOfWork, meeting: Meeting) -> bool:
+    """The notice and every case's thread head have been posted (and recorded)."""
+    return meeting.notice_ref is not None and all(
+        item.thread_ref is not None for item in uow.agenda.for_meeting(meeting.id)
     )
 
 
@@ -259,8 +301,51 @@ def _case(uow: UnitOfWork, case_id: str) -> Case:
     return case
 
 
+# A claim whose poster has not recorded its message after this long is taken to have died
+# mid-way (a crash between claim and record); longer than any rate-limit wait of one post.
+POST_CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+def notice_key(meeting_id: str) -> str:
+    """Claims the posting of a meeting's secrecy notice."""
+    return f"notice:{meeting_id}"
+
+
+def head_key(item_id: str) -> str:
+    """Claims the posting of an agenda item's thread head."""
+    return f"thread-head:{item_id}"
+
+
+def _post_once(
+    ctx: ServiceContext,
+    key: str,
+    posted: Callable[[UnitOfWork], bool],
+    post: Callable[[], MessageRef],
+    record: Callable[[UnitOfWork, MessageRef], None],
+) -> bool:
+    """Post a message that must exist once. It is claimed in the database first (unless it
+    was posted already, or someone else is posting it), recorded as soon as it exists, and
+    released if the chat platform refuses it, so a later attempt posts it. True if this
+    call posted it."""
+    with ctx.uow() as uow:
+        if posted(uow) or not uow.processed.claim(key, take_over_after=POST_CLAIM_TIMEOUT):
+            return False
+        uow.commit()
+    try:
+        ref = post()
+    except ChatUnavailable:
+        with ctx.uow() as uow:
+            uow.processed.release(key)
+            uow.commit()
+        raise
+    with ctx.uow() as uow:
+        record(uow, ref)
+        uow.commit()
+    return True
+
+
 def _open_threads(ctx: ServiceContext, meeting_id: str) -> int:
-    """Post the notice and the missing case threads; record each ref as soon as it exists.
+    """Post the notice and the missing case threads, each once (see ``_post_once``).
 
     Chat calls happen outside any unit of work: on SQLite a transaction holds the database's
     write lock, and a post may wait (pacing, rate limits) far longer than other writers may.
@@ -272,30 +357,64 @@ def _open_threads(ctx: ServiceContext, meeting_id: str) -> int:
         notice = notice_message(
             meeting, meeting_label(meeting, ctx.tz), len(items), ctx.notice(meeting)
         )
-    if meeting.notice_ref is None:
-        ref = ctx.chat.post(meeting.channel_id, notice)
-        with ctx.uow() as uow:
-            current = uow.meetings.get(meeting_id)
-            assert current is not None
-            current.notice_ref = ref.key()
-            uow.meetings.save(current)
-            uow.commit()
+
+    def notice_posted(uow: UnitOfWork) -> bool:
+        current = uow.meetings.get(meeting_id)
+        return current is None or current.notice_ref is not None
+
+    def record_notice(uow: UnitOfWork, ref: MessageRef) -> None:
+        current = uow.meetings.get(meeting_id)
+        assert current is not None
+        current.notice_ref = ref.key()
+        uow.meetings.save(current)
+
+    _post_once(
+        ctx,
+        notice_key(meeting_id),
+        notice_posted,
+        lambda: ctx.chat.post(meeting.channel_id, notice),
+        record_notice,
+    )
     posted = 0
     for item in items:
-        if item.thread_ref is not None:
-            continue
+        if _post_head(ctx, meeting.channel_id, meeting_id, item.id):
+            posted += 1
+    return posted
+
+
+def _post_head(ctx: ServiceContext, channel_id: str, meeting_id: str, item_id: str) -> bool:
+    def head_posted(uow: UnitOfWork) -> bool:
+        current = uow.agenda.by_id(item_id)
+        return current is None or current.thread_ref is not None
+
+    def post() -> MessageRef:
         with ctx.uow() as uow:
+            item = uow.agenda.by_id(item_id)
+            meeting = uow.meetings.get(meeting_id)
+            assert item is not None and meeting is not None
             case = _case(uow, item.case_id)
             message = case_thread_message(
                 meeting, case, item, _statuses(uow, meeting_id, case), ctx.notice(meeting)
             )
-        ref = ctx.chat.post(meeting.channel_id, message)
-        with ctx.uow() as uow:
-            item.thread_ref = ref.key()
-            uow.agenda.save(item)
-            uow.commit()
-        posted += 1
-    return posted
+        return ctx.chat.post(channel_id, message)
+
+    def record(uow: UnitOfWork, ref: MessageRef) -> None:
+        current = uow.agenda.by_id(item_id)
+        assert current is not None
+        current.thread_ref = ref.key()
+        uow.agenda.save(current)
+
+    return _post_once(ctx, head_key(item_id), head_posted, post, record)
+
+
+def head_being_posted(ctx: ServiceContext, uow: UnitOfWork, channel_id: str) -> bool:
+    """Whether a case thread head of the channel's meetings is claimed but not recorded yet:
+    a reply in a thread the bot does not know may be a reply to it."""
+    for meeting in uow.meetings.upcoming(channel_id, ctx.today()):
+        for item in uow.agenda.for_meeting(meeting.id):
+            if item.thread_ref is None and uow.processed.is_claimed(head_key(item.id)):
+                return True
+    return False
 
 
 def _statuses(uow: UnitOfWork, meeting_id: str, case: Case) -> list[AgencyStatus]:
@@ -367,27 +486,46 @@ def prompted_key(meeting_id: str, user_id: str) -> str:
     return f"prompt:{meeting_id}:{user_id}"
 
 
-def _prompt_members(ctx: ServiceContext, meeting_id: str) -> int:
+def _prompt_key(meeting_id: str, case_id: str, user_id: str) -> str:
+    return f"prompt:{meeting_id}:{case_id}:{user_id}"
+
+
+def _prompt_members(ctx: ServiceContext, meeting_id: str) -> tuple[int, int]:
     """Ask each member of the agencies asked for the meeting's cases, by DM, naming only
     their cases. A case is prompted once per member, ever (idempotency keys guard re-runs),
     so a case added after opening reaches exactly the members newly asked for it. A DM
-    that fails is released for a later attempt."""
+    that fails (or a member Slack could not tell us about) is left for a later attempt.
+    Returns (members asked now, members who could not be reached)."""
     with ctx.uow() as uow:
         meeting = uow.meetings.get(meeting_id)
         assert meeting is not None
         cases = [_case(uow, i.case_id) for i in uow.agenda.for_meeting(meeting_id)]
-        per_user = _asked_members(uow, cases)
+        per_user = {
+            user_id: new
+            for user_id, user_cases in _asked_members(uow, cases).items()
+            if (
+                new := [
+                    c
+                    for c in user_cases
+                    if not uow.processed.is_claimed(_prompt_key(meeting_id, c.id, user_id))
+                ]
+            )
+        }
         label = meeting_label(meeting, ctx.tz)
         notice = ctx.notice(meeting)
-    sent = 0
+    sent, failed = 0, 0
     for user_id, user_cases in per_user.items():
-        if not ctx.chat.user_is_active(user_id):
+        try:
+            if not ctx.chat.user_is_active(user_id):
+                continue
+        except ChatUnavailable:  # not asked now: nothing is claimed, so a re-run asks them
+            failed += 1
             continue
         with ctx.uow() as uow:
             claimed = [
                 key
                 for case in user_cases
-                if uow.processed.claim(key := f"prompt:{meeting_id}:{case.id}:{user_id}")
+                if uow.processed.claim(key := _prompt_key(meeting_id, case.id, user_id))
             ]
             if not claimed:
                 continue
@@ -395,7 +533,7 @@ def _prompt_members(ctx: ServiceContext, meeting_id: str) -> int:
                 claimed.append(prompted_key(meeting_id, user_id))
             uow.commit()
         codes = [
-            str(c.code) for c in user_cases if f"prompt:{meeting_id}:{c.id}:{user_id}" in claimed
+            str(c.code) for c in user_cases if _prompt_key(meeting_id, c.id, user_id) in claimed
         ]
         try:
             ctx.chat.send_direct(user_id, prompt_dm(codes, label, notice))
@@ -404,9 +542,16 @@ def _prompt_members(ctx: ServiceContext, meeting_id: str) -> int:
                 for key in claimed:
                     uow.processed.release(key)
                 uow.commit()
+            failed += 1
             continue
         sent += 1
-    return sent
+    return sent, failed
+
+
+def prompt_members(ctx: ServiceContext, meeting_id: str) -> tuple[int, int]:
+    """The scheduler's catch-up of the prompts an opening could not send (see
+    ``_prompt_members``)."""
+    return _prompt_members(ctx, meeting_id)
 
 
 def acknowledge(
@@ -423,6 +568,7 @@ def acknowledge(
 
     Audited as ``notice.acknowledged`` (and ``input.recorded`` per released reply).
     """
+    actor = with_account(ctx, actor)  # asked before the transaction, not inside it
     with ctx.uow() as uow:
         if meeting_id is not None:
             meeting = uow.meetings.get(meeting_id)
@@ -497,9 +643,10 @@ def acknowledge(
         uow.commit()
         meeting_id = meeting.id
     for source_ref in released_messages:
-        ctx.chat.add_reaction(parse_ref(source_ref), RECEIVED_REACTION)
+        received = parse_ref(source_ref)
+        ctx.later("reaction", partial(_react, received))
     for case_id in released_cases:
-        refresh_thread(ctx, meeting_id, case_id)
+        ctx.later("thread head", partial(_refresh, meeting_id, case_id))
     now = ctx.now()
     extra = texts.MEETINGS.released.format(count=len(released_cases)) if released_cases else ""
     return texts.MEETINGS.confirmed.format(
@@ -577,9 +724,9 @@ def remind(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
         notice = ctx.notice(meeting)
     sent, failed = 0, 0
     for user_id, codes in per_user.items():
-        if not ctx.chat.user_is_active(user_id):
-            continue
         try:
+            if not ctx.chat.user_is_active(user_id):
+                continue
             ctx.chat.send_direct(user_id, prompt_dm(codes, label, notice, reminder=True))
             sent += 1
         except ChatUnavailable:  # one unreachable DM must not stop the others
@@ -621,13 +768,23 @@ def member_joined(ctx: ServiceContext, channel_id: str, user_id: str, event_ref:
         )
         uow.commit()
         coordinators = [c.user_id for c in uow.coordinators.list(active_only=True)]
+    message = Message(
+        texts.MEETINGS.outsider_joined_text,
+        (Paragraph(texts.MEETINGS.outsider_joined.format(user=mention(user_id))),),
+    )
     for coordinator in coordinators:
-        if ctx.chat.user_is_active(coordinator):
-            ctx.chat.send_direct(
-                coordinator,
-                Message(
-                    texts.MEETINGS.outsider_joined_text,
-                    (Paragraph(texts.MEETINGS.outsider_joined.format(user=mention(user_id))),),
-                ),
-            )
+        ctx.later("tell coordinator", partial(_tell_active, coordinator, message))
     return True
+
+
+def _react(received: MessageRef, ctx: ServiceContext) -> None:
+    ctx.chat.add_reaction(received, RECEIVED_REACTION)
+
+
+def _refresh(meeting_id: str, case_id: str, ctx: ServiceContext) -> None:
+    refresh_thread(ctx, meeting_id, case_id)
+
+
+def _tell_active(user_id: str, message: Message, ctx: ServiceContext) -> None:
+    if ctx.chat.user_is_active(user_id):
+        ctx.chat.send_direct(user_id, message)

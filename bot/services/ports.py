@@ -13,7 +13,7 @@ second copy.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -210,8 +210,10 @@ class AuditTrail(Protocol):
 class ProcessedRequests(Protocol):
     """Idempotency keys: a chat event ID, a button click, a form submission, a send."""
 
-    def claim(self, key: str) -> bool:
-        """Record ``key`` in this unit of work. False if it was already recorded (committed)."""
+    def claim(self, key: str, *, take_over_after: timedelta | None = None) -> bool:
+        """Record ``key`` in this unit of work. False if it was already recorded (committed)
+        — unless ``take_over_after`` is given and that claim is older: its holder is taken
+        to have died mid-way, and this claim replaces it (one taker wins)."""
         ...
 
     def release(self, key: str) -> None:
@@ -220,6 +222,11 @@ class ProcessedRequests(Protocol):
 
     def is_claimed(self, key: str) -> bool:
         """Whether ``key`` has been claimed (committed, or earlier in this unit of work)."""
+        ...
+
+    def claimed_after(self, key: str, prefix: str) -> bool:
+        """Whether a key that starts with ``prefix`` and sorts after ``key`` has been claimed
+        (keys that end in fixed-width timestamps: a later one was acted on)."""
         ...
 
 

@@ -104,7 +104,9 @@ def _coordinators(uow: UnitOfWork) -> list[str]:
 
 
 def open_due(ctx: ServiceContext, meeting_id: str) -> JobResult:
-    """The opening of input collection fell due: the same as ``/shien open`` by the system.
+    """The opening of input collection fell due: the same operation as ``/shien open``, by
+    the system. An opening left incomplete (a post or DM the chat platform refused, by this
+    job or by hand) is completed.
 
     With an empty agenda a regular meeting tells the coordinators once; an ad-hoc one waits
     (adding its first case opens it). If the channel is not fit for case content (someone
@@ -114,11 +116,19 @@ def open_due(ctx: ServiceContext, meeting_id: str) -> JobResult:
         meeting = uow.meetings.get(meeting_id)
         if meeting is None or _stale(ctx, meeting):
             return JobResult.DROPPED
-        if meeting.state is not MeetingState.SCHEDULED:
-            return JobResult.SKIPPED  # opened by hand already
+        if meeting.state not in (MeetingState.SCHEDULED, MeetingState.COLLECTING):
+            return JobResult.SKIPPED
+        complete = meetings.opened_completely(uow, meeting)
         empty = not uow.agenda.for_meeting(meeting.id)
         coordinators = _coordinators(uow)
         label = meeting_label(meeting, ctx.tz)
+    if meeting.state is MeetingState.COLLECTING and complete:
+        # Opened already (by hand, or by this job before it was refused a DM): only the
+        # members not asked yet are asked.
+        sent, unreachable = meetings.prompt_members(ctx, meeting.id)
+        if unreachable:
+            raise ChatUnavailable("prompts", "unreachable")
+        return JobResult.SENT if sent else JobResult.SKIPPED
     if empty:
         if meeting.adhoc:
             return JobResult.SKIPPED
@@ -132,7 +142,9 @@ def open_due(ctx: ServiceContext, meeting_id: str) -> JobResult:
     if not _claim(ctx, open_key(meeting.id)):
         return JobResult.SKIPPED
     try:
-        meetings.open_collection(ctx, SYSTEM, meeting.channel_id, meeting.date)
+        opening = meetings.open_meeting(ctx, SYSTEM, meeting.channel_id, meeting.date)
+        if opening.unreachable:  # the job's retry asks them
+            raise ChatUnavailable("prompts", "unreachable")
     except ChatUnavailable:
         _release(ctx, open_key(meeting.id))
         raise

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from slack_bolt import App, BoltRequest
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -849,3 +849,88 @@ def test_an_upload_can_fail_where_slack_sdk_raises_urllibs_errors() -> None:
             client.files_upload_v2(channel=KAIGI, content=b"x", filename="a.docx")
         assert not isinstance(caught.value, SlackApiError)  # urllib's HTTPError
         assert server.files_shared_with(KAIGI) == []
+
+
+# --------------------------------------------------------------------------- as real Slack does
+
+
+def _event_app(ws: Workspace, answer: Any = None) -> list[dict[str, Any]]:
+    """Message events the app receives, with their retry headers; ``answer`` is returned."""
+    seen: list[dict[str, Any]] = []
+
+    @ws.app.event("message")
+    def on_message(event: dict[str, Any], request: BoltRequest) -> Any:
+        seen.append({**event, "retry": request.headers.get("x-slack-retry-num")})
+        return answer(len(seen)) if answer else None
+
+    return seen
+
+
+def test_a_file_reply_arrives_as_file_share_with_its_files(ws: Workspace) -> None:
+    seen = _event_app(ws)
+    head = ws.driver.user_posts(ALICE, KAIGI, "見出し")
+    ws.driver.user_posts(BOB, KAIGI, "", thread_ts=head, files=["kiroku.pdf"])
+    ws.driver.wait_for(lambda: len(seen) == 2)
+    event = seen[1]
+    assert event["subtype"] == "file_share" and event["text"] == ""
+    assert event["thread_ts"] == head and "blocks" not in event
+    [shared] = event["files"]
+    assert shared["name"] == "kiroku.pdf" and shared["user"] == BOB
+    assert shared["mimetype"] == "application/pdf" and shared["url_private"]
+
+
+def test_a_link_preview_changes_a_message_but_not_its_text(ws: Workspace) -> None:
+    seen = _event_app(ws)
+    ts = ws.driver.user_posts(ALICE, KAIGI, "https://example.jp")
+    ws.driver.link_preview(KAIGI, ts, "https://example.jp")
+    ws.driver.wait_for(lambda: len(seen) == 2)
+    changed = seen[1]
+    assert changed["subtype"] == "message_changed"
+    assert changed["message"]["text"] == changed["previous_message"]["text"]
+    assert changed["message"]["attachments"] and "attachments" not in changed["previous_message"]
+
+
+def test_an_event_the_app_fails_is_sent_again_with_the_retry_headers(
+    server: LocalSlackServer, client: WebClient
+) -> None:
+    # Events are answered when the listener returns (as the bot runs Bolt): an error
+    # status makes Slack send the event again.
+    app = App(signing_secret=SIGNING_SECRET, client=client, process_before_response=True)
+    seen: list[Any] = []
+
+    @app.event("message")
+    def on_message(request: BoltRequest) -> BoltResponse | None:
+        seen.append(request.headers.get("x-slack-retry-num"))
+        return BoltResponse(status=503) if len(seen) < 3 else None
+
+    host = AppHttpHost(bolt_handler(app)).start()
+    driver = SlackDriver(server, host.url, SIGNING_SECRET)
+    try:
+        driver.user_posts(ALICE, KAIGI, "届くまで")
+        driver.wait_for(lambda: len(seen) == 3)
+        driver.drain()
+    finally:
+        driver.close()
+        host.stop()
+    assert seen == [None, ["1"], ["2"]]
+    assert driver.retries_sent == 2
+
+
+def test_a_group_dm_needs_mpim_read() -> None:
+    with LocalSlackServer(scopes=manifest_scopes()) as server:
+        _populate(server)
+        server.add_channel("C_MPIM", "mpdm-alice--bob-1", is_mpim=True, members=[ALICE, BOB])
+        client = WebClient(base_url=server.api_url, token=server.bot_token)
+        err = _error(lambda: client.conversations_info(channel="C_MPIM"))
+        assert (err.response["error"], err.response["needed"]) == ("missing_scope", "mpim:read")
+        assert server.channel("C_MPIM").is_private
+
+
+def test_an_injected_failure_can_spare_the_first_calls() -> None:
+    with LocalSlackServer() as server:
+        _populate(server)
+        client = WebClient(base_url=server.api_url, token=server.bot_token)
+        server.inject_failure("users.info", "fatal_error", times=1, after=2)
+        assert client.users_info(user=ALICE)["ok"] and client.users_info(user=BOB)["ok"]
+        assert _error(lambda: client.users_info(user=ALICE)).response["error"] == "fatal_error"
+        assert client.users_info(user=ALICE)["ok"]

@@ -55,3 +55,25 @@ def test_manifest_subscribes_to_the_events_the_listeners_handle() -> None:
     assert settings["socket_mode_enabled"] is True
     command = manifest["features"]["slash_commands"][0]
     assert command["command"] == "/shien" and command["should_escape"] is True
+
+
+# Conversations the bot meets only to refuse them: /shien setup typed in a DM or a group DM.
+# They are recognised without reading them (a DM's ID starts with D; for a group DM Slack's
+# missing_scope names mpim:read), so the manifest asks for no scope of theirs, nor for the
+# history of any conversation but private channels (replies arrive as message.groups events).
+NEVER_ASKED = {
+    "im:read",
+    "mpim:read",
+    "im:history",
+    "mpim:history",
+    "channels:history",
+    "files:read",
+    "users:read.email",
+    "chat:write.public",
+}
+
+
+def test_the_manifest_asks_nothing_for_conversations_the_bot_only_refuses() -> None:
+    manifest = yaml.safe_load((ROOT / "slack_manifest.yaml").read_text(encoding="utf-8"))
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert not scopes & NEVER_ASKED

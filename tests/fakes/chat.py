@@ -22,6 +22,7 @@ their calls between transactions (``made_in_transaction`` lists those that did n
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -108,6 +109,7 @@ class Ephemeral:
     user_id: str
     message: Message
     in_transaction: bool = False
+    thread: MessageRef | None = None  # shown in this thread
 
     @property
     def text(self) -> str:
@@ -194,6 +196,8 @@ class RecordingChat:
     refused: list[ChatCall] = field(default_factory=list)
     queries: list[Query] = field(default_factory=list)
     _ts: int = field(default=0, init=False, repr=False)
+    # Services may call from several threads at once (races are tested on real databases).
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     # ------------------------------------------------------------------ the port
 
@@ -207,9 +211,18 @@ class RecordingChat:
     def update(self, ref: MessageRef, message: Message) -> None:
         self._record(Updated(ref, message, self.in_transaction()), ref.channel_id)
 
-    def post_ephemeral(self, channel_id: str, user_id: str, message: Message) -> None:
+    def post_ephemeral(
+        self,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        *,
+        thread: MessageRef | None = None,
+    ) -> None:
         self._record(
-            Ephemeral(channel_id, user_id, message, self.in_transaction()), channel_id, user_id
+            Ephemeral(channel_id, user_id, message, self.in_transaction(), thread),
+            channel_id,
+            user_id,
         )
 
     def send_direct(self, user_id: str, message: Message) -> MessageRef:
@@ -289,14 +302,16 @@ class RecordingChat:
     # ------------------------------------------------------------------ internals
 
     def _next_ts(self) -> str:
-        self._ts += 1
-        return f"1764000000.{self._ts:06d}"
+        with self._lock:
+            self._ts += 1
+            return f"1764000000.{self._ts:06d}"
 
     def _record(self, call: ChatCall, *targets: str) -> None:
-        if self.fail or any(t in self.fail_for for t in targets):
-            self.refused.append(call)
-            raise ChatUnavailable(f"{type(call).__name__}: the chat platform is unavailable")
-        self.calls.append(call)
+        with self._lock:
+            if self.fail or any(t in self.fail_for for t in targets):
+                self.refused.append(call)
+                raise ChatUnavailable(f"{type(call).__name__}: the chat platform is unavailable")
+            self.calls.append(call)
 
     def _query(self, method: str, subject: str) -> None:
         self.queries.append(Query(method, subject, self.in_transaction()))

@@ -38,7 +38,7 @@ import builtins
 import copy
 import dataclasses
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -723,11 +723,13 @@ class MemoryAuditTrail(_Repository):
 
 
 class MemoryProcessedRequests(_Repository):
-    def claim(self, key: str) -> bool:
+    def claim(self, key: str, *, take_over_after: timedelta | None = None) -> bool:
         t = self._t
-        if key in t.processed:
+        now = _utc(self._uow._store._clock())
+        claimed = t.processed.get(key)
+        if claimed is not None and (take_over_after is None or claimed >= now - take_over_after):
             return False
-        t.processed[key] = _utc(self._uow._store._clock())
+        t.processed[key] = now
         return True
 
     def release(self, key: str) -> None:
@@ -735,6 +737,9 @@ class MemoryProcessedRequests(_Repository):
 
     def is_claimed(self, key: str) -> bool:
         return key in self._t.processed
+
+    def claimed_after(self, key: str, prefix: str) -> bool:
+        return any(k.startswith(prefix) and k > key for k in self._t.processed)
 
 
 # --------------------------------------------------------------------------- unit of work

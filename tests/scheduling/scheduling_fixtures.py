@@ -63,7 +63,14 @@ class RecordingChat:
     def update(self, ref: MessageRef, message: Message) -> None:
         self.updates.append((ref.channel_id, message.text))
 
-    def post_ephemeral(self, channel_id: str, user_id: str, message: Message) -> None:
+    def post_ephemeral(
+        self,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        *,
+        thread: MessageRef | None = None,
+    ) -> None:
         pass
 
     def send_direct(self, user_id: str, message: Message) -> MessageRef:

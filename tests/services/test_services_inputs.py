@@ -138,8 +138,10 @@ def test_outsiders_and_deactivated_members_are_rejected(world: World, code: str,
     ]
 
 
-def test_a_reply_outside_a_case_thread_is_ignored(world: World, code: str) -> None:
-    outcome = inputs.record_reply(world.ctx, CHANNEL, "1.999", "1.1000", HOUKATSU, "雑談")
+def test_a_reply_in_a_channel_that_holds_no_meetings_is_none_of_the_bots_business(
+    world: World, code: str
+) -> None:
+    outcome = inputs.record_reply(world.ctx, "C0OTHER", "1.999", "1.1000", HOUKATSU, "雑談")
     assert outcome is ReplyOutcome.NOT_A_CASE_THREAD
     assert world.audit() == [] and world.chat.calls == []
 
@@ -178,8 +180,8 @@ def test_an_edit_that_adds_an_identifier_is_flagged_once(world: World, code: str
     assert world.actions() == ["input.edited", "input.flagged"]
     assert world.chat.kinds() == ["Ephemeral", "Direct"]
     world.mark()
-    assert inputs.edit_reply(world.ctx, CHANNEL, "1764000200.000008", PHONE)  # a retried edit
-    assert world.actions() == ["input.edited"]
+    assert not inputs.edit_reply(world.ctx, CHANNEL, "1764000200.000008", PHONE)  # retried
+    assert world.actions() == []
     assert world.chat.calls == []
 
 

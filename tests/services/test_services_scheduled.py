@@ -116,12 +116,6 @@ def test_an_unfit_channel_is_reported_and_the_opening_can_be_retried(world: Worl
     assert len(world.posts()) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open_collection commits the meeting as collecting before it posts; when the post "
-    "fails, the job releases its key and is retried, but the retry finds the meeting no longer "
-    "scheduled and skips: the notice, the threads and the prompts are never sent",
-)
 def test_an_opening_the_chat_refused_is_completed_by_the_retry(world: World) -> None:
     adhoc_with_case(world)
     world.clock.set(OPENING)
@@ -133,6 +127,31 @@ def test_an_opening_the_chat_refused_is_completed_by_the_retry(world: World) -> 
     world.clock.set(at(2026, 12, 1, 9, 1))  # the job's first retry
     assert scheduled.run_send(world.ctx, send) is JobResult.SENT
     assert len(world.posts()) == 2
+
+
+def test_a_member_the_opening_could_not_reach_is_asked_by_the_retry(world: World) -> None:
+    adhoc_with_case(world, "houkatsu", "csw")
+    world.clock.set(OPENING)
+    send = planned(world, SendKind.OPEN)
+    world.chat.fail_for.add(CSW)
+    with pytest.raises(ChatUnavailable):  # the job is retried
+        scheduled.run_send(world.ctx, send)
+    assert len(world.posts()) == 2 and [dm.user_id for dm in world.chat.dms()] == [HOUKATSU]
+    world.chat.fail_for.clear()
+    world.clock.set(at(2026, 12, 1, 9, 1))
+    assert scheduled.run_send(world.ctx, send) is JobResult.SENT
+    assert len(world.posts()) == 2  # nothing posted twice
+    assert [dm.user_id for dm in world.chat.dms()] == [HOUKATSU, CSW]
+
+
+def test_a_coordinator_is_told_who_could_not_be_asked(world: World) -> None:
+    adhoc_with_case(world, "houkatsu", "csw")
+    world.chat.fail_for.add(CSW)
+    answer = world.open()
+    assert "1人には依頼のDMを送れませんでした" in answer
+    world.chat.fail_for.clear()
+    assert "依頼のDMを 1人" in world.open()
+    assert [dm.user_id for dm in world.chat.dms()] == [HOUKATSU, CSW]
 
 
 def test_a_refused_opening_releases_its_key(world: World) -> None:

@@ -75,3 +75,42 @@ def test_old_keys_can_be_forgotten(database: Database) -> None:
         processed = SqlProcessedRequests(uow.session)
         assert not processed.is_claimed("event:old")
         assert processed.is_claimed("event:new")
+
+
+def test_a_stale_claim_is_taken_over_once_by_concurrent_takers(database: Database) -> None:
+    """A claim whose holder died (older than the limit) goes to exactly one of its takers."""
+    with database.unit_of_work() as uow:
+        assert SqlProcessedRequests(uow.session, clock=lambda: AT).claim("head:item1")
+        uow.commit()
+    barrier = threading.Barrier(4)
+    results: list[bool] = []
+    lock = threading.Lock()
+
+    def take() -> None:
+        barrier.wait()
+        with database.unit_of_work() as uow:
+            processed = SqlProcessedRequests(uow.session, clock=lambda: AT + timedelta(hours=1))
+            claimed = processed.claim("head:item1", take_over_after=timedelta(minutes=10))
+            uow.commit()
+        with lock:
+            results.append(claimed)
+
+    threads = [threading.Thread(target=take) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results) == [False, False, False, True]
+    with database.unit_of_work() as uow:  # a fresh claim is not taken over
+        fresh = SqlProcessedRequests(uow.session, clock=lambda: AT + timedelta(hours=1))
+        assert not fresh.claim("head:item1", take_over_after=timedelta(minutes=10))
+
+
+def test_a_later_claim_of_a_family_is_found_whatever_the_collation(database: Database) -> None:
+    with database.unit_of_work() as uow:
+        uow.processed.claim("edit:C_1:1764000200.000005")
+        uow.processed.claim("edit:C_1x:1764000200.000009")  # a family whose name extends it
+        uow.commit()
+    with database.unit_of_work() as uow:
+        assert uow.processed.claimed_after("edit:C_1:1764000200.000004", "edit:C_1:")
+        assert not uow.processed.claimed_after("edit:C_1:1764000200.000005", "edit:C_1:")

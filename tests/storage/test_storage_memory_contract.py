@@ -9,6 +9,7 @@ datetimes, copies), case codes, idempotency keys, and the order of every listing
 
 from __future__ import annotations
 
+import time as wall_clock
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -642,6 +643,34 @@ def test_idempotency_keys(uows: UowFactory) -> None:
         assert uow.processed.claim("send:1")
         uow.rollback()
         assert not uow.processed.is_claimed("send:1")
+
+
+def test_a_later_claim_of_a_family_is_found(uows: UowFactory) -> None:
+    with uows() as uow:
+        assert uow.processed.claim("edit:C_1:1764000200.000005")
+        assert uow.processed.claim("edit:C_10:1764000200.000009")  # another family
+        assert uow.processed.claim("edit%x:C_1:1764000200.000009")  # LIKE's wildcards
+        uow.commit()
+    with uows() as uow:
+        family = "edit:C_1:"
+        assert uow.processed.claimed_after(family + "1764000200.000004", family)
+        assert not uow.processed.claimed_after(family + "1764000200.000005", family)
+        assert not uow.processed.claimed_after(family + "1764000200.000006", family)
+        assert not uow.processed.claimed_after("edit:C_2:1764000200.000001", "edit:C_2:")
+
+
+def test_a_stale_claim_is_taken_over_and_a_fresh_one_is_not(uows: UowFactory) -> None:
+    with uows() as uow:
+        assert uow.processed.claim("head:1")
+        uow.commit()
+    with uows() as uow:
+        assert not uow.processed.claim("head:1", take_over_after=timedelta(hours=1))
+    wall_clock.sleep(0.01)
+    with uows() as uow:
+        assert uow.processed.claim("head:1", take_over_after=timedelta(milliseconds=1))
+        uow.commit()
+    with uows() as uow:  # the new claim is fresh again
+        assert not uow.processed.claim("head:1", take_over_after=timedelta(hours=1))
 
 
 def test_decision_put_inserts_then_replaces(uows: UowFactory) -> None:

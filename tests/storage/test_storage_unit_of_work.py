@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from pathlib import Path
+
 import pytest
 from sqlalchemy.exc import IntegrityError
 from storage_builders import SUMMARY, agency, seed
@@ -132,3 +136,35 @@ def test_sql_logging_never_shows_parameters(
         database.engine.echo = False
     assert "INSERT INTO agency_inputs" in caplog.text
     assert SUMMARY not in caplog.text
+
+
+def test_sqlite_writers_of_one_process_take_turns(tmp_path: Path) -> None:
+    """A burst of short write transactions from many threads (replies arriving at once):
+    none waits long for its turn. SQLite's own busy handler, left alone, lets a writer lose
+    the race again and again for a second or more — longer than an event's ack can wait."""
+    database = Database(f"sqlite:///{tmp_path / 'turns.sqlite3'}")
+    database.upgrade()
+    waits: list[float] = []
+    lock = threading.Lock()
+    start = threading.Barrier(12)
+
+    def writer(n: int) -> None:
+        start.wait()
+        for i in range(25):
+            began = time.monotonic()
+            with database.unit_of_work() as uow:
+                uow.processed.claim(f"turn:{n}:{i}")
+                waited = time.monotonic() - began
+                time.sleep(0.002)  # the transaction's own work
+                uow.commit()
+            with lock:
+                waits.append(waited)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    database.dispose()
+    assert len(waits) == 12 * 25
+    assert max(waits) < 0.5, f"a writer waited {max(waits):.2f} s"

@@ -1,8 +1,25 @@
 """The Bolt app: listeners that parse a payload, call one service, and render the answer.
 
-Every listener acks first (well inside Slack's 3 seconds) and does the work afterwards
-(Bolt runs it in its worker threads); modal submissions validate before they ack, because
-their errors must travel in the ack. Logs carry command names and error kinds, never text.
+The app runs with ``process_before_response=True``: Slack gets its answer (the ack) when a
+listener returns. How each kind of request uses that:
+
+- **Commands and button clicks** ack at once and do their work afterwards, in
+  ``background``. Work that opens a form (the 入力する button, ``case new`` without
+  arguments, ``decide``) goes to ``forms``, a small executor of its own, so that
+  ``views.open`` is called within the 3 seconds its ``trigger_id`` lives instead of waiting
+  behind queued work.
+- **Form submissions** are validated *and recorded* before the ack, with the database only
+  (their errors travel in the ack, and a closed form means a saved input); everything that
+  needs Slack (warnings, the thread head, the confirmation DM) comes after, as follow-ups.
+- **Events** (thread replies, edits, deletions, someone joining) are decided before the
+  ack: the input is recorded, or held, or refused, and what must be said about it is handed
+  to the follow-ups. If the decision needs Slack and Slack cannot answer (users.info
+  failing), the listener answers 503, so Slack sends the event again (up to three retries,
+  the last about five minutes later); the last retry is acked and retried here instead.
+  An event is thus acked only once its outcome is final and stored.
+
+Follow-ups (``bot.chat.followups``) run in the background and are retried when Slack
+refuses them. Logs carry command names, error kinds and Slack's error codes, never text.
 """
 
 from __future__ import annotations
@@ -11,12 +28,13 @@ import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import Executor
-from functools import partial
+from dataclasses import replace
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltRequest, BoltResponse, Respond
 
-from bot.chat.commands import Call, answer_for, dispatch
+from bot.chat.commands import Call, answer_for, dispatch, opens_form
+from bot.chat.followups import RETRYABLE, FollowUps
 from bot.chat.slack.render import escape, form_values
 from bot.services import (
     cases,
@@ -27,17 +45,20 @@ from bot.services import (
 )
 from bot.services.access import Actor
 from bot.services.chat import (
-    ChatUnavailable,
+    ChatGateway,
     FormErrors,
     Message,
     Paragraph,
 )
-from bot.services.context import ServiceContext
+from bot.services.context import FollowUp, ServiceContext
 from bot.services.messages import ACK_ACTION, INPUT_ACTION
 
 log = logging.getLogger(__name__)
 
 _SLACK_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+# Slack retries an event three times (about 1 minute, then 5 minutes apart); after the
+# last one it gives up, so that one is acked and retried by the bot itself.
+SLACK_LAST_RETRY = 3
 
 
 def slack_text_to_command_text(text: str) -> str:
@@ -52,13 +73,48 @@ def _guarded(action: Callable[[], str | None], what: str) -> str | None:
         return answer_for(error, what)
 
 
-def register(app: App, ctx: ServiceContext, background: Executor) -> None:
+def register(
+    app: App,
+    ctx: ServiceContext,
+    background: Executor,
+    *,
+    quick: ChatGateway | None = None,
+    forms: Executor | None = None,
+    followups: FollowUps | None = None,
+    bot_user_id: str = "",
+) -> None:
     """Attach every listener of the product to ``app``.
 
-    The app runs with ``process_before_response=True``: each listener acks in the request
-    thread and hands its work to ``background``, so an ack never waits for a free worker
-    (Bolt's own pool would make acks queue behind slow Web API calls under load).
+    Args:
+        app: The Bolt app, with ``process_before_response=True``.
+        ctx: The services for work done after the ack.
+        background: Where that work runs (not Bolt's own pool: acks must never queue behind
+            slow Web API calls).
+        quick: The chat gateway for calls a person waits on within Slack's 3 seconds (no
+            sleeping for rate limits); ``ctx.chat`` if not given.
+        forms: Where work that opens a form runs; ``background`` if not given.
+        followups: Runs and retries what may wait until after the ack; without it,
+            follow-ups run in ``background`` once.
+        bot_user_id: The bot's own user ID (its own joining a channel is not news).
     """
+    defer: Callable[[str, FollowUp], None]
+    if followups is not None:
+        defer = followups.submit
+    else:
+
+        def defer(what: str, work: FollowUp) -> None:
+            background.submit(work, ctx)
+
+    # Contexts are made per request: the composition root may still be wiring ``ctx`` (its
+    # scheduler). Whatever may wait goes to the follow-ups, retried if Slack refuses it;
+    # what a person waits on within Slack's 3 seconds uses quick Slack calls.
+    def later_ctx() -> ServiceContext:
+        return replace(ctx, defer=defer)
+
+    def now_ctx() -> ServiceContext:
+        return replace(ctx, chat=quick or ctx.chat, defer=defer)
+
+    form_executor = forms or background
 
     def later(work: Callable[[], object]) -> None:
         background.submit(work)
@@ -70,9 +126,14 @@ def register(app: App, ctx: ServiceContext, background: Executor) -> None:
     @app.command("/shien")
     def shien(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
-        call = Call(ctx, Actor(body["user_id"]), body["channel_id"], body.get("trigger_id", ""))
         text = slack_text_to_command_text(body.get("text", ""))
-        later(lambda: answer(respond, dispatch(call, text)))
+        actor = Actor(body["user_id"])
+        if opens_form(text):
+            call = Call(now_ctx(), actor, body["channel_id"], body.get("trigger_id", ""))
+            form_executor.submit(lambda: answer(respond, dispatch(call, text)))
+        else:
+            call = Call(later_ctx(), actor, body["channel_id"], body.get("trigger_id", ""))
+            later(lambda: answer(respond, dispatch(call, text)))
 
     @app.action(ACK_ACTION)
     def ack_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -81,7 +142,7 @@ def register(app: App, ctx: ServiceContext, background: Executor) -> None:
         meeting_id = body["actions"][0].get("value", "")
 
         def act() -> str | None:
-            return meetings.acknowledge(ctx, actor, meeting_id=meeting_id, via="button")
+            return meetings.acknowledge(later_ctx(), actor, meeting_id=meeting_id, via="button")
 
         later(lambda: answer(respond, _guarded(act, "ack")))
 
@@ -92,17 +153,22 @@ def register(app: App, ctx: ServiceContext, background: Executor) -> None:
         item_id = body["actions"][0].get("value", "")
 
         def act() -> None:
-            inputs.open_input_form(ctx, actor, item_id, body["trigger_id"])
+            inputs.open_input_form(now_ctx(), actor, item_id, body["trigger_id"])
 
-        later(lambda: answer(respond, _guarded(act, "input form")))
+        form_executor.submit(lambda: answer(respond, _guarded(act, "input form")))
 
-    def submission(form_id: str, handle: Callable[[Actor, dict[str, Any]], str]) -> None:
+    def submission(
+        form_id: str, handle: Callable[[ServiceContext, Actor, dict[str, Any]], str]
+    ) -> None:
         @app.view(form_id)
         def on_submit(ack: Ack, body: dict[str, Any]) -> None:
-            # Validation and recording come before the ack: their errors travel in it.
-            actor = Actor(body["user"]["id"])
+            # Validated and recorded with the database only, before the ack: errors travel
+            # in it, and Slack is asked nothing while the person waits.
+            actor = Actor(body["user"]["id"], account=True)
+            waiting: list[tuple[str, FollowUp]] = []
+            form_ctx = replace(ctx, defer=lambda what, work: waiting.append((what, work)))
             try:
-                reply = handle(actor, body["view"])
+                reply = handle(form_ctx, actor, body["view"])
             except FormErrors as errors:
                 ack(response_action="errors", errors=errors.errors)
                 return
@@ -111,19 +177,15 @@ def register(app: App, ctx: ServiceContext, background: Executor) -> None:
                 reply = answer_for(error, form_id)
             else:
                 ack()
-
-            def confirm() -> None:
-                try:
-                    ctx.chat.send_direct(actor.user_id, _text_message(reply))
-                except ChatUnavailable:
-                    log.warning("could not confirm %s to its submitter", form_id)
-
-            later(confirm)
+            for what, work in waiting:
+                defer(what, work)
+            confirmation = _text_message(reply)
+            defer("confirm form", lambda c: c.chat.send_direct(actor.user_id, confirmation))
 
     submission(
         inputs.INPUT_FORM,
-        lambda actor, view: inputs.submit_input_form(
-            ctx,
+        lambda c, actor, view: inputs.submit_input_form(
+            c,
             actor,
             view.get("private_metadata", ""),
             form_values(view["state"]["values"]),
@@ -132,35 +194,65 @@ def register(app: App, ctx: ServiceContext, background: Executor) -> None:
     )
     submission(
         decisions.DECISION_FORM,
-        lambda actor, view: decisions.submit_decision(
-            ctx, actor, view.get("private_metadata", ""), form_values(view["state"]["values"])
+        lambda c, actor, view: decisions.submit_decision(
+            c, actor, view.get("private_metadata", ""), form_values(view["state"]["values"])
         ),
     )
     submission(
         records.RECORD_FORM,
-        lambda actor, view: records.submit_record(
-            ctx, actor, view.get("private_metadata", ""), form_values(view["state"]["values"])
+        lambda c, actor, view: records.submit_record(
+            c, actor, view.get("private_metadata", ""), form_values(view["state"]["values"])
         ),
     )
     submission(
         cases.CASE_FORM,
-        lambda actor, view: cases.submit_case_form(
-            ctx, actor, form_values(view["state"]["values"]), str(view.get("id", ""))
+        lambda c, actor, view: cases.submit_case_form(
+            c, actor, form_values(view["state"]["values"]), str(view.get("id", ""))
         ),
     )
 
+    def decided(
+        what: str, handle: Callable[[ServiceContext], object], request: BoltRequest
+    ) -> BoltResponse | None:
+        """Decide an event before the ack; if that needs Slack and Slack cannot answer, let
+        Slack send the event again (503), or, after its last retry, retry it here."""
+        try:
+            handle(now_ctx())
+        except RETRYABLE as error:
+            code = getattr(error, "code", "") or type(error).__name__
+            if _retry_num(request) < SLACK_LAST_RETRY:
+                log.warning("%s event not decided (%s): Slack will send it again", what, code)
+                return BoltResponse(status=503, body="")
+            log.warning("%s event not decided (%s) on Slack's last retry: retried here", what, code)
+            defer(f"{what} event", handle)
+        except Exception as error:
+            answer_for(error, what)  # logged by kind; sending it again would fail the same way
+        return None
+
     @app.event("message")
-    def on_message(event: dict[str, Any]) -> None:
-        later(lambda: _guarded(partial(_on_message, ctx, event), "message"))
+    def on_message(event: dict[str, Any], request: BoltRequest) -> BoltResponse | None:
+        return decided("message", lambda c: _on_message(c, event), request)
 
     @app.event("member_joined_channel")
-    def on_join(event: dict[str, Any]) -> None:
-        def act() -> None:
+    def on_join(event: dict[str, Any], request: BoltRequest) -> BoltResponse | None:
+        user_id = str(event.get("user", ""))
+        if bot_user_id and user_id == bot_user_id:
+            return None  # the bot itself (re)invited: not someone outside the roster
+
+        def act(c: ServiceContext) -> None:
             meetings.member_joined(
-                ctx, event.get("channel", ""), event.get("user", ""), str(event.get("event_ts", ""))
+                c, event.get("channel", ""), user_id, str(event.get("event_ts", ""))
             )
 
-        later(lambda: _guarded(act, "join"))
+        return decided("join", act, request)
+
+
+def _retry_num(request: BoltRequest) -> int:
+    values = request.headers.get("x-slack-retry-num") or ["0"]
+    try:
+        return int(values[0])
+    except ValueError:
+        return 0
 
 
 def _on_message(ctx: ServiceContext, event: dict[str, Any]) -> None:
@@ -169,23 +261,40 @@ def _on_message(ctx: ServiceContext, event: dict[str, Any]) -> None:
     channel_id = event.get("channel", "")
     if subtype == "message_changed":
         message = event.get("message") or {}
+        if message.get("bot_id") or message.get("subtype") == "bot_message":
+            return  # the bot's own thread heads being refreshed, another app's post
         inputs.edit_reply(
             ctx,
             channel_id,
             message.get("ts", ""),
             _plain(message.get("text", "")),
             str(message.get("user", "")),
+            thread_id=str(message.get("thread_ts") or ""),
+            files=len(message.get("files") or ()),
+            edited=str((message.get("edited") or {}).get("ts") or ""),
         )
     elif subtype == "message_deleted":
         previous = event.get("previous_message") or {}
+        if previous.get("bot_id"):
+            return  # the bot's own message
         inputs.withdraw_reply(
-            ctx, channel_id, event.get("deleted_ts", ""), str(previous.get("user", ""))
+            ctx,
+            channel_id,
+            event.get("deleted_ts", ""),
+            str(previous.get("user", "")),
+            thread_id=str(previous.get("thread_ts") or event.get("thread_ts") or ""),
         )
     elif subtype in (None, "thread_broadcast", "file_share") and not event.get("bot_id"):
         thread_ts, ts = event.get("thread_ts"), event.get("ts", "")
         if thread_ts and thread_ts != ts and event.get("user"):
             inputs.record_reply(
-                ctx, channel_id, thread_ts, ts, event["user"], _plain(event.get("text", ""))
+                ctx,
+                channel_id,
+                thread_ts,
+                ts,
+                event["user"],
+                _plain(event.get("text", "")),
+                files=len(event.get("files") or ()),
             )
 
 
