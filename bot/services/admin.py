@@ -19,7 +19,7 @@ from bot.services.access import Actor, require_coordinator
 from bot.services.audit import audit
 from bot.services.chat import mention
 from bot.services.context import ServiceContext
-from bot.services.people import remember_name
+from bot.services.people import learn_name_later
 from bot.services.ports import UnitOfWork
 
 
@@ -69,9 +69,9 @@ def add_coordinator(ctx: ServiceContext, actor: Actor, user_id: str) -> str:
         else:
             existing.removed_at = None
             uow.coordinators.save(existing)
-        remember_name(ctx, uow, user_id)  # the name documents show for them
         audit(ctx, uow, actor, AuditAction.COORDINATOR_ADDED, "user", user_id)
         uow.commit()
+    learn_name_later(ctx, user_id)  # the name documents show for them
     return texts.ADMIN.coordinator_added.format(user=mention(user_id))
 
 
@@ -132,11 +132,12 @@ def register_agency(
             else:
                 membership.restore(by=actor.user_id, at=ctx.clock())
                 uow.memberships.save(membership)
-            remember_name(ctx, uow, user_id)  # the name documents show for them
             audit(ctx, uow, actor, AuditAction.MEMBER_ADDED, "agency", agency.id, f"user={user_id}")
             added.append(user_id)
         uow.commit()
         agency_name = agency.name
+    for user_id in added:
+        learn_name_later(ctx, user_id)  # the name documents show for them
     people = "、".join(f"{mention(u)}" for u in added) if added else texts.ADMIN.no_one
     answer = texts.ADMIN.agency_registered if created else texts.ADMIN.agency_exists
     return answer.format(name=agency_name, key=key, people=people)

@@ -37,7 +37,7 @@ from bot.services.chat import (
 from bot.services.context import ServiceContext
 from bot.services.meetings import require_channel
 from bot.services.messages import meeting_label
-from bot.services.people import remember_name
+from bot.services.people import learn_name_later
 from bot.services.ports import UnitOfWork
 
 DECISION_FORM = "shien_decision_form"
@@ -139,9 +139,10 @@ def assign_role(
             str(case.code),
             f"agency={agency.key}",
         )
-        remember_name(ctx, uow, actor.user_id)  # who ran the meeting, named in its minutes
         uow.commit()
     named = assignment.assignee_user_id
+    for person in filter(None, (actor.user_id, named)):  # named in the documents
+        learn_name_later(ctx, person)
     return texts.DECISIONS.role_recorded.format(
         code=case.code,
         again=texts.DECISIONS.role_updated if same is not None else "",

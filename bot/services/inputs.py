@@ -43,7 +43,7 @@ from bot.services.chat import (
 from bot.services.context import ServiceContext
 from bot.services.meetings import head_being_posted, parse_ref, refresh_thread
 from bot.services.messages import RECEIVED_REACTION
-from bot.services.people import remember_name
+from bot.services.people import learn_name_later
 from bot.services.ports import UnitOfWork
 
 INPUT_FORM = "shien_input_form"
@@ -193,13 +193,14 @@ def record_reply(
                 uow.inputs.add(agency_input)
             except Duplicate:
                 return ReplyOutcome.ALREADY_RECORDED
-            remember_name(ctx, uow, user_id)  # the name the minutes show for this input
             action = AuditAction.INPUT_RECORDED if confirmed else AuditAction.INPUT_HELD
             audit(ctx, uow, actor, action, "input", agency_input.id, f"case={code}")
             kinds = _flag(ctx, uow, actor, agency_input.id, code, agency_input.text)
             tell_files = bool(files) and _once(uow, "files", source_ref)
             uow.commit()
 
+    if agencies:
+        learn_name_later(ctx, user_id)  # the name the minutes show for this input
     if not agencies:
         _tell(
             ctx,
@@ -562,7 +563,6 @@ def submit_input_form(
             uow.inputs.add(agency_input)
         except Duplicate:
             return texts.INPUTS.form_already_recorded.format(code=code)
-        remember_name(ctx, uow, actor.user_id)  # the name the minutes show for this input
         audit(
             ctx,
             uow,
@@ -574,6 +574,7 @@ def submit_input_form(
         )
         kinds = _flag(ctx, uow, actor, agency_input.id, code, text)
         uow.commit()
+    learn_name_later(ctx, actor.user_id)  # the name the minutes show for this input
     if kinds:
         # In the case's thread, where the form was opened (the channel if it has none yet).
         where = parse_ref(item.thread_ref) if item.thread_ref else None

@@ -50,7 +50,7 @@ from bot.services.messages import (
     notice_message,
     prompt_dm,
 )
-from bot.services.people import remember_name
+from bot.services.people import learn_name_later
 from bot.services.ports import UnitOfWork
 
 
@@ -609,7 +609,6 @@ def acknowledge(
             )
         except Duplicate:  # a double click raced us: the first one recorded it
             return texts.MEETINGS.already_confirmed.format(label=label)
-        remember_name(ctx, uow, actor.user_id)  # the name the minutes show as confirmed
         audit(
             ctx,
             uow,
@@ -642,6 +641,7 @@ def acknowledge(
                 )
         uow.commit()
         meeting_id = meeting.id
+    learn_name_later(ctx, actor.user_id)  # the name the minutes show as confirmed
     for source_ref in released_messages:
         received = parse_ref(source_ref)
         ctx.later("reaction", partial(_react, received))

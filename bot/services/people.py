@@ -3,9 +3,10 @@
 Documents (the minutes' attendees, confirmations and input authors) render from the database
 alone, so that a terminal on a closed network never asks the chat platform and is fast.
 The bot learns a name through the chat gateway's ``display_name`` when it records something
-a document names the person for — an input, a secrecy confirmation, a role, a registration —
-in the same transaction, right after that transaction asked ``user_is_active`` about them:
-the adapter caches that answer, so learning the name costs no extra call to the platform.
+a document names the person for — an input, a secrecy confirmation, a role, a registration:
+``learn_name`` runs after that record is committed (as follow-up work, outside any
+transaction, so a slow platform never holds the database's write lock), and the adapter has
+usually just cached the same ``users.info`` answer for the access check.
 
 One row per person (``people``), replaced when the name changes: a document rendered later
 shows the name the person goes by now, a correction or an erasure is one row, and the name
@@ -68,3 +69,21 @@ class Names:
                 found = remember_name(self._ctx, self._uow, user_id) or user_id
             self._found[user_id] = found
         return found
+
+
+def learn_name(ctx: ServiceContext, user_id: str) -> None:
+    """After something naming ``user_id`` was recorded: ask the platform for their display
+    name outside any transaction, then store it in a short one of its own. Queued with
+    ``ctx.later`` by the use cases, so it runs after the request is answered."""
+    name = _ask(ctx, user_id)
+    if name is None:
+        return
+    with ctx.uow() as uow:
+        known = uow.people.get(user_id)
+        if known is None or known.display_name != name:
+            uow.people.put(Person(user_id=user_id, display_name=name, updated_at=ctx.clock()))
+            uow.commit()
+
+
+def learn_name_later(ctx: ServiceContext, user_id: str) -> None:
+    ctx.later("learn name", lambda c: learn_name(c, user_id))
