@@ -316,18 +316,21 @@ def edit_reply(
     source_ref = MessageRef(channel_id, message_id).key()
     existing = _live_input(ctx, channel_id, message_id)
     if existing is None:
-        if thread_id and user_id and thread_id != message_id:
-            outcome = record_reply(
-                ctx, channel_id, thread_id, message_id, user_id, text, files=files
-            )
-            if outcome not in (ReplyOutcome.RECORDED, ReplyOutcome.HELD):
-                return False
+        if not (thread_id and user_id and thread_id != message_id):
+            return False
+        outcome = record_reply(ctx, channel_id, thread_id, message_id, user_id, text, files=files)
+        if outcome in (ReplyOutcome.RECORDED, ReplyOutcome.HELD):
             if edited:
                 with ctx.uow() as uow:
                     uow.processed.claim(_edit_key(source_ref, edited))
                     uow.commit()
             return True
-        return False
+        if outcome is not ReplyOutcome.ALREADY_RECORDED:
+            return False
+        # The reply's own event was recorded in the meantime: apply the edit to it.
+        existing = _live_input(ctx, channel_id, message_id)
+        if existing is None:
+            return False
     if existing.text == text:
         return False  # a preview, a file or a language tag came: the words did not change
     if not text:
@@ -459,15 +462,19 @@ def withdraw_reply(
     if existing is None:
         source_ref = MessageRef(channel_id, message_id).key()
         with ctx.uow() as uow:
-            # A reply whose own event is still to come (Slack retrying it) must not be
-            # recorded after it was deleted.
-            if (
-                uow.channels.get(channel_id) is not None
-                and uow.inputs.by_source(InputSource.THREAD, source_ref) is None
-            ):
+            if uow.channels.get(channel_id) is None:
+                return False
+            if uow.inputs.by_source(InputSource.THREAD, source_ref) is None:
+                # A reply whose own event is still to come (Slack retrying it) must not be
+                # recorded after it was deleted.
                 uow.processed.claim(_deleted_key(source_ref))
                 uow.commit()
-        return False
+                return False
+        # Recorded in the meantime (its event was being handled as this one arrived):
+        # withdraw it as usual.
+        existing = _live_input(ctx, channel_id, message_id)
+        if existing is None:
+            return False
     thread = MessageRef(channel_id, thread_id) if thread_id else None
     active = ctx.chat.user_is_active(existing.author_user_id)
     refused: PermissionDenied | None = None
