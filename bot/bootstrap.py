@@ -23,9 +23,13 @@ from storage import Database
 from storage.replay import SqlReplayGuard
 
 if TYPE_CHECKING:
+    from bot.chat.slack.production import ServerOptions
     from bot.scheduling import ShienScheduler
 
 log = logging.getLogger(__name__)
+
+# Threads per process doing the work after the acks (Web API calls, database, documents).
+BACKGROUND_THREADS = 16
 
 
 def system_clock() -> datetime:
@@ -50,10 +54,15 @@ class Runtime:
     # HTTP mode's edge checks (signature, replays shared through the database); None
     # without a signing secret.
     edge: SlackEdge | None = None
+    # The executor of the work after each ack, when the runtime made it (a graceful stop
+    # finishes that work before the database is closed).
+    background: Executor | None = None
 
     def close(self) -> None:
         if self.scheduler is not None:
             self.scheduler.stop()
+        if self.background is not None:
+            self.background.shutdown(wait=True)
         self.database.dispose()
 
 
@@ -89,7 +98,10 @@ def build_runtime(
     token = settings.slack_bot_token.get_secret_value()
     database = Database(settings.resolved_database_url)
     database.upgrade()  # an empty database is brought up to date on start
-    background = background or ThreadPoolExecutor(max_workers=16, thread_name_prefix="shien")
+    owned = background is None
+    background = background or ThreadPoolExecutor(
+        max_workers=BACKGROUND_THREADS, thread_name_prefix="shien"
+    )
     client = make_client(token, settings.slack_api_url)
     bot_user_id = str(client.auth_test()["user_id"])
     context = ServiceContext(
@@ -122,7 +134,13 @@ def build_runtime(
     edge = SlackEdge(signing_secret, SqlReplayGuard(database.engine)) if signing_secret else None
     runner = attach_scheduler(database, context, settings, run_jobs=run_jobs) if scheduler else None
     return Runtime(
-        database=database, client=client, context=context, app=app, scheduler=runner, edge=edge
+        database=database,
+        client=client,
+        context=context,
+        app=app,
+        scheduler=runner,
+        edge=edge,
+        background=background if owned else None,
     )
 
 
@@ -153,3 +171,41 @@ def build_terminal_context(
         timeline=settings.timeline,
     )
     return database, context
+
+
+def serve_http(
+    settings: Settings,
+    options: ServerOptions,
+    *,
+    run_jobs: bool = True,
+    boot_error: Callable[[Exception], str] = lambda error: type(error).__name__,
+) -> int:
+    """HTTP mode on the production server: the database is migrated here, once, then each
+    worker process builds its own runtime (after the fork: engines, threads and sockets
+    are never shared) and serves the edge in front of Bolt. Returns the server's exit
+    status (see :func:`bot.chat.slack.production.serve`)."""
+    from bot.chat.slack.production import boot_failed, serve
+    from bot.chat.slack.wsgi import SlackWSGIApp
+
+    database = Database(settings.resolved_database_url)
+    try:
+        database.upgrade()
+    finally:
+        database.dispose()
+    runtimes: list[Runtime] = []
+
+    def load_app() -> SlackWSGIApp:
+        try:
+            runtime = build_runtime(settings, scheduler=True, run_jobs=run_jobs)
+        except Exception as error:
+            boot_failed(boot_error(error))
+            raise
+        assert runtime.edge is not None, "HTTP mode needs SLACK_SIGNING_SECRET"
+        runtimes.append(runtime)
+        return SlackWSGIApp(runtime.app, runtime.edge)
+
+    def on_worker_exit() -> None:
+        while runtimes:
+            runtimes.pop().close()
+
+    return serve(options, load_app, on_worker_exit)

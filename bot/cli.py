@@ -206,8 +206,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if not socket_mode:
+        return _serve_http(settings, args)
     from bot.bootstrap import build_runtime
-    from bot.chat.slack.serve import SlackHTTPServer, serve_socket_mode
+    from bot.chat.slack.serve import serve_socket_mode
     from bot.documents import DocumentTemplateError
 
     try:
@@ -221,17 +223,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         print(f"起動できませんでした: {_describe_db_error(error)}", file=sys.stderr)
         return EXIT_PROBLEMS
     try:
-        if socket_mode:
-            assert settings.slack_app_token is not None
-            log.info("ソケットモードで起動しました")
-            serve_socket_mode(
-                runtime.app, settings.slack_app_token.get_secret_value(), settings.slack_api_url
-            )
-        else:
-            server = SlackHTTPServer(runtime.app, args.host, args.port, edge=runtime.edge)
-            server.ready.set()
-            log.info("HTTPモードで起動しました: %s/slack/events", server.url)
-            server.serve_forever()
+        assert settings.slack_app_token is not None
+        log.info("ソケットモードで起動しました")
+        serve_socket_mode(
+            runtime.app, settings.slack_app_token.get_secret_value(), settings.slack_api_url
+        )
     except KeyboardInterrupt:
         log.info("停止しました")
     except Exception as error:
@@ -240,6 +236,50 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     finally:
         runtime.close()
+    return EXIT_OK
+
+
+def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
+    """HTTP mode on gunicorn: SHIEN_HTTP_WORKERS processes behind one address (see
+    ``bot.bootstrap.serve_http``); SIGTERM or Ctrl+C stops it gracefully."""
+    from bot.bootstrap import document_renderer, serve_http
+    from bot.chat.slack.production import ServerOptions
+    from bot.documents import DocumentTemplateError
+
+    try:
+        document_renderer(settings)  # a broken template stops the start here, once
+    except DocumentTemplateError as error:
+        print(f"テンプレートエラー: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    options = ServerOptions(
+        host=args.host,
+        port=args.port,
+        workers=settings.http_workers,
+        read_timeout=float(settings.http_read_timeout),
+        verbose=args.verbose,
+    )
+    log.info(
+        "HTTPモードで起動します: http://%s/slack/events（ワーカー %d）",
+        options.bind,
+        options.workers,
+    )
+    try:
+        status = serve_http(
+            settings,
+            options,
+            run_jobs=not args.no_scheduler,
+            boot_error=lambda error: f"起動できませんでした: {_describe_db_error(error)}",
+        )
+    except Exception as error:
+        print(f"起動できませんでした: {_describe_db_error(error)}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if status != 0:
+        print(
+            "HTTPモードを起動できませんでした（上のメッセージを確認してください）。",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
+    log.info("停止しました")
     return EXIT_OK
 
 

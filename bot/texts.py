@@ -842,3 +842,5 @@ class SETTINGS:
     )
     invalid = "値が正しくありません。"
     malformed = "値の形式が正しくありません。"
+    http_workers = "HTTPモードのワーカー数は1〜64の整数で指定してください（例: 4）。"
+    http_read_timeout = "リクエストの受信待ちの秒数は1〜60の整数で指定してください（例: 10）。"

@@ -2,12 +2,23 @@
 
 Nothing is mocked: the Bolt app verifies the driver's signatures, the services write to a
 real database, and every Web API call crosses HTTP to the local server.
+
+Two ways to serve the bot: in this process (``SlackHTTPServer``, fast to start, and the
+tests can wait for the bot's work to finish), or ``production=True``: ``shienbot serve
+--http`` as its own process, on gunicorn with its worker processes, exactly as an operator
+runs it (the edge tests and the serve tests use it).
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from datetime import datetime
@@ -22,6 +33,7 @@ from bot.settings import Settings
 from localslack.driver import SlackDriver
 from localslack.manifest import manifest_scopes
 from localslack.server import LocalSlackServer
+from storage import Database
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -76,6 +88,10 @@ class LocalWorkspace:
         templates_dir: Path | None = None,
         rate_limit: float | None = None,
         renderer: DocumentRenderer | None = None,
+        production: bool = False,
+        workers: int = 2,
+        read_timeout: int | None = None,
+        run_jobs: bool = False,
     ) -> None:
         self.database_url = database_url
         self.coordinators = coordinators
@@ -91,6 +107,16 @@ class LocalWorkspace:
         self.http: SlackHTTPServer | None = None
         self.driver: SlackDriver | None = None
         self._listeners = _TrackingExecutor(ThreadPoolExecutor(max_workers=5))
+        # production=True: the bot is `shienbot serve --http` in a process of its own.
+        self.production = production
+        self.workers = workers
+        self.read_timeout = read_timeout
+        self.run_jobs = run_jobs
+        self.process: subprocess.Popen[bytes] | None = None
+        self._bot_url = ""
+        self._log: Any = None
+        self._data_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._database: Database | None = None
 
     def __enter__(self) -> LocalWorkspace:
         return self.start()
@@ -105,6 +131,8 @@ class LocalWorkspace:
 
     def start(self) -> LocalWorkspace:
         self.server.start()
+        if self.production:
+            return self._start_process()
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             SLACK_BOT_TOKEN=self.server.bot_token,
@@ -122,14 +150,103 @@ class LocalWorkspace:
         )
         self.http = SlackHTTPServer(self.runtime.app, "127.0.0.1", 0, edge=self.runtime.edge)
         self.http.start_background()
+        self._bot_url = self.http.url
         self.driver = SlackDriver(
             self.server, f"{self.http.url}/slack/events", self.server.signing_secret
         )
         return self
 
+    def _start_process(self) -> LocalWorkspace:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        self._data_dir = tempfile.TemporaryDirectory(prefix="shien-serve-")
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("SLACK_", "SHIEN_", "DATABASE_URL"))
+        }
+        env.update(
+            SLACK_BOT_TOKEN=self.server.bot_token,
+            SLACK_SIGNING_SECRET=self.server.signing_secret,
+            SLACK_API_URL=self.server.api_url,
+            DATABASE_URL=self.database_url,
+            SHIEN_DATA_DIR=self._data_dir.name,
+            SHIEN_COORDINATORS=",".join(self.coordinators),
+            SHIEN_MUNICIPALITY=self.municipality,
+            SHIEN_HTTP_WORKERS=str(self.workers),
+        )
+        if self.templates_dir is not None:
+            env["SHIEN_TEMPLATES_DIR"] = str(self.templates_dir)
+        if self.read_timeout is not None:
+            env["SHIEN_HTTP_READ_TIMEOUT"] = str(self.read_timeout)
+        command = [sys.executable, "-m", "bot", "serve", "--http", "--port", str(port)]
+        if not self.run_jobs:
+            command.append("--no-scheduler")
+        self.process = subprocess.Popen(
+            command, env=env, stdout=self._log, stderr=subprocess.STDOUT, cwd=self._data_dir.name
+        )
+        self._bot_url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self._bot_url}/healthz", timeout=1) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the bot did not start:\n{self.server_log()}")
+            time.sleep(0.05)
+        self._database = Database(self.database_url)
+        self.driver = SlackDriver(
+            self.server, f"{self._bot_url}/slack/events", self.server.signing_secret
+        )
+        return self
+
+    def server_log(self) -> str:
+        """What ``shienbot serve`` wrote to stdout and stderr so far (production mode)."""
+        if self._log is None:
+            return ""
+        self._log.seek(0)
+        return str(self._log.read().decode("utf-8", errors="replace"))
+
+    @property
+    def url(self) -> str:
+        """The bot's base URL (``/slack/events`` and ``/healthz`` are under it)."""
+        return self._bot_url
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """Where the bot listens (host, port)."""
+        host, _, port = self._bot_url.removeprefix("http://").rpartition(":")
+        return host, int(port)
+
+    @property
+    def database(self) -> Database:
+        """The bot's database (the bot's own engine when it runs in this process)."""
+        if self.runtime is not None:
+            return self.runtime.database
+        assert self._database is not None, "start() the workspace first"
+        return self._database
+
     def stop(self) -> None:
         if self.driver is not None:
             self.driver.close()
+        if self.process is not None:
+            self.process.terminate()  # SIGTERM: gunicorn's graceful stop
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._database is not None:
+            self._database.dispose()
+        if self._data_dir is not None:
+            self._data_dir.cleanup()
+        if self._log is not None:
+            self._log.close()
         if self.http is not None:
             self.http.shutdown()
             self.http.server_close()
@@ -162,8 +279,19 @@ class LocalWorkspace:
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until the bot has finished handling everything sent so far, including the
-        events its own messages cause."""
+        events its own messages cause. (Production mode cannot see into the bot's
+        processes: there it waits until the bot has made no Web API call for 0.3 s.)"""
         deadline = time.monotonic() + timeout
+        if self.production:
+            quiet_since, count = time.monotonic(), self.server.api_call_count()
+            while time.monotonic() - quiet_since < 0.3:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the bot is still busy")
+                self.slack.drain(timeout)
+                time.sleep(0.02)
+                if self.server.api_call_count() != count:
+                    quiet_since, count = time.monotonic(), self.server.api_call_count()
+            return
         while time.monotonic() < deadline:
             self.slack.drain(timeout)
             self.wait_until(lambda: self._listeners.idle, timeout)
