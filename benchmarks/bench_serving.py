@@ -44,9 +44,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_ack_latency import ACK_ACTION, CHANNEL, COORDINATOR, MEMBERS, MIX, Meeting, set_up
 
@@ -54,6 +53,7 @@ from localslack.driver import BotResponse, SlackDriver
 from localslack.harness import LocalWorkspace
 from localslack.server import LocalSlackServer
 
+HERE = Path(__file__).resolve().parent
 P99_RATIO_GOAL = 1.5
 MAX_ACK_MS = 500.0
 RPS_RATIO_GOAL = 0.5
@@ -311,48 +311,48 @@ def main() -> int:
         ]
         count = args.requests
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="shien-serving-") as tmp:
-        with (
-            database_url(args.postgres, Path(tmp)) as url,
-            LocalWorkspace(
-                url, coordinators=(COORDINATOR,), production=True, workers=args.workers
-            ) as ws,
-        ):
-            meeting = set_up(ws)
-            settle(ws, quiet=0.3)
-            delay = WebApiDelay(ws.server)
-            secret = ws.server.signing_secret
-            bot_url = f"{ws.url}/slack/events"
-            print(
-                f"bot: shienbot serve --http, {args.workers} workers, "
-                f"{'PostgreSQL' if args.postgres else 'SQLite'}; bare Bolt app: same server."
-                f" Set-up {time.perf_counter() - started:.1f} s, {count} requests per case,"
-                f" paced at {args.rate:g}/s"
-            )
-            rows = []
-            with bare_app(ws.server, args.workers) as bare_url:
-                for case in cases:
-                    requests = build_requests(ws.server, meeting, count, rng)
-                    rate = args.rate if case.paced else None
-                    delay.seconds = case.api_delay
-                    bare = run_load(bare_url, secret, requests, case.clients, rate)
-                    settle(ws, quiet=max(0.3, 3 * case.api_delay))
-                    calls = ws.server.api_call_count()
-                    bot = run_load(bot_url, secret, requests, case.clients, rate)
-                    settle(ws, quiet=max(0.3, 3 * case.api_delay))
-                    rows.append((case, bare, bot))
-                    print(
-                        f"  {case.label}: done ({ws.server.api_call_count() - calls}"
-                        " Web API calls after the acks)",
-                        flush=True,
-                    )
-                    delay.seconds = 0.0
-            met = report(rows)
-            problems = [p for p in ws.server.problems if "answered after" not in p]
-            if problems:
-                print(f"\nproblems the local workspace saw: {len(problems)}")
-                for problem in problems[:5]:
-                    print(f"  {problem}")
+    with (
+        tempfile.TemporaryDirectory(prefix="shien-serving-") as tmp,
+        database_url(args.postgres, Path(tmp)) as url,
+        LocalWorkspace(
+            url, coordinators=(COORDINATOR,), production=True, workers=args.workers
+        ) as ws,
+    ):
+        meeting = set_up(ws)
+        settle(ws, quiet=0.3)
+        delay = WebApiDelay(ws.server)
+        secret = ws.server.signing_secret
+        bot_url = f"{ws.url}/slack/events"
+        print(
+            f"bot: shienbot serve --http, {args.workers} workers, "
+            f"{'PostgreSQL' if args.postgres else 'SQLite'}; bare Bolt app: same server."
+            f" Set-up {time.perf_counter() - started:.1f} s, {count} requests per case,"
+            f" paced at {args.rate:g}/s"
+        )
+        rows = []
+        with bare_app(ws.server, args.workers) as bare_url:
+            for case in cases:
+                requests = build_requests(ws.server, meeting, count, rng)
+                rate = args.rate if case.paced else None
+                delay.seconds = case.api_delay
+                bare = run_load(bare_url, secret, requests, case.clients, rate)
+                settle(ws, quiet=max(0.3, 3 * case.api_delay))
+                calls = ws.server.api_call_count()
+                bot = run_load(bot_url, secret, requests, case.clients, rate)
+                settle(ws, quiet=max(0.3, 3 * case.api_delay))
+                rows.append((case, bare, bot))
+                print(
+                    f"  {case.label}: done ({ws.server.api_call_count() - calls}"
+                    " Web API calls after the acks)",
+                    flush=True,
+                )
+                delay.seconds = 0.0
+        met = report(rows)
+        problems = [p for p in ws.server.problems if "answered after" not in p]
+        if problems:
+            print(f"\nproblems the local workspace saw: {len(problems)}")
+            for problem in problems[:5]:
+                print(f"  {problem}")
     goal = "met" if met else "NOT met"
     print(
         f"\ngoal for 8 and 32 clients (p99 ≤ {P99_RATIO_GOAL}× bare, max ≤ {MAX_ACK_MS:.0f} ms,"
