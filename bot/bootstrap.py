@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
+from slack_bolt.middleware.authorization import SingleTeamAuthorization
 from slack_sdk import WebClient
+from slack_sdk.web import SlackResponse
 
 from bot.chat.slack.app import register
 from bot.chat.slack.edge import SlackEdge
@@ -20,9 +23,12 @@ from bot.services.admin import ensure_coordinators
 from bot.services.context import DocumentRenderer, ServiceContext
 from bot.settings import Settings
 from storage import Database
-from storage.replay import SqlReplayGuard
+from storage.replay import replay_guard
 
 if TYPE_CHECKING:
+    from multiprocessing.context import SpawnProcess
+    from multiprocessing.queues import Queue
+
     from bot.chat.slack.production import ServerOptions
     from bot.scheduling import ShienScheduler
 
@@ -89,11 +95,14 @@ def build_runtime(
     renderer: DocumentRenderer | None = None,
     scheduler: bool = False,
     run_jobs: bool = True,
+    verify_requests: bool | None = None,
 ) -> Runtime:
     """Upgrade the database, connect to Slack, and assemble the Bolt app and services.
 
     With ``scheduler``, meeting timelines are planned in the database's job store, and run
-    here if this process holds the scheduler lease and ``run_jobs`` is set."""
+    here if this process holds the scheduler lease and ``run_jobs`` is set. Requests are
+    verified by Bolt unless they arrive over Socket Mode, or ``verify_requests`` is False
+    (a work process dispatching requests the serving process verified)."""
     assert settings.slack_bot_token is not None
     token = settings.slack_bot_token.get_secret_value()
     database = Database(settings.resolved_database_url)
@@ -103,7 +112,8 @@ def build_runtime(
         max_workers=BACKGROUND_THREADS, thread_name_prefix="shien"
     )
     client = make_client(token, settings.slack_api_url)
-    bot_user_id = str(client.auth_test()["user_id"])
+    identity = client.auth_test()
+    bot_user_id = str(identity["user_id"])
     context = ServiceContext(
         uow=database.unit_of_work,
         chat=SlackGateway(client, bot_user_id),
@@ -123,15 +133,18 @@ def build_runtime(
         signing_secret=signing_secret,
         # Socket Mode requests arrive over the app's own authenticated WebSocket; HTTP
         # requests are always verified.
-        request_verification_enabled=not socket_mode,
+        request_verification_enabled=(
+            not socket_mode if verify_requests is None else verify_requests
+        ),
         token_verification_enabled=False,  # auth.test was called above
         # Listeners ack in the request thread and hand their work to ``background``.
         process_before_response=True,
         listener_executor=background,
         logger=logging.getLogger("slack_bolt"),
     )
+    _share_identity(app, identity)
     register(app, context, background)
-    edge = SlackEdge(signing_secret, SqlReplayGuard(database.engine)) if signing_secret else None
+    edge = SlackEdge(signing_secret, replay_guard(database)) if signing_secret else None
     runner = attach_scheduler(database, context, settings, run_jobs=run_jobs) if scheduler else None
     return Runtime(
         database=database,
@@ -142,6 +155,14 @@ def build_runtime(
         edge=edge,
         background=background if owned else None,
     )
+
+
+def _share_identity(app: App, identity: SlackResponse) -> None:
+    """Give Bolt the auth.test answer asked for above, so that its first request does not
+    ask again (one Web API call less per process)."""
+    for middleware in getattr(app, "_middleware_list", []):
+        if isinstance(middleware, SingleTeamAuthorization) and not middleware.auth_test_result:
+            middleware.auth_test_result = identity
 
 
 def build_terminal_context(
@@ -182,8 +203,11 @@ def serve_http(
 ) -> int:
     """HTTP mode on the production server: the database is migrated here, once, then each
     worker process builds its own runtime (after the fork: engines, threads and sockets
-    are never shared) and serves the edge in front of Bolt. Returns the server's exit
+    are never shared), serves the edge in front of Bolt and acks, and hands the work after
+    each ack to a work process of its own at a lower priority (``bot.chat.slack.handoff``),
+    which also runs the scheduled sends while it holds the lease. Returns the server's exit
     status (see :func:`bot.chat.slack.production.serve`)."""
+    from bot.chat.slack.handoff import Handoff
     from bot.chat.slack.production import boot_failed, serve
     from bot.chat.slack.wsgi import SlackWSGIApp
 
@@ -192,20 +216,61 @@ def serve_http(
         database.upgrade()
     finally:
         database.dispose()
-    runtimes: list[Runtime] = []
+    stops: list[Callable[[], None]] = []
+
+    def start_work(queue: Queue[Any]) -> SpawnProcess:
+        process = multiprocessing.get_context("spawn").Process(
+            target=work_process,
+            args=(queue, run_jobs, options.verbose),
+            name="shienbot-work",
+            daemon=True,
+        )
+        process.start()
+        return process
 
     def load_app() -> SlackWSGIApp:
+        handoff = Handoff(start_work)
         try:
-            runtime = build_runtime(settings, scheduler=True, run_jobs=run_jobs)
+            # Plans timelines (a form's monitoring date) but never runs them: jobs are work.
+            runtime = build_runtime(settings, scheduler=True, run_jobs=False, background=handoff)
+            handoff.start()
         except Exception as error:
             boot_failed(boot_error(error))
             raise
         assert runtime.edge is not None, "HTTP mode needs SLACK_SIGNING_SECRET"
-        runtimes.append(runtime)
-        return SlackWSGIApp(runtime.app, runtime.edge)
+        stops.extend([handoff.shutdown, runtime.close])
+        return SlackWSGIApp(runtime.app, runtime.edge, scope=handoff.request)
 
     def on_worker_exit() -> None:
-        while runtimes:
-            runtimes.pop().close()
+        for stop in stops:
+            stop()
+        stops.clear()
 
     return serve(options, load_app, on_worker_exit)
+
+
+def work_process(queue: Queue[Any], run_jobs: bool, verbose: bool) -> None:
+    """A work process (see ``bot.chat.slack.handoff``): dispatches the requests its serving
+    process verified and acked through the same listeners, whose work then runs here, at a
+    lower CPU priority; and runs the scheduled sends while it holds the lease. Ends after
+    the item None, once the work it started has finished."""
+    from slack_bolt import BoltRequest
+
+    from bot.chat.slack.handoff import lower_priority
+    from bot.log_config import configure
+    from bot.settings import load_settings
+
+    lower_priority()
+    configure(verbose)
+    runtime = build_runtime(
+        load_settings(), scheduler=True, run_jobs=run_jobs, verify_requests=False
+    )
+    try:
+        while (item := queue.get()) is not None:
+            body, headers = item
+            try:
+                runtime.app.dispatch(BoltRequest(body=body, headers=headers))
+            except Exception as error:  # the kind only: never a body
+                log.error("work failed: %s", type(error).__name__)
+    finally:
+        runtime.close()

@@ -16,7 +16,7 @@ from workspace_fixtures import CHANNEL, COORDINATOR, register_agencies
 
 from localslack.harness import LocalWorkspace
 from storage import Database
-from storage.replay import SqlReplayGuard
+from storage.replay import replay_guard
 
 PRODUCTION_SERVER = True
 READ_TIMEOUT = 1  # seconds: a stalled request is given up quickly
@@ -254,7 +254,7 @@ def test_a_replayed_remind_sends_one_round_of_reminders(workspace: LocalWorkspac
     other = Database(ws.database_url)
     try:
         signature = ws.slack.sign(body, ts)
-        assert not SqlReplayGuard(other.engine).first_sighting(signature, ts + 300)
+        assert not replay_guard(other).first_sighting(signature, ts + 300)
     finally:
         other.dispose()
     ws.settle()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from slack_bolt import App, BoltRequest
@@ -52,6 +53,7 @@ _STATUS_TEXT = {
 _CHUNK = 65_536
 
 StartResponse = Callable[..., Any]
+RequestScope = Callable[[str, dict[str, list[str]]], AbstractContextManager[None]]
 
 
 def _status(code: int) -> str:
@@ -82,11 +84,21 @@ class SlackWSGIApp:
         ready: Set once the app may serve; ``/healthz`` answers 503 until then. (A
             stopping gunicorn closes its listening socket first, so a load balancer sees
             a stopping server go away.)
+        scope: Entered around each verified request's dispatch, with its body and headers
+            (``Handoff.request``: the work after the ack is handed to a work process).
     """
 
-    def __init__(self, app: App, edge: SlackEdge, ready: threading.Event | None = None) -> None:
+    def __init__(
+        self,
+        app: App,
+        edge: SlackEdge,
+        ready: threading.Event | None = None,
+        *,
+        scope: RequestScope | None = None,
+    ) -> None:
         self.app = app
         self.edge = edge
+        self.scope = scope
         self.ready = ready or threading.Event()
         if ready is None:
             self.ready.set()
@@ -117,7 +129,11 @@ class SlackWSGIApp:
         except Exception:  # a shape Bolt cannot take: the sender's problem, not ours
             return self._refuse(environ, start_response, MALFORMED)
         try:
-            response = self.app.dispatch(request)
+            if self.scope is None:
+                response = self.app.dispatch(request)
+            else:
+                with self.scope(verdict.body, dict(verdict.headers)):
+                    response = self.app.dispatch(request)
         except Exception as error:  # never a traceback: the kind of error only
             log.error("dispatch failed: %s", type(error).__name__)
             return self._refuse(environ, start_response, Rejection(500, b"internal error"))
