@@ -71,6 +71,120 @@ class _TrackingExecutor(Executor):
         self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+class BotProcess:
+    """``shienbot serve --http`` in a process of its own (gunicorn and its workers), against
+    a local Slack workspace: as an operator runs it.
+
+    Args:
+        server: The local workspace the bot calls.
+        database_url: The bot's database.
+        coordinators: ``SHIEN_COORDINATORS``.
+        municipality: ``SHIEN_MUNICIPALITY``.
+        templates_dir: ``SHIEN_TEMPLATES_DIR`` (None: the shipped templates).
+        workers: ``SHIEN_HTTP_WORKERS``.
+        read_timeout: ``SHIEN_HTTP_READ_TIMEOUT`` (None: the default).
+        run_jobs: Run scheduled sends (while holding the lease); False: ``--no-scheduler``.
+        env: More environment variables.
+    """
+
+    def __init__(
+        self,
+        server: LocalSlackServer,
+        database_url: str,
+        *,
+        coordinators: tuple[str, ...] = (),
+        municipality: str = "架空市",
+        templates_dir: Path | None = None,
+        workers: int = 2,
+        read_timeout: int | None = None,
+        run_jobs: bool = False,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.server = server
+        self.database_url = database_url
+        self.coordinators = coordinators
+        self.municipality = municipality
+        self.templates_dir = templates_dir
+        self.workers = workers
+        self.read_timeout = read_timeout
+        self.run_jobs = run_jobs
+        self.extra_env = env or {}
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = ""
+        self._log: Any = None
+        self._data_dir: tempfile.TemporaryDirectory[str] | None = None
+
+    def start(self, timeout: float = 60.0) -> BotProcess:
+        """Start the process and wait until ``/healthz`` answers."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        self._data_dir = tempfile.TemporaryDirectory(prefix="shien-serve-")
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("SLACK_", "SHIEN_", "DATABASE_URL"))
+        }
+        env.update(
+            SLACK_BOT_TOKEN=self.server.bot_token,
+            SLACK_SIGNING_SECRET=self.server.signing_secret,
+            SLACK_API_URL=self.server.api_url,
+            DATABASE_URL=self.database_url,
+            SHIEN_DATA_DIR=self._data_dir.name,
+            SHIEN_COORDINATORS=",".join(self.coordinators),
+            SHIEN_MUNICIPALITY=self.municipality,
+            SHIEN_HTTP_WORKERS=str(self.workers),
+            **self.extra_env,
+        )
+        if self.templates_dir is not None:
+            env["SHIEN_TEMPLATES_DIR"] = str(self.templates_dir)
+        if self.read_timeout is not None:
+            env["SHIEN_HTTP_READ_TIMEOUT"] = str(self.read_timeout)
+        command = [sys.executable, "-m", "bot", "serve", "--http", "--port", str(port)]
+        if not self.run_jobs:
+            command.append("--no-scheduler")
+        self.process = subprocess.Popen(
+            command, env=env, stdout=self._log, stderr=subprocess.STDOUT, cwd=self._data_dir.name
+        )
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as answer:
+                    if answer.status == 200:
+                        return self
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the bot did not start:\n{self.log()}")
+            time.sleep(0.05)
+
+    def log(self) -> str:
+        """What the process wrote to stdout and stderr so far."""
+        if self._log is None:
+            return ""
+        self._log.seek(0)
+        return str(self._log.read().decode("utf-8", errors="replace"))
+
+    def stop(self) -> None:
+        """SIGTERM (gunicorn's graceful stop), then wait for the process to end."""
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+        if self._data_dir is not None:
+            self._data_dir.cleanup()
+            self._data_dir = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
 class LocalWorkspace:
     """A local Slack workspace with the bot installed in it.
 
@@ -112,10 +226,8 @@ class LocalWorkspace:
         self.workers = workers
         self.read_timeout = read_timeout
         self.run_jobs = run_jobs
-        self.process: subprocess.Popen[bytes] | None = None
+        self.bot: BotProcess | None = None
         self._bot_url = ""
-        self._log: Any = None
-        self._data_dir: tempfile.TemporaryDirectory[str] | None = None
         self._database: Database | None = None
 
     def __enter__(self) -> LocalWorkspace:
@@ -157,48 +269,17 @@ class LocalWorkspace:
         return self
 
     def _start_process(self) -> LocalWorkspace:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-        self._data_dir = tempfile.TemporaryDirectory(prefix="shien-serve-")
-        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("SLACK_", "SHIEN_", "DATABASE_URL"))
-        }
-        env.update(
-            SLACK_BOT_TOKEN=self.server.bot_token,
-            SLACK_SIGNING_SECRET=self.server.signing_secret,
-            SLACK_API_URL=self.server.api_url,
-            DATABASE_URL=self.database_url,
-            SHIEN_DATA_DIR=self._data_dir.name,
-            SHIEN_COORDINATORS=",".join(self.coordinators),
-            SHIEN_MUNICIPALITY=self.municipality,
-            SHIEN_HTTP_WORKERS=str(self.workers),
-        )
-        if self.templates_dir is not None:
-            env["SHIEN_TEMPLATES_DIR"] = str(self.templates_dir)
-        if self.read_timeout is not None:
-            env["SHIEN_HTTP_READ_TIMEOUT"] = str(self.read_timeout)
-        command = [sys.executable, "-m", "bot", "serve", "--http", "--port", str(port)]
-        if not self.run_jobs:
-            command.append("--no-scheduler")
-        self.process = subprocess.Popen(
-            command, env=env, stdout=self._log, stderr=subprocess.STDOUT, cwd=self._data_dir.name
-        )
-        self._bot_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self._bot_url}/healthz", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the bot did not start:\n{self.server_log()}")
-            time.sleep(0.05)
+        self.bot = BotProcess(
+            self.server,
+            self.database_url,
+            coordinators=self.coordinators,
+            municipality=self.municipality,
+            templates_dir=self.templates_dir,
+            workers=self.workers,
+            read_timeout=self.read_timeout,
+            run_jobs=self.run_jobs,
+        ).start()
+        self._bot_url = self.bot.url
         self._database = Database(self.database_url)
         self.driver = SlackDriver(
             self.server, f"{self._bot_url}/slack/events", self.server.signing_secret
@@ -207,10 +288,7 @@ class LocalWorkspace:
 
     def server_log(self) -> str:
         """What ``shienbot serve`` wrote to stdout and stderr so far (production mode)."""
-        if self._log is None:
-            return ""
-        self._log.seek(0)
-        return str(self._log.read().decode("utf-8", errors="replace"))
+        return self.bot.log() if self.bot is not None else ""
 
     @property
     def url(self) -> str:
@@ -234,19 +312,10 @@ class LocalWorkspace:
     def stop(self) -> None:
         if self.driver is not None:
             self.driver.close()
-        if self.process is not None:
-            self.process.terminate()  # SIGTERM: gunicorn's graceful stop
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.bot is not None:
+            self.bot.stop()
         if self._database is not None:
             self._database.dispose()
-        if self._data_dir is not None:
-            self._data_dir.cleanup()
-        if self._log is not None:
-            self._log.close()
         if self.http is not None:
             self.http.shutdown()
             self.http.server_close()
