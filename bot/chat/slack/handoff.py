@@ -5,7 +5,7 @@ after it (database, Web API calls, rendering) ten or more. In one process the wo
 threads hold the interpreter lock and the CPU while the next request waits for its ack, so
 under load acks slowed down by tens of milliseconds and throughput fell to a tenth of a bare
 Bolt app's. So in HTTP mode each gunicorn worker keeps only the acks, and hands the rest to
-a work process of its own, started with ``nice`` 10: the operating system then serves acks
+a work process of its own, started with ``nice`` 19: the operating system then serves acks
 first and gives the work every cycle the acks leave.
 
 What crosses is the request itself, already verified by the edge: the work process
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
 
-WORK_NICENESS = 10
+WORK_NICENESS = 19
 # Payload types whose work runs before the ack, in the serving process.
 _LOCAL_KINDS = ("view_submission", "view_closed")
 
