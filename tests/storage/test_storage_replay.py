@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from storage import Database
 from storage.orm import SeenSignatureRow
-from storage.replay import SqlReplayGuard, SqliteFileReplayGuard, edge_file, replay_guard
+from storage.replay import SqliteFileReplayGuard, SqlReplayGuard, edge_file, replay_guard
 
 NOW = datetime(2027, 1, 12, 5, 0, tzinfo=UTC)
 SIGNATURE = "v0=" + "ab" * 32
