@@ -242,6 +242,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
     """HTTP mode on gunicorn: SHIEN_HTTP_WORKERS processes behind one address (see
     ``bot.bootstrap.serve_http``); SIGTERM or Ctrl+C stops it gracefully."""
+    from bot import texts
     from bot.bootstrap import document_renderer, serve_http
     from bot.chat.slack.production import ServerOptions
     from bot.documents import DocumentTemplateError
@@ -249,7 +250,7 @@ def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
     try:
         document_renderer(settings)  # a broken template stops the start here, once
     except DocumentTemplateError as error:
-        print(f"テンプレートエラー: {error}", file=sys.stderr)
+        print(texts.SERVE.template_error.format(error=error), file=sys.stderr)
         return EXIT_PROBLEMS
     options = ServerOptions(
         host=args.host,
@@ -258,28 +259,23 @@ def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
         read_timeout=float(settings.http_read_timeout),
         verbose=args.verbose,
     )
-    log.info(
-        "HTTPモードで起動します: http://%s/slack/events（ワーカー %d）",
-        options.bind,
-        options.workers,
-    )
+    log.info(texts.SERVE.http_starting.format(bind=options.bind, workers=options.workers))
     try:
         status = serve_http(
             settings,
             options,
             run_jobs=not args.no_scheduler,
-            boot_error=lambda error: f"起動できませんでした: {_describe_db_error(error)}",
+            boot_error=lambda error: texts.SERVE.start_failed.format(
+                error=_describe_db_error(error)
+            ),
         )
     except Exception as error:
-        print(f"起動できませんでした: {_describe_db_error(error)}", file=sys.stderr)
+        print(texts.SERVE.start_failed.format(error=_describe_db_error(error)), file=sys.stderr)
         return EXIT_PROBLEMS
     if status != 0:
-        print(
-            "HTTPモードを起動できませんでした（上のメッセージを確認してください）。",
-            file=sys.stderr,
-        )
+        print(texts.SERVE.http_failed, file=sys.stderr)
         return EXIT_PROBLEMS
-    log.info("停止しました")
+    log.info(texts.SERVE.stopped)
     return EXIT_OK
 
 

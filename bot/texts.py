@@ -118,6 +118,17 @@ class SLACK:
     )
 
 
+class SERVE:
+    """What ``shienbot serve --http`` prints about the production server (``bot.cli``,
+    ``bot.bootstrap.serve_http``)."""
+
+    template_error = "テンプレートエラー: {error}"
+    start_failed = "起動できませんでした: {error}"
+    http_starting = "HTTPモードで起動します: http://{bind}/slack/events（ワーカー {workers}）"
+    http_failed = "HTTPモードを起動できませんでした（上のメッセージを確認してください）。"
+    stopped = "停止しました"
+
+
 class NOTICE:
     """The statutory secrecy notice (守秘義務, 社会福祉法第106条の6第5項) that opens every
     meeting's case content (``bot.domain.confidentiality``). A member's confirmation is tied
