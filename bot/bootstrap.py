@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
+from slack_bolt.middleware.authorization import SingleTeamAuthorization
 from slack_sdk import WebClient
+from slack_sdk.web import SlackResponse
 
 from bot.chat.followups import DELAYS, FollowUps
 from bot.chat.slack.app import register
@@ -21,12 +24,19 @@ from bot.services.admin import ensure_coordinators
 from bot.services.context import DocumentRenderer, ServiceContext
 from bot.settings import Settings
 from storage import Database
-from storage.replay import SqlReplayGuard
+from storage.replay import replay_guard
 
 if TYPE_CHECKING:
+    from multiprocessing.context import SpawnProcess
+    from multiprocessing.queues import Queue
+
+    from bot.chat.slack.production import ServerOptions
     from bot.scheduling import ShienScheduler
 
 log = logging.getLogger(__name__)
+
+# Threads per process doing the work after the acks (Web API calls, database, documents).
+BACKGROUND_THREADS = 16
 
 
 def system_clock() -> datetime:
@@ -53,6 +63,9 @@ class Runtime:
     # HTTP mode's edge checks (signature, replays shared through the database); None
     # without a signing secret.
     edge: SlackEdge | None = None
+    # The executor of the work after each ack, when the runtime made it (a graceful stop
+    # finishes that work before the database is closed).
+    background: Executor | None = None
 
     @property
     def gateway(self) -> SlackGateway:
@@ -65,6 +78,8 @@ class Runtime:
             self.scheduler.stop()
         self.followups.close()
         self.forms.shutdown(wait=True)
+        if self.background is not None:
+            self.background.shutdown(wait=True)
         self.database.dispose()
 
 
@@ -93,18 +108,25 @@ def build_runtime(
     run_jobs: bool = True,
     follow_up_delays: Sequence[float] = DELAYS,
     forms: Executor | None = None,
+    verify_requests: bool | None = None,
 ) -> Runtime:
     """Upgrade the database, connect to Slack, and assemble the Bolt app and services.
 
     With ``scheduler``, meeting timelines are planned in the database's job store, and run
-    here if this process holds the scheduler lease and ``run_jobs`` is set."""
+    here if this process holds the scheduler lease and ``run_jobs`` is set. Requests are
+    verified by Bolt unless they arrive over Socket Mode, or ``verify_requests`` is False
+    (a work process dispatching requests the serving process verified)."""
     assert settings.slack_bot_token is not None
     token = settings.slack_bot_token.get_secret_value()
     database = Database(settings.resolved_database_url)
     database.upgrade()  # an empty database is brought up to date on start
-    background = background or ThreadPoolExecutor(max_workers=16, thread_name_prefix="shien")
+    owned = background is None
+    background = background or ThreadPoolExecutor(
+        max_workers=BACKGROUND_THREADS, thread_name_prefix="shien"
+    )
     client = make_client(token, settings.slack_api_url)
-    bot_user_id = str(client.auth_test()["user_id"])
+    identity = client.auth_test()
+    bot_user_id = str(identity["user_id"])
     gateway = SlackGateway(client, bot_user_id)
     context = ServiceContext(
         uow=database.unit_of_work,
@@ -126,7 +148,9 @@ def build_runtime(
         signing_secret=signing_secret,
         # Socket Mode requests arrive over the app's own authenticated WebSocket; HTTP
         # requests are always verified.
-        request_verification_enabled=not socket_mode,
+        request_verification_enabled=(
+            not socket_mode if verify_requests is None else verify_requests
+        ),
         token_verification_enabled=False,  # auth.test was called above
         # Listeners ack in the request thread and hand their work to ``background``.
         process_before_response=True,
@@ -136,6 +160,7 @@ def build_runtime(
     followups = FollowUps(context, background, follow_up_delays)
     # Opening a form must not wait behind other work: its trigger_id lives 3 seconds.
     forms = forms or ThreadPoolExecutor(max_workers=4, thread_name_prefix="shien-form")
+    _share_identity(app, identity)
     register(
         app,
         context,
@@ -145,7 +170,7 @@ def build_runtime(
         followups=followups,
         bot_user_id=bot_user_id,
     )
-    edge = SlackEdge(signing_secret, SqlReplayGuard(database.engine)) if signing_secret else None
+    edge = SlackEdge(signing_secret, replay_guard(database)) if signing_secret else None
     runner = attach_scheduler(database, context, settings, run_jobs=run_jobs) if scheduler else None
     return Runtime(
         database=database,
@@ -156,7 +181,16 @@ def build_runtime(
         forms=forms,
         scheduler=runner,
         edge=edge,
+        background=background if owned else None,
     )
+
+
+def _share_identity(app: App, identity: SlackResponse) -> None:
+    """Give Bolt the auth.test answer asked for above, so that its first request does not
+    ask again (one Web API call less per process)."""
+    for middleware in getattr(app, "_middleware_list", []):
+        if isinstance(middleware, SingleTeamAuthorization) and not middleware.auth_test_result:
+            middleware.auth_test_result = identity
 
 
 def build_terminal_context(
@@ -183,3 +217,85 @@ def build_terminal_context(
         multilayer_statutory=settings.multilayer_statutory,
     )
     return database, context
+
+
+def serve_http(
+    settings: Settings,
+    options: ServerOptions,
+    *,
+    run_jobs: bool = True,
+    boot_error: Callable[[Exception], str] = lambda error: type(error).__name__,
+) -> int:
+    """HTTP mode on the production server: the database is migrated here, once, then each
+    worker process builds its own runtime (after the fork: engines, threads and sockets
+    are never shared), serves the edge in front of Bolt and acks, and hands the work after
+    each ack to a work process of its own at a lower priority (``bot.chat.slack.handoff``),
+    which also runs the scheduled sends while it holds the lease. Returns the server's exit
+    status (see :func:`bot.chat.slack.production.serve`)."""
+    from bot.chat.slack.handoff import Handoff
+    from bot.chat.slack.production import boot_failed, serve
+    from bot.chat.slack.wsgi import SlackWSGIApp
+
+    database = Database(settings.resolved_database_url)
+    try:
+        database.upgrade()
+    finally:
+        database.dispose()
+    stops: list[Callable[[], None]] = []
+
+    def start_work(queue: Queue[Any]) -> SpawnProcess:
+        process = multiprocessing.get_context("spawn").Process(
+            target=work_process,
+            args=(queue, run_jobs, options.verbose),
+            name="shienbot-work",
+            daemon=True,
+        )
+        process.start()
+        return process
+
+    def load_app() -> SlackWSGIApp:
+        handoff = Handoff(start_work)
+        try:
+            # Plans timelines (a form's monitoring date) but never runs them: jobs are work.
+            runtime = build_runtime(settings, scheduler=True, run_jobs=False, background=handoff)
+            handoff.start()
+        except Exception as error:
+            boot_failed(boot_error(error))
+            raise
+        assert runtime.edge is not None, "HTTP mode needs SLACK_SIGNING_SECRET"
+        stops.extend([handoff.shutdown, runtime.close])
+        return SlackWSGIApp(runtime.app, runtime.edge, scope=handoff.request)
+
+    def on_worker_exit() -> None:
+        for stop in stops:
+            stop()
+        stops.clear()
+
+    return serve(options, load_app, on_worker_exit)
+
+
+def work_process(queue: Queue[Any], run_jobs: bool, verbose: bool) -> None:
+    """A work process (see ``bot.chat.slack.handoff``): dispatches the requests its serving
+    process verified and acked through the same listeners, whose work then runs here, at a
+    lower CPU priority; and runs the scheduled sends while it holds the lease. Ends after
+    the item None, once the work it started has finished."""
+    from slack_bolt import BoltRequest
+
+    from bot.chat.slack.handoff import lower_priority
+    from bot.log_config import configure
+    from bot.settings import load_settings
+
+    lower_priority()
+    configure(verbose)
+    runtime = build_runtime(
+        load_settings(), scheduler=True, run_jobs=run_jobs, verify_requests=False
+    )
+    try:
+        while (item := queue.get()) is not None:
+            body, headers = item
+            try:
+                runtime.app.dispatch(BoltRequest(body=body, headers=headers))
+            except Exception as error:  # the kind only: never a body
+                log.error("work failed: %s", type(error).__name__)
+    finally:
+        runtime.close()

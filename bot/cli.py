@@ -203,8 +203,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if not socket_mode:
+        return _serve_http(settings, args)
     from bot.bootstrap import build_runtime
-    from bot.chat.slack.serve import SlackHTTPServer, serve_socket_mode
+    from bot.chat.slack.serve import serve_socket_mode
     from bot.documents import DocumentTemplateError
 
     try:
@@ -218,17 +220,11 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         print(texts.CLI.start_failed.format(error=_describe_db_error(error)), file=sys.stderr)
         return EXIT_PROBLEMS
     try:
-        if socket_mode:
-            assert settings.slack_app_token is not None
-            log.info(texts.CLI.started_socket_mode)
-            serve_socket_mode(
-                runtime.app, settings.slack_app_token.get_secret_value(), settings.slack_api_url
-            )
-        else:
-            server = SlackHTTPServer(runtime.app, args.host, args.port, edge=runtime.edge)
-            server.ready.set()
-            log.info(texts.CLI.started_http.format(url=server.url))
-            server.serve_forever()
+        assert settings.slack_app_token is not None
+        log.info(texts.CLI.started_socket_mode)
+        serve_socket_mode(
+            runtime.app, settings.slack_app_token.get_secret_value(), settings.slack_api_url
+        )
     except KeyboardInterrupt:
         log.info(texts.CLI.stopped)
     except Exception as error:
@@ -335,6 +331,46 @@ def _write_output(output: Output, filename: str, data: bytes) -> Path | None:
     except OutputError as error:
         print(texts.CLI.write_error.format(error=error), file=sys.stderr)
         return None
+
+
+def _serve_http(settings: Settings, args: argparse.Namespace) -> int:
+    """HTTP mode on gunicorn: SHIEN_HTTP_WORKERS processes behind one address (see
+    ``bot.bootstrap.serve_http``); SIGTERM or Ctrl+C stops it gracefully."""
+    from bot import texts
+    from bot.bootstrap import document_renderer, serve_http
+    from bot.chat.slack.production import ServerOptions
+    from bot.documents import DocumentTemplateError
+
+    try:
+        document_renderer(settings)  # a broken template stops the start here, once
+    except DocumentTemplateError as error:
+        print(texts.SERVE.template_error.format(error=error), file=sys.stderr)
+        return EXIT_PROBLEMS
+    options = ServerOptions(
+        host=args.host,
+        port=args.port,
+        workers=settings.http_workers,
+        read_timeout=float(settings.http_read_timeout),
+        verbose=args.verbose,
+    )
+    log.info(texts.SERVE.http_starting.format(bind=options.bind, workers=options.workers))
+    try:
+        status = serve_http(
+            settings,
+            options,
+            run_jobs=not args.no_scheduler,
+            boot_error=lambda error: texts.SERVE.start_failed.format(
+                error=_describe_db_error(error)
+            ),
+        )
+    except Exception as error:
+        print(texts.SERVE.start_failed.format(error=_describe_db_error(error)), file=sys.stderr)
+        return EXIT_PROBLEMS
+    if status != 0:
+        print(texts.SERVE.http_failed, file=sys.stderr)
+        return EXIT_PROBLEMS
+    log.info(texts.SERVE.stopped)
+    return EXIT_OK
 
 
 def _operator() -> str:

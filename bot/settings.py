@@ -139,6 +139,20 @@ class Settings(BaseSettings):
             return True
         raise ValueError(texts.SETTINGS.multilayer_statutory)
 
+    # HTTP mode (gunicorn): worker processes, and the seconds a request may take to arrive.
+    http_workers: int = Field(default=2, validation_alias="SHIEN_HTTP_WORKERS")
+    http_read_timeout: int = Field(default=10, validation_alias="SHIEN_HTTP_READ_TIMEOUT")
+
+    @field_validator("http_workers", mode="before")
+    @classmethod
+    def _workers_form(cls, value: Any) -> int:
+        return _bounded_int(value, 1, 64, texts.SETTINGS.http_workers, default=2)
+
+    @field_validator("http_read_timeout", mode="before")
+    @classmethod
+    def _read_timeout_form(cls, value: Any) -> int:
+        return _bounded_int(value, 1, 60, texts.SETTINGS.http_read_timeout, default=10)
+
     @field_validator("retention_days", mode="before")
     @classmethod
     def _retention_form(cls, value: Any) -> int | None:
@@ -250,6 +264,15 @@ def _domain_value(parse: Callable[[str], T], value: str) -> T:
         raise ValueError(error.message) from None
 
 
+def _bounded_int(value: Any, low: int, high: int, message: str, *, default: int) -> int:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return default
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(message)
+    return int(text)
+
+
 def _none_if_blank(value: SecretStr | None) -> SecretStr | None:
     if value is None or not value.get_secret_value().strip():
         return None
@@ -273,6 +296,8 @@ _FIELD_TO_VARIABLE = {
     "extra_holidays": "SHIEN_EXTRA_HOLIDAYS",
     "retention_days": "SHIEN_RETENTION_DAYS",
     "multilayer_statutory": "SHIEN_MULTILAYER_STATUTORY",
+    "http_workers": "SHIEN_HTTP_WORKERS",
+    "http_read_timeout": "SHIEN_HTTP_READ_TIMEOUT",
 }
 
 

@@ -132,6 +132,17 @@ class SLACK:
     )
 
 
+class SERVE:
+    """What ``shienbot serve --http`` prints about the production server (``bot.cli``,
+    ``bot.bootstrap.serve_http``)."""
+
+    template_error = "テンプレートエラー: {error}"
+    start_failed = "起動できませんでした: {error}"
+    http_starting = "HTTPモードで起動します: http://{bind}/slack/events（ワーカー {workers}）"
+    http_failed = "HTTPモードを起動できませんでした（上のメッセージを確認してください）。"
+    stopped = "停止しました"
+
+
 class NOTICE:
     """The secrecy notice of a 支援会議 (守秘義務, 社会福祉法第106条の6第5項), which opens every
     such meeting's case content (``bot.domain.confidentiality``). ``basis`` is the legal
@@ -1117,6 +1128,8 @@ class SETTINGS:
     )
     invalid = "値が正しくありません。"
     malformed = "値の形式が正しくありません。"
+    http_workers = "HTTPモードのワーカー数は1〜64の整数で指定してください（例: 4）。"
+    http_read_timeout = "リクエストの受信待ちの秒数は1〜60の整数で指定してください（例: 10）。"
 
 
 class CLI:

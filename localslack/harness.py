@@ -2,12 +2,23 @@
 
 Nothing is mocked: the Bolt app verifies the driver's signatures, the services write to a
 real database, and every Web API call crosses HTTP to the local server.
+
+Two ways to serve the bot: in this process (``SlackHTTPServer``, fast to start, and the
+tests can wait for the bot's work to finish), or ``production=True``: ``shienbot serve
+--http`` as its own process, on gunicorn with its worker processes, exactly as an operator
+runs it (the edge tests and the serve tests use it).
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from datetime import datetime
@@ -22,6 +33,7 @@ from bot.settings import Settings
 from localslack.driver import SlackDriver
 from localslack.manifest import manifest_scopes
 from localslack.server import LocalSlackServer
+from storage import Database
 
 P = ParamSpec("P")
 FOLLOW_UP_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0)
@@ -60,6 +72,120 @@ class _TrackingExecutor(Executor):
         self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+class BotProcess:
+    """``shienbot serve --http`` in a process of its own (gunicorn and its workers), against
+    a local Slack workspace: as an operator runs it.
+
+    Args:
+        server: The local workspace the bot calls.
+        database_url: The bot's database.
+        coordinators: ``SHIEN_COORDINATORS``.
+        municipality: ``SHIEN_MUNICIPALITY``.
+        templates_dir: ``SHIEN_TEMPLATES_DIR`` (None: the shipped templates).
+        workers: ``SHIEN_HTTP_WORKERS``.
+        read_timeout: ``SHIEN_HTTP_READ_TIMEOUT`` (None: the default).
+        run_jobs: Run scheduled sends (while holding the lease); False: ``--no-scheduler``.
+        env: More environment variables.
+    """
+
+    def __init__(
+        self,
+        server: LocalSlackServer,
+        database_url: str,
+        *,
+        coordinators: tuple[str, ...] = (),
+        municipality: str = "架空市",
+        templates_dir: Path | None = None,
+        workers: int = 2,
+        read_timeout: int | None = None,
+        run_jobs: bool = False,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.server = server
+        self.database_url = database_url
+        self.coordinators = coordinators
+        self.municipality = municipality
+        self.templates_dir = templates_dir
+        self.workers = workers
+        self.read_timeout = read_timeout
+        self.run_jobs = run_jobs
+        self.extra_env = env or {}
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = ""
+        self._log: Any = None
+        self._data_dir: tempfile.TemporaryDirectory[str] | None = None
+
+    def start(self, timeout: float = 60.0) -> BotProcess:
+        """Start the process and wait until ``/healthz`` answers."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        self._data_dir = tempfile.TemporaryDirectory(prefix="shien-serve-")
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("SLACK_", "SHIEN_", "DATABASE_URL"))
+        }
+        env.update(
+            SLACK_BOT_TOKEN=self.server.bot_token,
+            SLACK_SIGNING_SECRET=self.server.signing_secret,
+            SLACK_API_URL=self.server.api_url,
+            DATABASE_URL=self.database_url,
+            SHIEN_DATA_DIR=self._data_dir.name,
+            SHIEN_COORDINATORS=",".join(self.coordinators),
+            SHIEN_MUNICIPALITY=self.municipality,
+            SHIEN_HTTP_WORKERS=str(self.workers),
+            **self.extra_env,
+        )
+        if self.templates_dir is not None:
+            env["SHIEN_TEMPLATES_DIR"] = str(self.templates_dir)
+        if self.read_timeout is not None:
+            env["SHIEN_HTTP_READ_TIMEOUT"] = str(self.read_timeout)
+        command = [sys.executable, "-m", "bot", "serve", "--http", "--port", str(port)]
+        if not self.run_jobs:
+            command.append("--no-scheduler")
+        self.process = subprocess.Popen(
+            command, env=env, stdout=self._log, stderr=subprocess.STDOUT, cwd=self._data_dir.name
+        )
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as answer:
+                    if answer.status == 200:
+                        return self
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the bot did not start:\n{self.log()}")
+            time.sleep(0.05)
+
+    def log(self) -> str:
+        """What the process wrote to stdout and stderr so far."""
+        if self._log is None:
+            return ""
+        self._log.seek(0)
+        return str(self._log.read().decode("utf-8", errors="replace"))
+
+    def stop(self) -> None:
+        """SIGTERM (gunicorn's graceful stop), then wait for the process to end."""
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+        if self._data_dir is not None:
+            self._data_dir.cleanup()
+            self._data_dir = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
 class LocalWorkspace:
     """A local Slack workspace with the bot installed in it.
 
@@ -78,6 +204,10 @@ class LocalWorkspace:
         rate_limit: float | None = None,
         renderer: DocumentRenderer | None = None,
         multilayer_statutory: bool = False,
+        production: bool = False,
+        workers: int = 2,
+        read_timeout: int | None = None,
+        run_jobs: bool = False,
     ) -> None:
         self.database_url = database_url
         self.multilayer_statutory = multilayer_statutory
@@ -95,6 +225,14 @@ class LocalWorkspace:
         self.driver: SlackDriver | None = None
         self._listeners = _TrackingExecutor(ThreadPoolExecutor(max_workers=5))
         self._forms = _TrackingExecutor(ThreadPoolExecutor(max_workers=2))
+        # production=True: the bot is `shienbot serve --http` in a process of its own.
+        self.production = production
+        self.workers = workers
+        self.read_timeout = read_timeout
+        self.run_jobs = run_jobs
+        self.bot: BotProcess | None = None
+        self._bot_url = ""
+        self._database: Database | None = None
 
     def __enter__(self) -> LocalWorkspace:
         return self.start()
@@ -109,6 +247,8 @@ class LocalWorkspace:
 
     def start(self) -> LocalWorkspace:
         self.server.start()
+        if self.production:
+            return self._start_process()
         settings = Settings(
             _env_file=None,  # type: ignore[call-arg]
             SLACK_BOT_TOKEN=self.server.bot_token,
@@ -133,14 +273,61 @@ class LocalWorkspace:
         )
         self.http = SlackHTTPServer(self.runtime.app, "127.0.0.1", 0, edge=self.runtime.edge)
         self.http.start_background()
+        self._bot_url = self.http.url
         self.driver = SlackDriver(
             self.server, f"{self.http.url}/slack/events", self.server.signing_secret
         )
         return self
 
+    def _start_process(self) -> LocalWorkspace:
+        self.bot = BotProcess(
+            self.server,
+            self.database_url,
+            coordinators=self.coordinators,
+            municipality=self.municipality,
+            templates_dir=self.templates_dir,
+            workers=self.workers,
+            read_timeout=self.read_timeout,
+            run_jobs=self.run_jobs,
+            env={"SHIEN_MULTILAYER_STATUTORY": "true"} if self.multilayer_statutory else None,
+        ).start()
+        self._bot_url = self.bot.url
+        self._database = Database(self.database_url)
+        self.driver = SlackDriver(
+            self.server, f"{self._bot_url}/slack/events", self.server.signing_secret
+        )
+        return self
+
+    def server_log(self) -> str:
+        """What ``shienbot serve`` wrote to stdout and stderr so far (production mode)."""
+        return self.bot.log() if self.bot is not None else ""
+
+    @property
+    def url(self) -> str:
+        """The bot's base URL (``/slack/events`` and ``/healthz`` are under it)."""
+        return self._bot_url
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """Where the bot listens (host, port)."""
+        host, _, port = self._bot_url.removeprefix("http://").rpartition(":")
+        return host, int(port)
+
+    @property
+    def database(self) -> Database:
+        """The bot's database (the bot's own engine when it runs in this process)."""
+        if self.runtime is not None:
+            return self.runtime.database
+        assert self._database is not None, "start() the workspace first"
+        return self._database
+
     def stop(self) -> None:
         if self.driver is not None:
             self.driver.close()
+        if self.bot is not None:
+            self.bot.stop()
+        if self._database is not None:
+            self._database.dispose()
         if self.http is not None:
             self.http.shutdown()
             self.http.server_close()
@@ -176,8 +363,19 @@ class LocalWorkspace:
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until the bot has finished handling everything sent so far, including the
         events its own messages cause, Slack's retries of events and the bot's retries of
-        follow-ups."""
+        follow-ups. (Production mode cannot see into the bot's processes: there it waits until
+        the bot has made no Web API call for 0.3 s.)"""
         deadline = time.monotonic() + timeout
+        if self.production:
+            quiet_since, count = time.monotonic(), self.server.api_call_count()
+            while time.monotonic() - quiet_since < 0.3:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the bot is still busy")
+                self.slack.drain(timeout)
+                time.sleep(0.02)
+                if self.server.api_call_count() != count:
+                    quiet_since, count = time.monotonic(), self.server.api_call_count()
+            return
         while time.monotonic() < deadline:
             self.slack.drain(timeout)
             self.wait_until(self._idle, timeout)

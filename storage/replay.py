@@ -5,23 +5,44 @@ A signature is claimed with ``INSERT … ON CONFLICT DO NOTHING`` in its own sho
 transaction (the primary key decides, so two processes racing with the same request cannot
 both win). Each entry is kept until its request would be refused as stale anyway, then
 pruned (at most once a minute per process).
+
+Every accepted request passes here before its ack, so the write is kept cheap and out of the
+way of the bot's own transactions:
+
+- PostgreSQL: the row is in the bot's database, written by one statement in its own
+  transaction (one round trip), which does not wait for the WAL flush (``synchronous_commit
+  = off`` for that statement only: a crash can forget the last fraction of a second of
+  signatures, which only lets a replay through for the rest of its five minutes; everything
+  else the bot writes stays durable);
+- SQLite: the table lives in a side file next to the database (``…-edge.sqlite3``, 0600 like
+  it), written with plain ``sqlite3`` (``INSERT OR IGNORE``), so an ack never waits for the
+  database's write lock while a unit of work holds it; its commits are not synced to disk
+  (``synchronous=OFF``) for the same reason as above.
+  :func:`replay_guard` picks.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, delete, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Engine
 
+if TYPE_CHECKING:
+    from storage.database import Database
+
 from bot.domain.model import utcnow
+from storage.files import ensure_private_file, make_private_dirs, tighten
 from storage.orm import SeenSignatureRow
 
-__all__ = ["SqlReplayGuard"]
+__all__ = ["SqlReplayGuard", "SqliteFileReplayGuard", "edge_file", "replay_guard"]
 
 _PRUNE_EVERY = timedelta(minutes=1)
 
@@ -39,6 +60,30 @@ class SqlReplayGuard:
         self._clock = clock
         self._lock = threading.Lock()
         self._pruned_at: datetime | None = None
+        # One statement, built once: compiled once and cached (every ack runs it).
+        self._postgresql = engine.dialect.name == "postgresql"
+        table: Any = SeenSignatureRow.__table__
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        if self._postgresql:
+            # Plain SQL (compiled once): the set_config in the FROM turns the WAL flush wait
+            # off for this one statement's transaction.
+            self._insert: Any = text(
+                "INSERT INTO seen_signatures (signature, seen_at, expires_at)"
+                " SELECT :signature, :seen_at, :expires_at"
+                " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unsynced"
+                " ON CONFLICT DO NOTHING RETURNING signature"
+            ).bindparams(
+                bindparam("signature", type_=table.c.signature.type),
+                bindparam("seen_at", type_=table.c.seen_at.type),
+                bindparam("expires_at", type_=table.c.expires_at.type),
+            )
+            return
+        statement = sqlite.insert(table).values(
+            signature=bindparam("signature"),
+            seen_at=bindparam("seen_at"),
+            expires_at=bindparam("expires_at"),
+        )
+        self._insert = statement.on_conflict_do_nothing().returning(table.c.signature)
 
     def first_sighting(self, signature: str, valid_until: float) -> bool:
         """Record ``signature``; True if no process had recorded it before. ``valid_until``
@@ -49,15 +94,15 @@ class SqlReplayGuard:
             "seen_at": now,
             "expires_at": datetime.fromtimestamp(valid_until, UTC),
         }
-        table = SeenSignatureRow
+        if self._postgresql:
+            # One statement in its own transaction, which does not wait for the WAL flush.
+            with self._autocommit.connect() as connection:
+                self._prune(connection, now)
+                inserted = connection.execute(self._insert, values).first()
+            return inserted is not None
         with self._engine.begin() as connection:
             self._prune(connection, now)
-            statement: Any
-            if connection.dialect.name == "postgresql":
-                statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
-            else:
-                statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
-            inserted = connection.execute(statement.returning(table.signature)).first()
+            inserted = connection.execute(self._insert, values).first()
         return inserted is not None
 
     def _prune(self, connection: Any, now: datetime) -> None:
@@ -66,3 +111,66 @@ class SqlReplayGuard:
                 return
             self._pruned_at = now
         connection.execute(delete(SeenSignatureRow).where(SeenSignatureRow.expires_at < now))
+
+
+def edge_file(database_file: Path) -> Path:
+    """The SQLite side file of the replay guard, next to the database file."""
+    return database_file.with_name(f"{database_file.stem}-edge.sqlite3")
+
+
+class SqliteFileReplayGuard:
+    """The replay guard in its own SQLite file (see the module's docstring): one
+    ``INSERT OR IGNORE`` per request on a connection per thread, times as Unix seconds, no
+    sync to disk, the file 0600. Shared by every process that opens the same file.
+
+    Args:
+        path: The side file (created if missing).
+        clock: Unix time (tests move it).
+    """
+
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self._clock = clock
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._pruned_at = 0.0
+        make_private_dirs(path.parent)
+        ensure_private_file(path)
+        self._connection().execute(
+            "CREATE TABLE IF NOT EXISTS seen_signatures"
+            " (signature TEXT PRIMARY KEY, expires_at REAL NOT NULL) WITHOUT ROWID"
+        )
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, timeout=15, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=OFF")
+            for suffix in ("", "-wal", "-shm"):
+                tighten(self.path.with_name(self.path.name + suffix))
+            self._local.connection = connection
+        return connection
+
+    def first_sighting(self, signature: str, valid_until: float) -> bool:
+        now = self._clock()
+        connection = self._connection()
+        with self._lock:
+            prune = now - self._pruned_at >= _PRUNE_EVERY.total_seconds()
+            if prune:
+                self._pruned_at = now
+        if prune:
+            connection.execute("DELETE FROM seen_signatures WHERE expires_at < ?", (now,))
+        cursor = connection.execute(
+            "INSERT OR IGNORE INTO seen_signatures (signature, expires_at) VALUES (?, ?)",
+            (signature, valid_until),
+        )
+        return cursor.rowcount == 1
+
+
+def replay_guard(database: Database) -> SqlReplayGuard | SqliteFileReplayGuard:
+    """The replay guard for the bot's database: in it (PostgreSQL, or an in-memory SQLite),
+    or in its side file (a SQLite file: see the module's docstring)."""
+    if database.sqlite_file is None:
+        return SqlReplayGuard(database.engine)
+    return SqliteFileReplayGuard(edge_file(database.sqlite_file))

@@ -409,6 +409,11 @@ def meeting_to_domain(row: MeetingRow) -> Meeting:
     )
 
 
+def _columns(row: Any) -> dict[str, Any]:
+    """A row's column values, for a bulk INSERT."""
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
+
+
 def meeting_from_domain(meeting: Meeting, row: MeetingRow | None = None) -> MeetingRow:
     row = row or MeetingRow(id=meeting.id)
     row.channel_id = meeting.channel_id
@@ -432,6 +437,18 @@ class SqlMeetingRepository(_Repository):
     def add(self, meeting: Meeting) -> None:
         with self._unique(Record.MEETING, date=meeting.date.isoformat()):
             self._session.add(meeting_from_domain(meeting))
+
+    def add_many(self, meetings: Sequence[Meeting]) -> None:
+        """One bulk INSERT (a twelve-month series is one statement, not twelve flushes)."""
+        if not meetings:
+            return
+        rows = [_columns(meeting_from_domain(meeting)) for meeting in meetings]
+        with self._unique(Record.MEETING, date=meetings[0].date.isoformat()):
+            self._session.execute(insert(MeetingRow), rows)
+
+    def days(self, channel_id: str) -> set[date]:
+        query = select(MeetingRow.date).where(MeetingRow.channel_id == channel_id)
+        return set(self._session.scalars(query))
 
     def get(self, meeting_id: str) -> Meeting | None:
         row = self._session.get(MeetingRow, meeting_id)

@@ -29,6 +29,7 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, tzinfo
+from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
@@ -39,14 +40,18 @@ from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.util import datetime_to_utc_timestamp
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from bot.domain.model import utcnow
 from bot.domain.timeline import PlannedSend
 from bot.scheduling import jobs
 from bot.services.context import ServiceContext
+from bot.services.ports import UnitOfWork
 from storage import Database
 from storage.lease import SqlLease
-from storage.scheduler_jobs import upsert_jobs
+from storage.scheduler_jobs import delete_jobs, upsert_jobs
+from storage.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +72,11 @@ class _GuardedScheduler(BackgroundScheduler):  # type: ignore[misc]
                 return None
             result: float | None = super()._process_jobs()
             return result
+
+
+def _session_of(uow: UnitOfWork | None) -> Session | None:
+    """The open session of a SQL unit of work (None for none, or another kind)."""
+    return uow.session if isinstance(uow, SqlUnitOfWork) else None
 
 
 def default_holder() -> str:
@@ -201,37 +211,71 @@ class ShienScheduler:
 
     # ------------------------------------------------------------------ the port
 
-    def plan(self, sends: Sequence[PlannedSend]) -> None:
+    def plan(self, sends: Sequence[PlannedSend], *, within: UnitOfWork | None = None) -> None:
         """Store one date job per send (its key is the job ID; planning again replaces it),
-        all in one transaction, and wake the scheduler if it runs here."""
+        all in one transaction — the unit of work's, ``within`` one — and wake the scheduler
+        if it runs here (after that transaction commits)."""
+        rows = self._rows(sends)
+        if not rows:
+            return
+        session = _session_of(within)
+        if session is None:
+            upsert_jobs(self._engine, rows)
+            self._wake()
+        else:
+            upsert_jobs(session.connection(), rows)
+            event.listen(session, "after_commit", lambda _: self._wake(), once=True)
+
+    def _wake(self) -> None:
+        if self._leading:
+            self.scheduler.wakeup()
+
+    def _rows(self, sends: Sequence[PlannedSend]) -> list[dict[str, Any]]:
+        """The jobs' rows in APScheduler's own format (pickled state, UTC timestamp). One
+        ``Job`` is built, checked and serialised by APScheduler as the template; each send's
+        state is that template's with its ID, trigger, arguments and run time."""
+        if not sends:
+            return []
+        first = sends[0]
+        template = Job(
+            self.scheduler,
+            id=first.key,
+            func=jobs.fire,
+            trigger=DateTrigger(run_date=first.due),
+            executor="default",
+            args=(first.kind.value, first.meeting_id, first.key, first.case_id, 0),
+            kwargs={},
+            name=first.kind.value,
+            misfire_grace_time=None,
+            coalesce=True,
+            max_instances=1,
+            next_run_time=first.due,
+        ).__getstate__()
         rows = []
         for send in sends:
-            job = Job(
-                self.scheduler,
-                id=send.key,
-                func=jobs.fire,
-                trigger=DateTrigger(run_date=send.due),
-                executor="default",
-                args=(send.kind.value, send.meeting_id, send.key, send.case_id, 0),
-                kwargs={},
-                name=send.kind.value,
-                misfire_grace_time=None,
-                coalesce=True,
-                max_instances=1,
-                next_run_time=send.due,
-            )
+            trigger = DateTrigger(run_date=send.due)
+            state = {
+                **template,
+                "id": send.key,
+                "trigger": trigger,
+                "args": (send.kind.value, send.meeting_id, send.key, send.case_id, 0),
+                "name": send.kind.value,
+                "next_run_time": trigger.run_date,
+            }
             rows.append(
                 {
                     "id": send.key,
-                    "next_run_time": datetime_to_utc_timestamp(send.due),
-                    "job_state": pickle.dumps(job.__getstate__(), pickle.HIGHEST_PROTOCOL),
+                    "next_run_time": datetime_to_utc_timestamp(trigger.run_date),
+                    "job_state": pickle.dumps(state, pickle.HIGHEST_PROTOCOL),
                 }
             )
-        upsert_jobs(self._engine, rows)
-        if rows and self._leading:
-            self.scheduler.wakeup()
+        return rows
 
-    def unplan(self, keys: Sequence[str]) -> None:
+    def unplan(self, keys: Sequence[str], *, within: UnitOfWork | None = None) -> None:
+        session = _session_of(within)
+        if session is not None:
+            delete_jobs(session.connection(), keys)
+            return
         for key in keys:
             with contextlib.suppress(JobLookupError):
                 self.scheduler.remove_job(key)

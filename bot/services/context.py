@@ -28,10 +28,10 @@ FollowUp = Callable[["ServiceContext"], object]
 class NoScheduler:
     """No scheduler wired in (the demo, terminal commands, most tests): nothing is planned."""
 
-    def plan(self, sends: Sequence[PlannedSend]) -> None:
+    def plan(self, sends: Sequence[PlannedSend], *, within: object = None) -> None:
         return None
 
-    def unplan(self, keys: Sequence[str]) -> None:
+    def unplan(self, keys: Sequence[str], *, within: object = None) -> None:
         return None
 
 

@@ -80,11 +80,14 @@ def _planned_keys(ctx: ServiceContext, meeting: Meeting) -> list[str]:
     return [send.key for send in timeline(ctx, meeting)]
 
 
-def plan_meetings(ctx: ServiceContext, upcoming: Iterable[Meeting]) -> int:
-    """Hand the timelines of ``upcoming`` to the scheduler; returns the number of sends."""
+def plan_meetings(
+    ctx: ServiceContext, upcoming: Iterable[Meeting], *, within: UnitOfWork | None = None
+) -> int:
+    """Hand the timelines of ``upcoming`` to the scheduler (``within`` an open unit of work:
+    in its transaction); returns the number of sends."""
     sends = [send for meeting in upcoming for send in timeline(ctx, meeting)]
     if sends:
-        ctx.scheduler.plan(sends)
+        ctx.scheduler.plan(sends, within=within)
     return len(sends)
 
 
@@ -104,25 +107,27 @@ def _is_past(ctx: ServiceContext, day: date, start: time) -> bool:
 def _materialise(
     ctx: ServiceContext, uow: UnitOfWork, series: MeetingSeries, plan: list[PlannedDate]
 ) -> list[Meeting]:
-    """Create the series' meetings on the planned working days that have none yet."""
+    """Create the series' meetings on the planned working days that have none yet (in one
+    bulk insert)."""
+    taken = uow.meetings.days(series.channel_id)  # an ad-hoc meeting, a cancelled one, …
     created = []
     for planned in plan:
         day = planned.actual
-        if day is None or _is_past(ctx, day, series.start_time):
+        if day is None or day in taken or _is_past(ctx, day, series.start_time):
             continue
-        if uow.meetings.on_date(series.channel_id, day) is not None:
-            continue  # an ad-hoc meeting, a cancelled one, or this series' own
-        meeting = Meeting(
-            channel_id=series.channel_id,
-            kind=series.kind,
-            date=day,
-            start_time=series.start_time,
-            created_by=series.created_by,
-            series_id=series.id,
-            created_at=ctx.clock(),
+        taken.add(day)
+        created.append(
+            Meeting(
+                channel_id=series.channel_id,
+                kind=series.kind,
+                date=day,
+                start_time=series.start_time,
+                created_by=series.created_by,
+                series_id=series.id,
+                created_at=ctx.clock(),
+            )
         )
-        uow.meetings.add(meeting)
-        created.append(meeting)
+    uow.meetings.add_many(created)
     return created
 
 
@@ -251,10 +256,10 @@ def set_monthly(
             series.id,
             f"rule={ordinal}/{weekday}/{start:%H%M} policy={policy.value} created={len(created)}",
         )
+        # The rule's meetings and their timelines are stored in one transaction.
+        ctx.scheduler.unplan(stale_keys, within=uow)
+        plan_meetings(ctx, uow.meetings.upcoming(channel_id, ctx.today()), within=uow)
         uow.commit()
-        upcoming = [m for m in uow.meetings.upcoming(channel_id, ctx.today())]
-    ctx.scheduler.unplan(stale_keys)
-    plan_meetings(ctx, upcoming)
 
     rule = texts.SCHEDULING.rule.format(
         rule=ordinal_weekday_label(ordinal, weekday), start=f"{start:%H:%M}", kind=kind.label

@@ -23,9 +23,21 @@ def renderer() -> DocxRenderer:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, renderer: DocxRenderer) -> Iterator[LocalWorkspace]:
+def workspace(
+    tmp_path: Path, renderer: DocxRenderer, request: pytest.FixtureRequest
+) -> Iterator[LocalWorkspace]:
+    """The bot in this process; a module that sets ``PRODUCTION_SERVER = True`` gets it as
+    ``shienbot serve --http`` in its own process, on gunicorn (``READ_TIMEOUT`` sets its
+    read timeout)."""
     database = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
-    with LocalWorkspace(database, coordinators=(COORDINATOR,), renderer=renderer) as ws:
+    production = bool(getattr(request.module, "PRODUCTION_SERVER", False))
+    with LocalWorkspace(
+        database,
+        coordinators=(COORDINATOR,),
+        renderer=renderer,
+        production=production,
+        read_timeout=getattr(request.module, "READ_TIMEOUT", None),
+    ) as ws:
         for user_id, name in NAMES.items():
             ws.server.add_user(user_id, name)
         members = [COORDINATOR, *(u for u, _ in MEMBERS.values()), ws.server.bot_user_id]
@@ -35,6 +47,5 @@ def workspace(tmp_path: Path, renderer: DocxRenderer) -> Iterator[LocalWorkspace
         # Whatever real Slack would have shown as an error (slow acks, bad answers) fails the test.
         assert not ws.server.problems, ws.server.problems
         # Every cycle leaves an audit trail whose hash chain verifies (as `audit --verify`).
-        assert ws.runtime is not None
-        report = verify_audit_trail(ws.runtime.database.engine)
+        report = verify_audit_trail(ws.database.engine)
         assert report.ok and report.count > 0, report.problem

@@ -148,8 +148,7 @@ def minutes_text(ws: LocalWorkspace, day: date) -> str:
 
 @contextmanager
 def database(ws: LocalWorkspace) -> Iterator[SqlUnitOfWork]:
-    assert ws.runtime is not None
-    with ws.runtime.database.unit_of_work() as uow:
+    with ws.database.unit_of_work() as uow:
         yield uow
 
 

@@ -1,5 +1,6 @@
-"""The HTTP endpoint: signatures verified, stale requests refused, /healthz answers; and text
-people type never turns into a ping or a link in what the bot posts."""
+"""The HTTP endpoint on the production server: signatures verified, stale requests refused,
+/healthz answers; and text people type never turns into a ping or a link in what the bot
+posts."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ from workspace_fixtures import CHANNEL, COORDINATOR, meeting_day, register_agenc
 from localslack.driver import SlackDriver
 from localslack.harness import LocalWorkspace
 
+PRODUCTION_SERVER = True  # shienbot serve --http: gunicorn and its worker processes
+
 CASE_A = "houkatsu shogai konkyu csw"
 
 
@@ -42,9 +45,8 @@ def _get(url: str) -> tuple[int, str]:
 
 
 def test_healthz_answers(workspace: LocalWorkspace) -> None:
-    assert workspace.http is not None
-    assert _get(f"{workspace.http.url}/healthz") == (200, "ok")
-    assert _get(f"{workspace.http.url}/nothing-here")[0] == 404
+    assert _get(f"{workspace.url}/healthz") == (200, "ok")
+    assert _get(f"{workspace.url}/nothing-here")[0] == 404
 
 
 def test_url_verification_echoes_the_challenge(workspace: LocalWorkspace) -> None:

@@ -1,6 +1,7 @@
-"""The HTTP edge, with raw bytes over a socket to the real server: malformed requests get a
-short answer (never a dropped connection, a 500 or a traceback), nothing is read or parsed
-before the headers pass, and a replayed signed request has no second effect."""
+"""The HTTP edge, with raw bytes over a socket to the production server (``shienbot serve
+--http``: gunicorn and its worker processes): malformed requests get a short answer (never a
+dropped connection, a 500 or a traceback), nothing is read or parsed before the headers
+pass, and a replayed signed request has no second effect."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from workspace_fixtures import CHANNEL, COORDINATOR, register_agencies
 
 from localslack.harness import LocalWorkspace
 from storage import Database
-from storage.replay import SqlReplayGuard
+from storage.replay import replay_guard
+
+PRODUCTION_SERVER = True
+READ_TIMEOUT = 1  # seconds: a stalled request is given up quickly
 
 
 def _address(ws: LocalWorkspace) -> tuple[str, int]:
-    assert ws.http is not None
-    host, port = ws.http.server_address[:2]
-    return str(host), int(port)
+    return ws.address
 
 
 def _exchange(
@@ -198,7 +200,7 @@ def test_malformed_requests_are_answered_not_dropped_and_leave_no_trace(
         assert len(answer) < 400, what  # a short answer
     ws.settle()
     captured = capfd.readouterr()
-    assert "Traceback" not in captured.err + captured.out
+    assert "Traceback" not in captured.err + captured.out + ws.server_log()
     assert ws.server.ephemerals(COORDINATOR) == []
     with database(ws) as uow:
         assert list(uow.channels.list()) == []
@@ -210,8 +212,6 @@ def test_a_body_that_never_arrives_is_answered_within_the_read_timeout(
     workspace: LocalWorkspace, capfd: pytest.CaptureFixture[str]
 ) -> None:
     ws = workspace
-    assert ws.http is not None
-    ws.http.edge.read_timeout = 1.0
     body = b'{"type":"event_callback","event":{"type":"app_mention"}}'
     raw = _signed(ws, body, length=str(len(body) + 100))  # 100 bytes promised, never sent
     status, _, elapsed = _exchange(ws, raw)
@@ -221,7 +221,7 @@ def test_a_body_that_never_arrives_is_answered_within_the_read_timeout(
         started = time.monotonic()
         assert connection.recv(100) == b""
         assert time.monotonic() - started < 3
-    assert "Traceback" not in capfd.readouterr().err
+    assert "Traceback" not in capfd.readouterr().err + ws.server_log()
 
 
 def test_a_replayed_case_command_creates_one_case(workspace: LocalWorkspace) -> None:
@@ -254,7 +254,7 @@ def test_a_replayed_remind_sends_one_round_of_reminders(workspace: LocalWorkspac
     other = Database(ws.database_url)
     try:
         signature = ws.slack.sign(body, ts)
-        assert not SqlReplayGuard(other.engine).first_sighting(signature, ts + 300)
+        assert not replay_guard(other).first_sighting(signature, ts + 300)
     finally:
         other.dispose()
     ws.settle()

@@ -37,10 +37,10 @@ class Jobs:
     def __init__(self) -> None:
         self.planned: dict[str, PlannedSend] = {}
 
-    def plan(self, sends: Sequence[PlannedSend]) -> None:
+    def plan(self, sends: Sequence[PlannedSend], *, within: object = None) -> None:
         self.planned.update({s.key: s for s in sends})
 
-    def unplan(self, keys: Sequence[str]) -> None:
+    def unplan(self, keys: Sequence[str], *, within: object = None) -> None:
         for key in keys:
             self.planned.pop(key, None)
 

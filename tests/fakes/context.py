@@ -99,12 +99,12 @@ class RecordingScheduler:
         self.planned: list[PlannedSend] = []
         self.unplanned: list[str] = []
 
-    def plan(self, sends: Sequence[PlannedSend]) -> None:
+    def plan(self, sends: Sequence[PlannedSend], *, within: object = None) -> None:
         for send in sends:
             self.jobs[send.key] = send
             self.planned.append(send)
 
-    def unplan(self, keys: Sequence[str]) -> None:
+    def unplan(self, keys: Sequence[str], *, within: object = None) -> None:
         for key in keys:
             self.jobs.pop(key, None)
             self.unplanned.append(key)

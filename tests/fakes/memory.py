@@ -366,6 +366,20 @@ class MemoryMeetingRepository(_Repository):
         self._check(t, meeting)
         t.meetings[meeting.id] = _stored(meeting)
 
+    def add_many(self, meetings: Sequence[Meeting]) -> None:
+        t = self._t
+        before = dict(t.meetings)
+        try:
+            for meeting in meetings:
+                self.add(meeting)
+        except Exception:
+            t.meetings.clear()
+            t.meetings.update(before)  # all or nothing, as one INSERT
+            raise
+
+    def days(self, channel_id: str) -> set[date]:
+        return {m.date for m in self._t.meetings.values() if m.channel_id == channel_id}
+
     def get(self, meeting_id: str) -> Meeting | None:
         found = self._t.meetings.get(meeting_id)
         return _loaded(found) if found else None

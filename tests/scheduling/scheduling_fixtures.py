@@ -107,11 +107,11 @@ class StubScheduler:
     def __init__(self) -> None:
         self.jobs: dict[str, PlannedSend] = {}
 
-    def plan(self, sends: Sequence[PlannedSend]) -> None:
+    def plan(self, sends: Sequence[PlannedSend], *, within: object = None) -> None:
         for send in sends:
             self.jobs[send.key] = send
 
-    def unplan(self, keys: Sequence[str]) -> None:
+    def unplan(self, keys: Sequence[str], *, within: object = None) -> None:
         for key in keys:
             self.jobs.pop(key, None)
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import stat
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
 from storage import Database
 from storage.orm import SeenSignatureRow
-from storage.replay import SqlReplayGuard
+from storage.replay import SqliteFileReplayGuard, SqlReplayGuard, edge_file, replay_guard
 
 NOW = datetime(2027, 1, 12, 5, 0, tzinfo=UTC)
 SIGNATURE = "v0=" + "ab" * 32
@@ -71,3 +74,37 @@ def test_stale_signatures_are_pruned(database: Database) -> None:
     assert guard.first_sighting("v0=" + "ef" * 32, (now[0] + timedelta(minutes=5)).timestamp())
     with database.engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(SeenSignatureRow)) == 1
+
+
+def test_the_sqlite_side_file_is_shared_private_and_pruned(tmp_path: Path) -> None:
+    """A SQLite database keeps its seen signatures in a side file, 0600, that every process
+    (here: two guards, each with its own connections) shares; stale entries are pruned."""
+    database = Database(f"sqlite:///{tmp_path / 'data' / 'shienbot.sqlite3'}")
+    try:
+        clock = [NOW.timestamp()]
+        first, second = replay_guard(database), replay_guard(database)
+        assert isinstance(first, SqliteFileReplayGuard)
+        first._clock = second._clock = lambda: clock[0]  # type: ignore[union-attr]
+        valid_until = clock[0] + 300
+        assert first.first_sighting(SIGNATURE, valid_until)
+        assert not second.first_sighting(SIGNATURE, valid_until)
+        racers = [replay_guard(database) for _ in range(6)]
+        barrier = threading.Barrier(6)
+        wins: list[bool] = []
+
+        def claim(guard: Any) -> None:
+            barrier.wait()
+            wins.append(guard.first_sighting("v0=" + "ef" * 32, valid_until))
+
+        threads = [threading.Thread(target=claim, args=(g,)) for g in racers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(wins) == [False] * 5 + [True]
+        path = edge_file(tmp_path / "data" / "shienbot.sqlite3")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        clock[0] += 3600  # an hour later the old entry is stale, pruned, and may come again
+        assert first.first_sighting(SIGNATURE, clock[0] + 300)
+    finally:
+        database.dispose()

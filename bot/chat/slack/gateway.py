@@ -221,7 +221,15 @@ class SlackGateway:
         return channel_id
 
     def send_direct(self, user_id: str, message: Message) -> MessageRef:
-        return self.post(self._dm_channel(user_id), message)
+        # Without a known DM channel, post to the user ID: Slack opens (or finds) the DM and
+        # answers with its channel ID, which is kept — no conversations.open needed.
+        with self._lock:
+            known = self._cache.dm_channels.get(user_id)
+        ref = self.post(known or user_id, message)
+        if known is None and ref.channel_id.startswith("D"):
+            with self._lock:
+                self._cache.dm_channels[user_id] = ref.channel_id
+        return ref
 
     def send_file(self, user_id: str, file: FileToSend, comment: str) -> None:
         channel = self._dm_channel(user_id)
