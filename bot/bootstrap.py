@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 # Threads per process doing the work after the acks (Web API calls, database, documents).
 BACKGROUND_THREADS = 16
+# Threads per process running follow-ups (telling people, reactions, thread heads).
+FOLLOW_UP_THREADS = 8
 
 
 def system_clock() -> datetime:
@@ -77,6 +79,7 @@ class Runtime:
         if self.scheduler is not None:
             self.scheduler.stop()
         self.followups.close()
+        self.followups.executor.shutdown(wait=True)
         self.forms.shutdown(wait=True)
         if self.background is not None:
             self.background.shutdown(wait=True)
@@ -157,7 +160,14 @@ def build_runtime(
         listener_executor=background,
         logger=logging.getLogger("slack_bolt"),
     )
-    followups = FollowUps(context, background, follow_up_delays)
+    # Follow-ups (retried after the ack) run in this process, in a pool of their own: in HTTP
+    # mode ``background`` ships a request's work to the work process, which would decide the
+    # request again (already decided: nothing to follow up) and drop the follow-up itself.
+    followups = FollowUps(
+        context,
+        ThreadPoolExecutor(max_workers=FOLLOW_UP_THREADS, thread_name_prefix="shien-followup"),
+        follow_up_delays,
+    )
     # Opening a form must not wait behind other work: its trigger_id lives 3 seconds.
     forms = forms or ThreadPoolExecutor(max_workers=4, thread_name_prefix="shien-form")
     _share_identity(app, identity)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.chat.slack.gateway import SlackGateway, make_client
-from bot.services.chat import FileToSend, Message, Paragraph
+from bot.services.chat import ChatUnavailable, FileToSend, Message, Paragraph
 from localslack import LocalSlackServer
 
 USER = "U0HOUKATSU"
@@ -41,7 +41,8 @@ def test_dms_need_no_conversations_open_and_files_reuse_the_channel(
 def test_a_failed_users_info_is_not_remembered_as_deactivated(slack: LocalSlackServer) -> None:
     gateway = _gateway(slack)
     slack.inject_failure("users.info", "fatal_error", times=1)
-    assert gateway.user_is_active(USER) is False  # this call fails closed
+    with pytest.raises(ChatUnavailable):  # not an answer: the caller retries or defers
+        gateway.user_is_active(USER)
     assert gateway.user_is_active(USER) is True  # the next one asks Slack again
     assert gateway.user_is_active(USER) is True  # and that real answer is kept
     assert slack.api_call_count("users.info") == 2
