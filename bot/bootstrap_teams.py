@@ -79,7 +79,7 @@ def build_teams_runtime(
         TeamsConnector(settings.teams_service_url, credentials),
         settings.teams_tenant_id,
         bot_name=settings.teams_bot_name,
-        teams=rooms,
+        teams=rooms(),
         loopback_only=unauthenticated,
     )
     context = ServiceContext(

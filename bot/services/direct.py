@@ -358,6 +358,8 @@ def _source_ref(item_id: str, user_id: str) -> str:
 def deliver_cases(ctx: ServiceContext, meeting_id: str, user_id: str) -> int:
     """The case cards a confirmed member has not received yet. Each delivery is an allowed
     read of the case: audited as ``case.viewed`` (``via=card``)."""
+    # Read before the unit of work: the cards' store commits on its own connection.
+    have = {card.key for card in ctx.cards.for_user(user_id)}
     with ctx.uow() as uow:
         meeting = uow.meetings.get(meeting_id)
         if meeting is None or meeting.state is not MeetingState.COLLECTING:
@@ -365,7 +367,7 @@ def deliver_cases(ctx: ServiceContext, meeting_id: str, user_id: str) -> int:
         todo = []
         for item, case, agency in _readable_items(ctx, uow, meeting, user_id):
             key = case_key(item.id, user_id)
-            if ctx.cards.get(key) is not None or not uow.processed.claim(f"direct:{key}"):
+            if key in have or not uow.processed.claim(f"direct:{key}"):
                 continue
             todo.append(
                 (

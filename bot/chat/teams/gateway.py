@@ -84,8 +84,9 @@ class TeamsGateway:
         connector: Calls to the Bot Framework connector.
         tenant_id: The municipality's tenant; nothing is sent elsewhere.
         bot_name: How people mention the bot (for the ``/shien`` texts).
-        teams: The teams where meetings are held (the meeting channels' IDs), read again
-            each time the roster is refreshed.
+        teams: The teams where meetings were held before this start (the meeting
+            channels' IDs); teams seen in activities since are added. Never read from the
+            database here: the services ask the gateway inside their units of work.
         loopback_only: Local testing without authentication: upload URLs must be on this
             machine too.
     """
@@ -96,20 +97,19 @@ class TeamsGateway:
         tenant_id: str,
         *,
         bot_name: str = "shienbot",
-        teams: Callable[[], Iterable[str]] = lambda: (),
+        teams: Iterable[str] = (),
         loopback_only: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.connector = connector
         self.tenant_id = tenant_id
         self.bot_name = bot_name
-        self._teams = teams
         self._loopback_only = loopback_only
         self._clock = clock
         self._lock = threading.Lock()
         self._people: dict[str, Person] = {}
         self._roster: dict[str, tuple[float, dict[str, Person]]] = {}
-        self._seen_teams: set[str] = set()
+        self._seen_teams: set[str] = set(teams)
         self._personal: dict[str, str] = {}
         self._offers: dict[str, FileOffer] = {}
 
@@ -141,7 +141,7 @@ class TeamsGateway:
     def _team_ids(self) -> list[str]:
         with self._lock:
             seen = set(self._seen_teams)
-        return sorted(seen | set(self._teams()))
+        return sorted(seen)
 
     def _members_of(self, team_id: str) -> dict[str, Person]:
         now = self._clock()
