@@ -42,14 +42,20 @@ def mention_entity(person: Person | None) -> dict[str, Any]:
 
 
 def channel_message(
-    person: Person, text: str, service_url: str, *, mentions: tuple[Person, ...] = ()
+    person: Person,
+    text: str,
+    service_url: str,
+    *,
+    mentions: tuple[Person, ...] = (),
+    thread: bool = True,
 ) -> dict[str, Any]:
     """``@shienbot <text> <at>someone</at>…`` typed in the team's meeting channel."""
     body = " ".join([f"<at>{BOT_NAME}</at>", text, *(f"<at>{p.name}</at>" for p in mentions)])
     activity = _base(
         person,
         {
-            "id": f"{CHANNEL_ID};messageid={next(_ids)}",
+            # A new post in a channel arrives as the thread it starts.
+            "id": f"{CHANNEL_ID};messageid={next(_ids)}" if thread else CHANNEL_ID,
             "conversationType": "channel",
             "isGroup": True,
         },

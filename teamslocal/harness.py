@@ -242,7 +242,13 @@ class TeamsHarness:
             self.playground.type_message(CHANNEL_ID, person.teams_id, said, entities)
         else:
             self.deliver(
-                activities.channel_message(person, text, self.service_url, mentions=mentions),
+                activities.channel_message(
+                    person,
+                    text,
+                    self.service_url,
+                    mentions=mentions,
+                    thread=self.playground is None,  # the playground knows only its own
+                ),
                 CHANNEL_ID,
             )
         self.settle()

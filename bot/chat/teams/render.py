@@ -198,11 +198,11 @@ def adaptive_card(
 
 
 def card_activity(card: Card, names: Names, bot_name: str, **options: Any) -> dict[str, Any]:
-    """A message carrying the card; its ``text`` is what notifications show."""
+    """A message carrying the card alone (``summary`` is what notifications show): a text
+    beside it would make two messages of one, and the card could no longer be replaced."""
     return {
         "type": "message",
-        "text": plain(card.message.text, names, bot_name),
-        "textFormat": "plain",
+        "summary": plain(card.message.text, names, bot_name),
         "attachments": [
             {
                 "contentType": ADAPTIVE_CARD,
