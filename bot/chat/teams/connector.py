@@ -100,8 +100,8 @@ class TeamsConnector:
 
     def send(self, conversation_id: str, activity: dict[str, Any]) -> str:
         async def send() -> str:
-            sent = await self._api.conversations.activities(conversation_id).create(
-                MessageActivityInput.model_validate(activity)
+            sent = await self._api.conversations.create_activity(
+                conversation_id, MessageActivityInput.model_validate(activity)
             )
             return str(sent.id)
 
@@ -110,7 +110,7 @@ class TeamsConnector:
     def update(self, conversation_id: str, activity_id: str, activity: dict[str, Any]) -> None:
         async def update() -> None:
             body = MessageActivityInput.model_validate({**activity, "id": activity_id})
-            await self._api.conversations.activities(conversation_id).update(activity_id, body)
+            await self._api.conversations.update_activity(conversation_id, activity_id, body)
 
         self._run(update(), "update")
 
