@@ -1461,3 +1461,27 @@ class TEAMS:
         "TEAMS_CLIENT_ID・TEAMS_CLIENT_SECRET・TEAMS_TENANT_ID のすべてが必要です"
         "（Bot Framework の署名付きトークンを常に検証するため）。"
     )
+
+
+class TEAMS_CLI:
+    """The command line's Teams parts (``shienbot serve --teams``, ``check``,
+    ``teams-manifest``; ``bot.chat.teams.run`` and ``bot.chat.teams.manifest``)."""
+
+    platform = "プラットフォーム: {platform}"
+    serve_teams = (
+        "Microsoft Teams のエンドポイント（/api/messages）で待ち受けます（TEAMS_* の設定）"
+    )
+    teams_name = "Microsoft Teams"
+    slack_name = "Slack"
+    service_url = "Teams コネクタ: {url}"
+    unauthenticated = "  認証なしの受信（ローカル試験専用）が有効です。"
+    listening = "Teams のエンドポイントで待ち受けています: http://{host}:{port}/api/messages"
+    stopped = "停止しました"
+    not_started = "起動できませんでした: {reason}"
+    manifest_help = "Teams 管理センターにアップロードするアプリのパッケージ（zip）を作ります"
+    manifest_out = "出力先（既定 shienbot-teams.zip）"
+    manifest_website = "開発者（自治体）の Web サイトの URL（https）"
+    manifest_privacy = "プライバシーポリシーの URL（https）"
+    manifest_terms = "利用規約の URL（https）"
+    app_short_name = "支援会議ボット"
+    app_full_name = "支援会議ボット（shienbot）"

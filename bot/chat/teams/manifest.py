@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 SCHEMA = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json"
 ACCENT = (0x2E, 0x6B, 0x8A)
+# Teams requires https URLs for the developer's site, privacy policy and terms of use; a
+# municipality gives its own with --website/--privacy/--terms.
+PLACEHOLDER_URL = "https://www.example.com/"
 # Teams shows at most ten commands per list.
 TEAM_COMMANDS = (
     "setup", "agency add", "adhoc", "case new", "agenda add", "open", "status", "remind",
@@ -102,7 +105,7 @@ def manifest(
             "privacyUrl": privacy,
             "termsOfUseUrl": terms,
         },
-        "name": {"short": "支援会議ボット", "full": "支援会議ボット（shienbot）"},
+        "name": {"short": texts.TEAMS_CLI.app_short_name, "full": texts.TEAMS_CLI.app_full_name},
         "description": {"short": texts.TEAMS.manifest_short, "full": texts.TEAMS.manifest_full},
         "icons": {"color": "color.png", "outline": "outline.png"},
         "accentColor": "#{:02X}{:02X}{:02X}".format(*ACCENT),
