@@ -107,7 +107,7 @@ def test_cards_carry_content_only_to_confirmed_members(
 def test_a_removed_member_sees_their_cards_withdrawn(
     cycle: tuple[TeamsHarness, CycleResult],
 ) -> None:
-    harness, result = cycle
+    harness, _ = cycle
     cards = [m for m in harness.messages(SHOGAI) if m.content is not None]
     assert cards
     withdrawn = [m for m in cards if "表示できなくなりました" in m.text]

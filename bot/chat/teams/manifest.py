@@ -143,20 +143,11 @@ def package(settings: Settings, *, website: str, privacy: str, terms: str) -> by
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``teams-manifest`` to the ``shienbot`` subcommands."""
-    parser = commands.add_parser(
-        "teams-manifest",
-        help="Teams 管理センターにアップロードするアプリのパッケージ（zip）を作ります",
-    )
-    parser.add_argument(
-        "--out", default="shienbot-teams.zip", help="出力先（既定 shienbot-teams.zip）"
-    )
-    parser.add_argument(
-        "--website", default="https://github.com/", help="開発者の Web サイト（https）"
-    )
-    parser.add_argument(
-        "--privacy", default="https://github.com/", help="プライバシーポリシーの URL（https）"
-    )
-    parser.add_argument("--terms", default="https://github.com/", help="利用規約の URL（https）")
+    parser = commands.add_parser("teams-manifest", help=texts.TEAMS_CLI.manifest_help)
+    parser.add_argument("--out", default="shienbot-teams.zip", help=texts.TEAMS_CLI.manifest_out)
+    parser.add_argument("--website", default=PLACEHOLDER_URL, help=texts.TEAMS_CLI.manifest_website)
+    parser.add_argument("--privacy", default=PLACEHOLDER_URL, help=texts.TEAMS_CLI.manifest_privacy)
+    parser.add_argument("--terms", default=PLACEHOLDER_URL, help=texts.TEAMS_CLI.manifest_terms)
     parser.set_defaults(handler=cmd_manifest)
 
 
