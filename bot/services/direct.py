@@ -74,6 +74,7 @@ from bot.services.delivery import (
     notice_key,
 )
 from bot.services.messages import meeting_label
+from bot.services.people import remember_name
 from bot.services.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -531,6 +532,7 @@ def submit_case_input(ctx: ServiceContext, actor: Actor, item_id: str, values: F
                 f"case={code};card",
             )
             kinds = identifiers.detect(text)
+        remember_name(ctx, uow, actor.user_id)  # the name the minutes show for this input
         if kinds:
             audit(
                 ctx,

@@ -69,6 +69,7 @@ def test_the_minutes_arrive_through_file_consent_with_every_agency_input(
             assert parts[0] in text
     assert "介護保険サービスの導入を提案" in text  # the corrected input, not the first one
     assert "母の介護サービス導入を優先" in text  # the decision form
+    assert HOUKATSU.name in text  # names from the roster, remembered when the input came
     final = _text_of_docx(result.final_minutes)
     assert "案" not in final.split("\n")[0]
     assert "母の介護保険サービス導入" in _text_of_docx(result.roles)
