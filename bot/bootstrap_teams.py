@@ -91,6 +91,7 @@ def build_teams_runtime(
         calendar=JapaneseCalendar(settings.extra_holidays),
         municipality=settings.municipality,
         timeline=settings.timeline,
+        multilayer_statutory=settings.multilayer_statutory,
         delivery=Delivery.DIRECT,
         cards=SqlDirectCards(database.engine),
     )

@@ -21,6 +21,7 @@ from teamslocal.roster import COORDINATOR, CSW, HOUKATSU, KONKYU, SHOGAI, VISITO
 ACK = "shien_direct_ack"
 INPUT = "shien_direct_input"
 DECIDE = "shien_decision_form"
+RECORD = "shien_record_form"
 CONSENT = "application/vnd.microsoft.teams.card.file.consent"
 MEETING_DAY = "2026-12-08"
 CODE = re.compile(r"R\d+-\d{3}")
@@ -153,6 +154,23 @@ def run_cycle(h: TeamsHarness, say: Callable[[str], None] = lambda _: None) -> C
     )
     step("事務局: 役割分担と決定事項を記録（決定事項はカードのフォーム）")
 
+    h.command(COORDINATOR, f"record {MEETING_DAY}")
+    form = cards_with(h, COORDINATOR, RECORD)[-1]
+    action = form.action(RECORD)
+    assert action is not None
+    h.act(
+        COORDINATOR,
+        form,
+        RECORD,
+        {
+            **action["data"],
+            "place": "市役所第3会議室",
+            "method": "in_person",
+            "started": "14:00",
+            "ended": "15:10",
+        },
+    )
+    step("事務局: 会議記録（場所・時刻）をカードのフォームで記録")
     h.command(COORDINATOR, f"minutes {MEETING_DAY}")
     result.minutes = receive_file(h, COORDINATOR)
     step("事務局: 議事録（案）→ ファイルの受け取りを許可 → OneDrive に保存")

@@ -36,7 +36,7 @@ from bot.chat.grammar import CommandError
 from bot.chat.teams.gateway import TeamsGateway
 from bot.chat.teams.render import form_values
 from bot.chat.teams.settings_check import is_loopback
-from bot.services import cases, decisions, direct
+from bot.services import cases, decisions, direct, records
 from bot.services.access import Actor
 from bot.services.chat import ChatUnavailable, FormErrors
 from bot.services.context import ServiceContext
@@ -244,6 +244,11 @@ class TeamsBot:
             elif verb == decisions.DECISION_FORM:
                 values = form_values(data)
                 reply = decisions.submit_decision(
+                    self.ctx, who, str(data.get("metadata") or ""), values
+                )
+            elif verb == records.RECORD_FORM:
+                values = form_values(data)
+                reply = records.submit_record(
                     self.ctx, who, str(data.get("metadata") or ""), values
                 )
             elif verb == cases.CASE_FORM:

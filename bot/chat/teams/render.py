@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from bot.services.chat import (
@@ -34,6 +34,7 @@ from bot.services.chat import (
     Paragraph,
     SelectInput,
     TextInput,
+    TimeInput,
 )
 from bot.services.delivery import Card
 
@@ -132,6 +133,10 @@ def _inputs(form: Form, say: Callable[[str], str], errors: dict[str, str]) -> li
             element = {"type": "Input.Date", "id": field.field_id, "label": say(field.label)}
             if field.initial is not None:
                 element["value"] = field.initial.isoformat()
+        elif isinstance(field, TimeInput):
+            element = {"type": "Input.Time", "id": field.field_id, "label": say(field.label)}
+            if field.initial is not None:
+                element["value"] = f"{field.initial:%H:%M}"
         else:
             assert isinstance(field, SelectInput)
             element = {
@@ -139,7 +144,7 @@ def _inputs(form: Form, say: Callable[[str], str], errors: dict[str, str]) -> li
                 "id": field.field_id,
                 "label": say(field.label),
                 "isMultiSelect": field.multiple,
-                "style": "compact",
+                "style": "expanded" if field.checkboxes else "compact",
                 "choices": [{"title": say(c.label), "value": c.value} for c in field.choices],
             }
             initial = ",".join(field.initial_many) if field.multiple else (field.initial or "")
@@ -226,6 +231,8 @@ def field_kinds(form: Form) -> dict[str, str]:
     for field in form.fields:
         if isinstance(field, DateInput):
             kinds[field.field_id] = "date"
+        elif isinstance(field, TimeInput):
+            kinds[field.field_id] = "time"
         elif isinstance(field, SelectInput):
             kinds[field.field_id] = "select"
         else:
@@ -248,6 +255,11 @@ def form_values(data: dict[str, Any]) -> FormValues:
                 values.dates[key] = date.fromisoformat(raw.strip()) if raw.strip() else None
             except ValueError:
                 values.dates[key] = None
+        elif kind == "time":
+            try:
+                values.times[key] = time.fromisoformat(raw.strip()) if raw.strip() else None
+            except ValueError:
+                values.times[key] = None
         elif kind == "select":
             values.choices[key] = tuple(v for v in raw.split(",") if v)
         else:
