@@ -173,3 +173,26 @@ def test_reminders_in_the_direct_mode_point_to_the_cards(world: World) -> None:
     world.collecting(world.new_case("houkatsu"))
     meetings.remind(world.ctx, COORD, "C0KAIGI01", None)
     assert any("カード" in text for text in world.chat.dm_texts(HOUKATSU))
+
+
+def test_asking_another_agency_while_collecting_reaches_its_members(world: World) -> None:
+    from bot.services import agenda
+
+    code = world.new_case("houkatsu")
+    world.collecting(code)
+    answer = agenda.ask_agency(world.ctx, COORD, code, "csw")
+    assert code in answer
+    assert _chat(world).cards_sent(CSW)  # the notice first
+    world.ack(CSW)
+    assert any(code in c.text for c in _chat(world).cards_sent(CSW) if c.card.form is not None)
+
+
+def test_a_case_taken_off_the_agenda_is_withdrawn_from_the_cards(world: World) -> None:
+    from bot.services import agenda
+
+    code = world.new_case("houkatsu")
+    meeting = world.collecting(code)
+    world.ack(HOUKATSU)
+    agenda.remove_from_agenda(world.ctx, COORD, "C0KAIGI01", code, meeting.date)
+    assert not any(c.form for c in _chat(world).cards_of(HOUKATSU).values())
+    assert world.audit(AuditAction.CARD_WITHDRAWN)
