@@ -163,18 +163,25 @@ class TeamsGateway:
         return members
 
     def roster(self) -> dict[str, Person]:
-        """Everyone in the teams where meetings are held (fails closed: a team that cannot
-        be read counts as empty)."""
+        """Everyone in the teams where meetings are held. A team that cannot be read counts
+        as empty; when none can be read, ``ChatUnavailable`` (the port never guesses)."""
         everyone: dict[str, Person] = {}
-        for team_id in self._team_ids():
+        teams = self._team_ids()
+        failed = 0
+        for team_id in teams:
             try:
                 everyone.update(self._members_of(team_id))
             except ChatUnavailable:
-                continue
+                failed += 1
+        if teams and failed == len(teams):
+            raise ChatUnavailable("roster: unreachable")
         return everyone
 
     def person(self, user_id: str) -> Person | None:
-        found = self.roster().get(user_id)
+        try:
+            found = self.roster().get(user_id)
+        except ChatUnavailable:
+            found = None
         if found is not None:
             return found
         with self._lock:
@@ -190,7 +197,11 @@ class TeamsGateway:
             for key, person in self._people.items():
                 if person.teams_id == teams_id:
                     return key
-        for key, person in self.roster().items():
+        try:
+            everyone = self.roster()
+        except ChatUnavailable:
+            return None
+        for key, person in everyone.items():
             if person.teams_id == teams_id:
                 return key
         return None
@@ -242,7 +253,14 @@ class TeamsGateway:
             ref.channel_id, ref.message_id, message_activity(message, self.names, self.bot_name)
         )
 
-    def post_ephemeral(self, channel_id: str, user_id: str, message: Message) -> None:
+    def post_ephemeral(
+        self,
+        channel_id: str,
+        user_id: str,
+        message: Message,
+        *,
+        thread: MessageRef | None = None,
+    ) -> None:
         self.send_direct(user_id, message)  # Teams has no ephemeral messages
 
     def send_direct(self, user_id: str, message: Message) -> MessageRef:
