@@ -74,7 +74,7 @@ from bot.services.delivery import (
     notice_key,
 )
 from bot.services.messages import meeting_label
-from bot.services.people import remember_name
+from bot.services.people import learn_name_later
 from bot.services.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -532,7 +532,6 @@ def submit_case_input(ctx: ServiceContext, actor: Actor, item_id: str, values: F
                 f"case={code};card",
             )
             kinds = identifiers.detect(text)
-        remember_name(ctx, uow, actor.user_id)  # the name the minutes show for this input
         if kinds:
             audit(
                 ctx,
@@ -546,6 +545,7 @@ def submit_case_input(ctx: ServiceContext, actor: Actor, item_id: str, values: F
         uow.commit()
         card = case_card(meeting, case, item, agency, recorded, ctx.tz, ctx.notice(meeting))
         coordinator = meeting.created_by
+    learn_name_later(ctx, actor.user_id)  # the name the minutes show for this input
     placed = ctx.cards.get(case_key(item.id, actor.user_id))
     if placed is not None and not placed.withdrawn:
         chat_of(ctx).update_card(placed.ref, card)
