@@ -168,9 +168,21 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     except DocumentTemplateError as error:
         problems.append(texts.CLI.templates_problem.format(error=error.message))
 
-    if settings.slack_bot_token is None:
+    print(texts.TEAMS_CLI.platform.format(platform=_platform_name(settings)))
+    if settings.platform == "teams":  # a deployment runs on one platform (Teams: its checks)
+        from bot.chat.teams.settings_check import teams_problems
+
+        print(texts.TEAMS_CLI.service_url.format(url=settings.teams_service_url))
+        if settings.teams_allow_unauthenticated:
+            print(texts.TEAMS_CLI.unauthenticated)
+        problems.extend(teams_problems(settings))
+    elif settings.slack_bot_token is None:
         problems.append(texts.CLI.bot_token_missing)
-    if settings.slack_app_token is None and settings.slack_signing_secret is None:
+    if (
+        settings.platform == "slack"
+        and settings.slack_app_token is None
+        and settings.slack_signing_secret is None
+    ):
         problems.append(texts.CLI.app_token_or_signing_secret)
     if not settings.coordinators:
         problems.append(texts.CLI.coordinators_empty)
@@ -184,8 +196,19 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _platform_name(settings: Settings) -> str:
+    return (
+        texts.TEAMS_CLI.teams_name if settings.platform == "teams" else texts.TEAMS_CLI.slack_name
+    )
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    """Run the bot: Socket Mode when ``SLACK_APP_TOKEN`` is set (unless ``--http``), else HTTP."""
+    """Run the bot: Socket Mode when ``SLACK_APP_TOKEN`` is set (unless ``--http``), else HTTP.
+    A Teams deployment (``--teams``, or the Teams settings) serves ``/api/messages``."""
+    if getattr(args, "teams", False) or settings.platform == "teams":
+        from bot.chat.teams.run import serve_teams
+
+        return serve_teams(settings, args)
     if settings.slack_bot_token is None:
         print(
             texts.SETTINGS.error.format(
@@ -798,6 +821,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=texts.CLI_HELP.serve,
     )
     serve.add_argument("--http", action="store_true", help=texts.CLI_HELP.serve_http)
+    serve.add_argument("--teams", action="store_true", help=texts.TEAMS_CLI.serve_teams)
     serve.add_argument("--host", default="127.0.0.1", help=texts.CLI_HELP.serve_host)
     serve.add_argument("--port", type=int, default=3000, help=texts.CLI_HELP.serve_port)
     serve.add_argument(

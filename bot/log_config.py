@@ -30,6 +30,13 @@ THIRD_PARTY = (
     "alembic",
     "apscheduler",
     "docxtpl",
+    # Teams: the SDK, its HTTP client, server and token libraries.
+    "microsoft_teams",
+    "httpx",
+    "httpcore",
+    "msal",
+    "uvicorn",
+    "fastapi",
 )
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

@@ -33,7 +33,11 @@ from bot.domain.timeline import TimelineSettings, parse_offset, parse_offsets
 T = TypeVar("T")
 _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")
 # Variables whose values must never be echoed, even when malformed.
-SECRET_VARIABLES = frozenset({"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"})
+SECRET_VARIABLES = frozenset(
+    {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "TEAMS_CLIENT_SECRET"}
+)
+_GUID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
+TEAMS_GLOBAL_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
 
 
 def default_data_dir() -> Path:
@@ -152,6 +156,52 @@ class Settings(BaseSettings):
     @classmethod
     def _read_timeout_form(cls, value: Any) -> int:
         return _bounded_int(value, 1, 60, texts.SETTINGS.http_read_timeout, default=10)
+
+    # Microsoft Teams (bot.chat.teams): the bot's app registration in the municipality's
+    # tenant, and where the connector is reached.
+    teams_client_id: str | None = Field(default=None, validation_alias="TEAMS_CLIENT_ID")
+    teams_client_secret: SecretStr | None = Field(
+        default=None, validation_alias="TEAMS_CLIENT_SECRET"
+    )
+    teams_tenant_id: str | None = Field(default=None, validation_alias="TEAMS_TENANT_ID")
+    teams_service_url: str = Field(
+        default=TEAMS_GLOBAL_SERVICE_URL, validation_alias="TEAMS_SERVICE_URL"
+    )
+    teams_bot_name: str = Field(
+        default="shienbot", validation_alias="TEAMS_BOT_NAME", max_length=30
+    )
+    teams_allow_unauthenticated: bool = Field(
+        default=False, validation_alias="SHIEN_TEAMS_ALLOW_UNAUTHENTICATED"
+    )
+
+    @field_validator("teams_client_id", "teams_tenant_id")
+    @classmethod
+    def _guid_form(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not _GUID.match(value.strip()):
+            raise ValueError(texts.TEAMS.client_id)
+        return value.strip()
+
+    @field_validator("teams_client_secret")
+    @classmethod
+    def _teams_secret_present(cls, value: SecretStr | None) -> SecretStr | None:
+        return _none_if_blank(value)
+
+    @field_validator("teams_service_url")
+    @classmethod
+    def _service_url_form(cls, value: str) -> str:
+        value = value.strip()
+        if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+            raise ValueError(texts.TEAMS.service_url)
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def platform(self) -> str:
+        """``teams`` when the Teams settings are given, else ``slack`` (one per deployment)."""
+        if self.teams_client_id or self.teams_allow_unauthenticated:
+            return "teams"
+        return "slack"
 
     @field_validator("retention_days", mode="before")
     @classmethod
@@ -298,6 +348,12 @@ _FIELD_TO_VARIABLE = {
     "multilayer_statutory": "SHIEN_MULTILAYER_STATUTORY",
     "http_workers": "SHIEN_HTTP_WORKERS",
     "http_read_timeout": "SHIEN_HTTP_READ_TIMEOUT",
+    "teams_client_id": "TEAMS_CLIENT_ID",
+    "teams_client_secret": "TEAMS_CLIENT_SECRET",
+    "teams_tenant_id": "TEAMS_TENANT_ID",
+    "teams_service_url": "TEAMS_SERVICE_URL",
+    "teams_bot_name": "TEAMS_BOT_NAME",
+    "teams_allow_unauthenticated": "SHIEN_TEAMS_ALLOW_UNAUTHENTICATED",
 }
 
 

@@ -855,6 +855,8 @@ class AUDIT_LOG:
     action_minutes_finalised = "議事録の確定"
     action_audit_viewed = "監査記録の閲覧"
     action_access_denied = "アクセス拒否"
+    action_card_withdrawn = "カードの取り下げ"
+    action_document_declined = "文書の受け取り辞退"
 
     target_case = "事例"
     target_meeting = "会議"
@@ -1359,3 +1361,127 @@ class CLI_HELP:
     )
     report_fiscal_year = "年度（例: 2026 は令和8年度）"
     report_out = "出力先のファイルまたはフォルダ（既定は標準出力。ファイルは本人のみ読める 0600）"
+
+
+class DIRECT:
+    """The direct delivery mode (``bot.services.direct``): case content only in each
+    confirmed member's 1:1 chat with the bot, as cards (Teams without Graph)."""
+
+    notice_ask = (
+        "事例の内容は、下のボタンで守秘義務を確認した後に、この個人チャットにだけ届きます。"
+        "確認は会議ごとに記録されます。"
+    )
+    notice_confirmed = (
+        "{at} に確認しました。依頼先の事例ごとに、入力用のカードをこの個人チャットにお送りします。"
+    )
+    notice_outdated = (
+        "通知文が改訂されました。新しい通知をお送りしたので、そちらで確認してください。"
+    )
+    case_ask = (
+        "{agency}として把握している状況を、下の欄に入力して送信してください"
+        "（氏名・住所・電話番号などは書かないでください）。送信し直すと、記録が更新されます。"
+    )
+    case_recorded = "記録済みの入力（{at}）:\n{text}"
+    case_not_yet = "まだ入力されていません。"
+    withdrawn_text = "この事例は表示できなくなりました。"
+    withdrawn_note = (
+        "構成員の登録や依頼先が変わったため、この内容は表示できなくなりました。"
+        "ご不明な点は事務局にお問い合わせください。"
+    )
+    notice_withdrawn_text = "この会議の通知は表示できなくなりました。"
+    opened = (
+        "{label} の情報収集を開始しました（事例 {cases}件）。"
+        "守秘義務の通知を{notices}人に、事例のカードを{cards}件、それぞれの個人チャットにお送りしました。"
+        "事例の内容はチャネルには投稿されません。"
+    )
+    added_and_sent = (
+        "{code} を {label} の議題に追加しました。依頼先の構成員には個人チャットでお知らせしました"
+        "（通知 {notices}人、事例のカード {cards}件）。"
+    )
+    prompt = (
+        "{head}（{label}）。\n"
+        "対象の事例: {codes}\n"
+        "このチャットに届いた守秘義務の通知を確認すると、事例ごとの入力カードが届きます。"
+        "カードの欄に入力して送信してください。"
+    )
+    recorded = "{code} への入力（{agency}）を記録しました。"
+    edited = "{code} への入力（{agency}）を更新しました。"
+    fix_card = "カードの欄を直して送信し直すと、記録が更新されます。"
+    morning_note = "守秘義務の確認がまだの方は、会議の前に個人チャットの通知で確認してください。"
+
+
+class TEAMS:
+    """What only the Microsoft Teams adapter says (``bot.chat.teams``)."""
+
+    unavailable = "Teams との通信に失敗しました。しばらくしてからもう一度お試しください。"
+    answered_in_personal = "お答えは、ボットとの個人チャットにお送りしました。"
+    setup_in_team = "setup は、会議に使うチームのチャネルでボットをメンションして実行してください。"
+    no_team = (
+        "会議のチームが決まりません。会議に使うチームのチャネルで、ボットをメンションして"
+        "実行してください。"
+    )
+    received = "受け付けました。"
+    form_errors = "入力内容を確認してください:"
+    form_error_line = "• {label}: {error}"
+    file_card_description = "{title}（Word）。「許可」を選ぶと、あなたの OneDrive に保存されます。"
+    file_delivered = "{filename} をお届けしました（OneDrive に保存されています）。"
+    file_expired = "このファイルの受け取り期限が過ぎました。もう一度コマンドを実行してください。"
+    file_declined = "受け取りを見送りました。必要になったら、もう一度コマンドを実行してください。"
+    file_failed = (
+        "ファイルを保存できませんでした。しばらくしてからもう一度コマンドを実行してください。"
+    )
+    other_tenant = "このボットは登録された組織の外からは使えません。"
+    welcome = (
+        "支援会議ボットです。事例の内容は、この個人チャットにだけお送りします。"
+        "コマンドの一覧は「help」と送ってください。"
+    )
+    # ``shienbot teams-manifest``
+    manifest_short = "支援会議の運営（守秘義務の確認・情報提供・議事録）"
+    manifest_full = (
+        "重層的支援体制整備事業の支援会議・重層的支援会議を運営します。事例の内容はチャネルには"
+        "投稿せず、守秘義務を確認した構成員の個人チャットにだけ届けます。"
+    )
+    manifest_written = "Teams アプリのパッケージを書き出しました: {path}"
+    manifest_needs_client_id = (
+        "TEAMS_CLIENT_ID（ボットのアプリ ID）を設定してから実行してください。"
+    )
+    # Settings
+    client_id = "アプリ ID（GUID、例: 00000000-0000-0000-0000-000000000000）を指定してください。"
+    tenant_id = "テナント ID（GUID）を指定してください。"
+    service_url = "http:// または https:// で始まるURLを指定してください。"
+    both_platforms = (
+        "Slack と Teams の両方が設定されています。1つの配置で使えるのはどちらか一方です"
+        "（SLACK_BOT_TOKEN か TEAMS_CLIENT_ID のどちらかを外してください）。"
+    )
+    not_loopback = (
+        "認証なしの受信（SHIEN_TEAMS_ALLOW_UNAUTHENTICATED=true）はローカルの試験専用です。"
+        "TEAMS_SERVICE_URL がこのマシン（127.0.0.1 / localhost）を指すときだけ使えます。"
+    )
+    credentials_missing = (
+        "TEAMS_CLIENT_ID・TEAMS_CLIENT_SECRET・TEAMS_TENANT_ID のすべてが必要です"
+        "（Bot Framework の署名付きトークンを常に検証するため）。"
+    )
+
+
+class TEAMS_CLI:
+    """The command line's Teams parts (``shienbot serve --teams``, ``check``,
+    ``teams-manifest``; ``bot.chat.teams.run`` and ``bot.chat.teams.manifest``)."""
+
+    platform = "プラットフォーム: {platform}"
+    serve_teams = (
+        "Microsoft Teams のエンドポイント（/api/messages）で待ち受けます（TEAMS_* の設定）"
+    )
+    teams_name = "Microsoft Teams"
+    slack_name = "Slack"
+    service_url = "Teams コネクタ: {url}"
+    unauthenticated = "  認証なしの受信（ローカル試験専用）が有効です。"
+    listening = "Teams のエンドポイントで待ち受けています: http://{host}:{port}/api/messages"
+    stopped = "停止しました"
+    not_started = "起動できませんでした: {reason}"
+    manifest_help = "Teams 管理センターにアップロードするアプリのパッケージ（zip）を作ります"
+    manifest_out = "出力先（既定 shienbot-teams.zip）"
+    manifest_website = "開発者（自治体）の Web サイトの URL（https）"
+    manifest_privacy = "プライバシーポリシーの URL（https）"
+    manifest_terms = "利用規約の URL（https）"
+    app_short_name = "支援会議ボット"
+    app_full_name = "支援会議ボット（shienbot）"

@@ -33,11 +33,21 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="出力先フォルダ（既定 demo-output）: 文書と、端末のコマンドを試せるデータベース"
         " demo.sqlite3。同じフォルダで再実行すると、データベースを作り直します",
     )
+    demo.add_argument(
+        "--platform",
+        choices=("slack", "teams"),
+        default="slack",
+        help="実演するチャット（既定 slack。teams は Teams の代役で実行）",
+    )
     demo.set_defaults(handler=cmd_demo)
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     """One whole meeting cycle on a local Slack workspace (no Slack, no network)."""
+    if getattr(args, "platform", "slack") == "teams":  # the Teams stand-in's own demo
+        from teamslocal.demo import cmd_demo_teams
+
+        return cmd_demo_teams(settings, args)
     from localslack.demo import run_demo
 
     try:

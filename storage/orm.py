@@ -524,3 +524,29 @@ class SchedulerJobRow(Base):
     id: Mapped[str] = mapped_column(Unicode(191), primary_key=True)
     next_run_time: Mapped[float | None] = mapped_column(Float(25))
     job_state: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# --------------------------------------------------------------------------- direct delivery
+
+
+class DirectCardRow(Base):
+    """A card the bot sent to one person's 1:1 chat in the direct delivery mode (Teams), kept
+    so that it can be replaced when its reader loses access (``bot.services.delivery``).
+
+    ``key`` is ``notice:<meeting id>:<user id>`` or ``case:<agenda item id>:<user id>``. No
+    foreign keys: like the audit trail, it must not stop anything from being deleted.
+    """
+
+    __tablename__ = "direct_cards"
+    __table_args__ = (Index(None, "user_id"), Index(None, "meeting_id"))
+
+    key: Mapped[str] = mapped_column(String(REF), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(ENUM))
+    meeting_id: Mapped[str] = mapped_column(String(ID))
+    item_id: Mapped[str | None] = mapped_column(String(ID))
+    user_id: Mapped[str] = mapped_column(String(USER_ID))
+    conversation_id: Mapped[str] = mapped_column(String(REF))
+    message_id: Mapped[str] = mapped_column(String(REF))
+    withdrawn: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime | None]

@@ -758,6 +758,10 @@ class AuditAction(StrEnum):
     MINUTES_FINALISED = "minutes.finalised"
     AUDIT_VIEWED = "audit.viewed"
     ACCESS_DENIED = "access.denied"
+    # The direct delivery mode (Teams): a card replaced because its reader lost access, and
+    # a document whose delivery its recipient declined.
+    CARD_WITHDRAWN = "card.withdrawn"
+    DOCUMENT_DECLINED = "document.declined"
 
 
 @dataclass(frozen=True)

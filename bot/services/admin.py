@@ -19,6 +19,7 @@ from bot.services.access import Actor, require_coordinator
 from bot.services.audit import audit
 from bot.services.chat import mention
 from bot.services.context import ServiceContext
+from bot.services.delivery import Delivery
 from bot.services.people import learn_name_later
 from bot.services.ports import UnitOfWork
 
@@ -82,8 +83,10 @@ def setup_channel(ctx: ServiceContext, actor: Actor, channel_id: str) -> str:
     """
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, "setup")
-    # Asked outside any transaction: a Slack call must not hold SQLite's write lock.
-    MeetingChannel.check_suitable(ctx.chat.channel_facts(channel_id))
+    # Asked outside any transaction: a Slack call must not hold SQLite's write lock. In the
+    # direct mode (Teams) nothing about a case is ever posted in the channel: no check.
+    if ctx.delivery is Delivery.CHANNEL:
+        MeetingChannel.check_suitable(ctx.chat.channel_facts(channel_id))
     with ctx.uow() as uow:
         if uow.channels.get(channel_id) is not None:
             return texts.ADMIN.channel_already_set_up
@@ -158,7 +161,12 @@ def remove_member(ctx: ServiceContext, actor: Actor, key: str, user_id: str) -> 
         uow.memberships.save(membership)
         audit(ctx, uow, actor, AuditAction.MEMBER_REMOVED, "agency", agency.id, f"user={user_id}")
         uow.commit()
-        return texts.ADMIN.member_removed.format(user=mention(user_id), agency=agency.name)
+        answer = texts.ADMIN.member_removed.format(user=mention(user_id), agency=agency.name)
+    if ctx.delivery is Delivery.DIRECT:  # their cards are replaced at once
+        from bot.services import direct
+
+        direct.reconcile(ctx, user_id=user_id)
+    return answer
 
 
 def list_agencies(ctx: ServiceContext, actor: Actor) -> str:

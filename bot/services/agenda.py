@@ -17,6 +17,7 @@ from bot.services.audit import audit
 from bot.services.cases import find_case
 from bot.services.chat import ChatUnavailable, Message, Paragraph, clean_user_text
 from bot.services.context import ServiceContext
+from bot.services.delivery import Delivery
 from bot.services.messages import meeting_label
 
 _SEPARATOR = "、"
@@ -122,6 +123,10 @@ def remove_from_agenda(
         uow.commit()
         code = str(case.code)
     answer = a.removed.format(code=code, label=label)
+    if ctx.delivery is Delivery.DIRECT:  # the case's cards are replaced at once
+        from bot.services import direct
+
+        direct.reconcile(ctx, meeting_id=meeting.id)
     if item.thread_ref is not None:
         # The agenda is what counts; the old thread head is only a courtesy.
         with suppress(ChatUnavailable):
@@ -173,6 +178,11 @@ def ask_agency(ctx: ServiceContext, actor: Actor, code_text: str, agency_key: st
         uow.commit()
     prompted = 0
     for meeting in collecting:
+        if ctx.delivery is Delivery.DIRECT:  # the notice, or the case's card, in 1:1 chats
+            from bot.services import direct
+
+            prompted += sum(direct.deliver(ctx, meeting.id))
+            continue
         meetings.refresh_thread(ctx, meeting.id, case.id)
         prompted += meetings._prompt_members(ctx, meeting.id)[0]
     if already:

@@ -58,6 +58,8 @@ ACTION_LABELS: dict[AuditAction, str] = {
     AuditAction.MINUTES_FINALISED: texts.AUDIT_LOG.action_minutes_finalised,
     AuditAction.AUDIT_VIEWED: texts.AUDIT_LOG.action_audit_viewed,
     AuditAction.ACCESS_DENIED: texts.AUDIT_LOG.action_access_denied,
+    AuditAction.CARD_WITHDRAWN: texts.AUDIT_LOG.action_card_withdrawn,
+    AuditAction.DOCUMENT_DECLINED: texts.AUDIT_LOG.action_document_declined,
 }
 TARGET_LABELS = {
     "case": texts.AUDIT_LOG.target_case,

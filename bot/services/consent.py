@@ -19,6 +19,7 @@ from bot.services.audit import audit
 from bot.services.cases import find_case
 from bot.services.chat import ChatUnavailable, Message, Note, Paragraph
 from bot.services.context import ServiceContext
+from bot.services.delivery import Delivery
 from bot.services.meetings import parse_ref
 
 _STILL_TO_COME = (MeetingState.SCHEDULED, MeetingState.COLLECTING)
@@ -44,6 +45,7 @@ def withdraw_consent(ctx: ServiceContext, actor: Actor, code_text: str, on: date
         uow.cases.save(case)
         code = str(case.code)
         removed: list[str] = []  # meeting dates
+        left: list[str] = []  # their ids
         threads: list[str] = []
         for item in uow.agenda.for_case(case.id):
             meeting = uow.meetings.get(item.meeting_id)
@@ -65,6 +67,7 @@ def withdraw_consent(ctx: ServiceContext, actor: Actor, code_text: str, on: date
                 f"meeting={meeting.id};reason=consent_withdrawn",
             )
             removed.append(format_wareki(meeting.date))
+            left.append(meeting.id)
             if item.thread_ref is not None:
                 threads.append(item.thread_ref)
         audit(
@@ -90,6 +93,11 @@ def withdraw_consent(ctx: ServiceContext, actor: Actor, code_text: str, on: date
                     ),
                 ),
             )
+    if ctx.delivery is Delivery.DIRECT:  # the case's cards are replaced at once
+        from bot.services import direct
+
+        for meeting_id in left:
+            direct.reconcile(ctx, meeting_id=meeting_id)
     answer = texts.CONSENT.withdrawn.format(code=code, on=format_wareki(on))
     if removed:
         answer += texts.CONSENT.removed_from.format(dates="、".join(removed))

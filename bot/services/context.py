@@ -12,6 +12,7 @@ from bot.domain.confidentiality import SecrecyNotice, notice_for
 from bot.domain.model import Meeting
 from bot.domain.timeline import PlannedSend, TimelineSettings
 from bot.services.chat import ChatGateway
+from bot.services.delivery import Delivery, DirectCards, MemoryDirectCards
 from bot.services.document_views import MinutesView, RoleSummaryView
 from bot.services.ports import JobScheduler, UnitOfWork
 
@@ -64,6 +65,11 @@ class ServiceContext:
             work(self)
         else:
             self.defer(what, work)
+
+    # How case content reaches people (bot.services.delivery): channel threads (Slack) or
+    # cards in each confirmed member's 1:1 chat (Teams); the cards' places in ``cards``.
+    delivery: Delivery = Delivery.CHANNEL
+    cards: DirectCards = field(default_factory=MemoryDirectCards)
 
     def now(self) -> datetime:
         return self.clock().astimezone(self.tz)

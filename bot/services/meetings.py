@@ -42,6 +42,7 @@ from bot.services.audit import audit
 from bot.services.cases import find_case
 from bot.services.chat import ChatUnavailable, Message, MessageRef, Paragraph, mention
 from bot.services.context import ServiceContext
+from bot.services.delivery import Delivery
 from bot.services.messages import (
     RECEIVED_REACTION,
     AgencyStatus,
@@ -185,6 +186,10 @@ def add_to_agenda(
         uow.commit()
         label = meeting_label(meeting, ctx.tz)
         collecting = meeting.state is MeetingState.COLLECTING
+    if collecting and ctx.delivery is Delivery.DIRECT:
+        from bot.services import direct
+
+        return direct.added_while_collecting(ctx, meeting.id, str(case.code), label)
     if collecting:
         _open_threads(ctx, meeting.id)
         prompted, _ = _prompt_members(ctx, meeting.id)
@@ -220,6 +225,10 @@ class Opening:
 def open_collection(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None) -> str:
     """``/shien open``: see ``open_meeting``; the answer for the coordinator."""
     opening = open_meeting(ctx, actor, channel_id, day)
+    if ctx.delivery is Delivery.DIRECT:  # threads: the cases; posted: notices; prompted: cards
+        from bot.services import direct
+
+        return direct.opened(opening.label, opening.threads, opening.posted, opening.prompted)
     answer = texts.MEETINGS.opened.format(
         label=opening.label,
         threads=opening.threads,
@@ -249,6 +258,11 @@ def open_meeting(ctx: ServiceContext, actor: Actor, channel_id: str, day: date |
         meeting = find_meeting(ctx, uow, channel_id, day)
         if not uow.agenda.for_meeting(meeting.id):
             raise DomainError(texts.MEETINGS.no_agenda.format(label=meeting_label(meeting, ctx.tz)))
+    if ctx.delivery is Delivery.DIRECT:  # nothing is posted in a channel: 1:1 cards instead
+        from bot.services import direct
+
+        label, count, notices, cards = direct.open_meeting(ctx, actor, meeting.id)
+        return Opening(meeting.id, label, count, notices, cards, 0)
     # Asked outside any transaction: a Slack call must not hold SQLite's write lock.
     facts = ctx.chat.channel_facts(channel_id)
     MeetingChannel.check_suitable(facts)
@@ -647,6 +661,10 @@ def acknowledge(
         ctx.later("reaction", partial(_react, received))
     for case_id in released_cases:
         ctx.later("thread head", partial(_refresh, meeting_id, case_id))
+    if ctx.delivery is Delivery.DIRECT:  # the notice card shows it; the case cards follow
+        from bot.services import direct
+
+        direct.after_acknowledged(ctx, meeting_id, actor.user_id)
     now = ctx.now()
     extra = texts.MEETINGS.released.format(count=len(released_cases)) if released_cases else ""
     return texts.MEETINGS.confirmed.format(
@@ -727,7 +745,10 @@ def remind(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
         try:
             if not ctx.chat.user_is_active(user_id):
                 continue
-            ctx.chat.send_direct(user_id, prompt_dm(codes, label, notice, reminder=True))
+            one_to_one = ctx.delivery is Delivery.DIRECT
+            ctx.chat.send_direct(
+                user_id, prompt_dm(codes, label, notice, reminder=True, direct=one_to_one)
+            )
             sent += 1
         except ChatUnavailable:  # one unreachable DM must not stop the others
             failed += 1

@@ -102,17 +102,24 @@ def case_thread_message(
 
 
 def prompt_dm(
-    codes: Sequence[str], label: str, notice: SecrecyNotice, *, reminder: bool = False
+    codes: Sequence[str],
+    label: str,
+    notice: SecrecyNotice,
+    *,
+    reminder: bool = False,
+    direct: bool = False,
 ) -> Message:
     """A DM to a member whose agency is asked: case codes only, and the meeting's notice in
     one line."""
     m = texts.MESSAGES
     head = m.reminder_head if reminder else m.prompt_head
     listed = "、".join(codes)
+    # The direct mode (Teams) has no case threads: the cards come in the 1:1 chat.
+    prompt = texts.DIRECT.prompt if direct else m.prompt
     return Message(
         text=m.prompt_text.format(head=head, codes=listed),
         blocks=(
-            Paragraph(m.prompt.format(head=head, label=label, codes=listed)),
+            Paragraph(prompt.format(head=head, label=label, codes=listed)),
             Divider(),
             Note(notice.one_line),
         ),

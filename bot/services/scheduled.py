@@ -38,6 +38,7 @@ from bot.services import meetings, monitoring
 from bot.services.access import SYSTEM
 from bot.services.chat import ChatUnavailable, Message, Note, Paragraph
 from bot.services.context import ServiceContext
+from bot.services.delivery import Delivery
 from bot.services.messages import meeting_label, prompt_dm
 from bot.services.ports import UnitOfWork
 
@@ -176,7 +177,10 @@ def remind_due(ctx: ServiceContext, meeting_id: str, key: str) -> JobResult:
         notice = ctx.notice(meeting)
     sent = 0
     for user_id, codes in pending.items():
-        sent += _tell(ctx, [user_id], key, prompt_dm(codes, label, notice, reminder=True))
+        one_to_one = ctx.delivery is Delivery.DIRECT
+        sent += _tell(
+            ctx, [user_id], key, prompt_dm(codes, label, notice, reminder=True, direct=one_to_one)
+        )
     return JobResult.SENT if sent else JobResult.SKIPPED
 
 
@@ -203,7 +207,12 @@ def morning_due(ctx: ServiceContext, meeting_id: str, key: str) -> JobResult:
         ),
     )
     try:
-        ctx.chat.post(meeting.channel_id, message)
+        if ctx.delivery is Delivery.DIRECT:  # nothing in a channel: each person, 1:1
+            from bot.services import direct
+
+            direct.tell_meeting(ctx, meeting.id, message)
+        else:
+            ctx.chat.post(meeting.channel_id, message)
     except ChatUnavailable:
         _release(ctx, key)
         raise

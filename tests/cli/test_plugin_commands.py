@@ -53,7 +53,7 @@ def test_the_installed_command_lists_demo(tmp_path: Path) -> None:
 
 
 def test_the_parser_has_the_built_in_commands_and_the_plugged_in_demo() -> None:
-    assert _commands(cli.build_parser()) == BUILT_IN | {"demo"}
+    assert _commands(cli.build_parser()) == BUILT_IN | {"demo", "teams-manifest"}
 
 
 def test_without_the_entry_point_the_cli_works_without_demo(
