@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.timeline import PlannedSend, SendKind
-from bot.services import scheduled
+from bot.services import rooms, scheduled
 from bot.services.chat import ChatUnavailable
 from bot.services.context import ServiceContext
 
@@ -65,4 +65,12 @@ def extend() -> str:
         raise RuntimeError("scheduler worker thread has no services bound")
     created = scheduled.extend_series(context)
     log.info("regular meetings extended: %d created", created)
-    return f"created={created}"
+    # Meeting channels: a new notice version posted, channels past their meeting archived.
+    try:
+        reposted = rooms.refresh_notices(context)
+        archived = rooms.archive_due(context)
+    except ChatUnavailable:
+        log.warning("meeting channels: chat unavailable, tried again tomorrow")
+        return f"created={created}"
+    log.info("meeting channels: %d notices posted, %d archived", reposted, archived)
+    return f"created={created};notices={reposted};archived={archived}"

@@ -15,6 +15,7 @@ from bot.domain.model import (
     validate_agency_key,
     validate_user_id,
 )
+from bot.services import rooms
 from bot.services.access import Actor, require_coordinator
 from bot.services.audit import audit
 from bot.services.chat import mention
@@ -158,7 +159,9 @@ def remove_member(ctx: ServiceContext, actor: Actor, key: str, user_id: str) -> 
         uow.memberships.save(membership)
         audit(ctx, uow, actor, AuditAction.MEMBER_REMOVED, "agency", agency.id, f"user={user_id}")
         uow.commit()
-        return texts.ADMIN.member_removed.format(user=mention(user_id), agency=agency.name)
+        answer = texts.ADMIN.member_removed.format(user=mention(user_id), agency=agency.name)
+    rooms.keep_rooms_right_later(ctx)  # out of every meeting channel of the agency's cases
+    return answer
 
 
 def list_agencies(ctx: ServiceContext, actor: Actor) -> str:

@@ -10,7 +10,7 @@ from datetime import date
 from bot import texts
 from bot.domain.errors import DomainError, InvalidValue
 from bot.domain.model import AuditAction, MeetingState, Occasion
-from bot.services import meetings, monitoring
+from bot.services import meetings, monitoring, rooms
 from bot.services.access import Actor, require_coordinator
 from bot.services.admin import resolve_agencies
 from bot.services.audit import audit
@@ -122,6 +122,7 @@ def remove_from_agenda(
         uow.commit()
         code = str(case.code)
     answer = a.removed.format(code=code, label=label)
+    rooms.keep_rooms_right_later(ctx)  # agencies asked for no other case there leave
     if item.thread_ref is not None:
         # The agenda is what counts; the old thread head is only a courtesy.
         with suppress(ChatUnavailable):
