@@ -287,7 +287,8 @@ def open_meeting(ctx: ServiceContext, actor: Actor, channel_id: str, day: date |
             uow.commit()
         meeting_id, label = meeting.id, meeting_label(meeting, ctx.tz)
 
-    rooms.ensure_room(ctx, meeting_id)
+    if rooms.ensure_room(ctx, meeting_id) is None:  # another opener is creating it
+        return Opening(meeting_id, label, len(items), 0, 0, 0)
     if actor != SYSTEM:  # the coordinators say the channel is mended: check it again
         rooms.resume(ctx, meeting_id)
     posted = _open_threads(ctx, meeting_id)
@@ -362,7 +363,11 @@ def _open_threads(ctx: ServiceContext, meeting_id: str) -> int:
     """
     with ctx.uow() as uow:
         meeting = uow.meetings.get(meeting_id)
-        assert meeting is not None and meeting.room_id is not None
+        assert meeting is not None
+        if meeting.room_id is None:
+            # Its opener is creating the channel; it reads the agenda after recording it,
+            # so it posts this case too.
+            return 0
         items = list(uow.agenda.for_meeting(meeting_id))
         room_id = meeting.room_id
     rooms.post_notice(ctx, meeting_id)

@@ -34,6 +34,7 @@ from bot.services.chat import (
     Buttons,
     ChatUnavailable,
     Message,
+    Note,
     Paragraph,
     channel_link,
     mention,
@@ -109,9 +110,10 @@ def _was_member(uow: UnitOfWork, user_id: str) -> bool:
 # --------------------------------------------------------------------------- the channel
 
 
-def ensure_room(ctx: ServiceContext, meeting_id: str) -> str:
+def ensure_room(ctx: ServiceContext, meeting_id: str) -> str | None:
     """The meeting's channel, created (private, opaque name, topic, coordinators invited)
-    if it has none yet. One creation however many callers: it is claimed first. Raises
+    if it has none yet. One creation however many callers: it is claimed first (None while
+    another caller is creating it: that caller goes on to post). Raises
     ``DomainError`` with what the coordinator can do when the workspace refuses."""
     with ctx.uow() as uow:
         meeting = uow.meetings.get(meeting_id)
@@ -119,7 +121,7 @@ def ensure_room(ctx: ServiceContext, meeting_id: str) -> str:
         if meeting.room_id is not None:
             return meeting.room_id
         if not uow.processed.claim(room_key(meeting_id), take_over_after=ROOM_CLAIM_TIMEOUT):
-            raise ChatUnavailable("room being created", "room_being_created")
+            return None
         uow.commit()
         label = meeting_label(meeting, ctx.tz)
     try:
@@ -258,12 +260,13 @@ def invite_confirmed(ctx: ServiceContext, meeting_id: str, user_id: str) -> None
         ):
             return
         room_id = meeting.room_id
+        one_line = ctx.notice(meeting).one_line
     _invite(ctx, meeting_id, room_id, user_id)
     ctx.chat.send_direct(
         user_id,
         Message(
             texts.ROOMS.invited.format(room=channel_link(room_id)),
-            (Paragraph(texts.ROOMS.invited.format(room=channel_link(room_id))),),
+            (Paragraph(texts.ROOMS.invited.format(room=channel_link(room_id))), Note(one_line)),
         ),
     )
 
