@@ -18,6 +18,7 @@ from e2e_steps import (
     reacted,
     reply,
     retry_event,
+    room,
     thread_head,
 )
 from workspace_fixtures import CHANNEL, COORDINATOR, meeting_day, register_agencies
@@ -82,7 +83,7 @@ def test_withdrawing_consent_takes_the_case_off_future_multilayer_agendas(
     assert withdrawn.target_id == code and withdrawn.actor == COORDINATOR
     (removed,) = _events(ws, AuditAction.AGENDA_REMOVED)
     assert removed.target_id == code and "consent_withdrawn" in removed.detail
-    message = ws.server.message(CHANNEL, head)
+    message = ws.server.message(room(ws), head)
     assert message is not None and "議題から外れました" in str(message.get("text"))
 
     # A reply in the old thread is no longer recorded; the case cannot go back on a 重層
@@ -113,7 +114,7 @@ def test_a_reply_with_a_phone_number_is_recorded_flagged_and_its_author_warned_o
     ack(ws, houkatsu)
     coordinator_dms = len(dm_texts(ws, COORDINATOR))
     text = f"長男の携帯は {PHONE}、メールは {EMAIL} とのこと。"
-    response = ws.slack.user_posts(houkatsu, CHANNEL, text, thread_ts=thread_head(ws, code))
+    response = ws.slack.user_posts(houkatsu, room(ws), text, thread_ts=thread_head(ws, code))
     ws.wait_until(lambda: reacted(ws, response))
     ws.settle()
 
@@ -148,12 +149,12 @@ def test_an_edit_that_adds_an_address_is_flagged_once(workspace: LocalWorkspace)
     ts = reply(ws, csw, code, "民生委員から情報提供あり。")
     ws.wait_until(lambda: reacted(ws, ts))
     assert _events(ws, AuditAction.INPUT_FLAGGED) == []
-    ws.slack.user_edits(CHANNEL, ts, "民生委員から情報提供あり。架空市中央3丁目5番2号。")
+    ws.slack.user_edits(room(ws), ts, "民生委員から情報提供あり。架空市中央3丁目5番2号。")
     ws.settle()
     (flag,) = _events(ws, AuditAction.INPUT_FLAGGED)
     assert flag.detail == f"case={code};kinds=address"
     # The same text again (a retried edit event) adds no new kind.
-    ws.slack.user_edits(CHANNEL, ts, "民生委員から情報提供あり。架空市中央3丁目5番2号。")
+    ws.slack.user_edits(room(ws), ts, "民生委員から情報提供あり。架空市中央3丁目5番2号。")
     ws.settle()
     assert len(_events(ws, AuditAction.INPUT_FLAGGED)) == 1
     assert len([e for e in ephemeral_texts(ws, csw) if "住所" in e]) == 1
@@ -178,7 +179,7 @@ def test_the_input_form_with_an_email_address_is_recorded_and_flagged(
     day, (code,) = prepare_meeting(ws, CASE_A)
     shogai = member("shogai")
     ack(ws, shogai)
-    ws.slack.click_button(shogai, CHANNEL, thread_head(ws, code), INPUT_ACTION)
+    ws.slack.click_button(shogai, room(ws), thread_head(ws, code), INPUT_ACTION)
     view = ws.wait_until(lambda: ws.server.views(shogai))[-1]
     ws.slack.submit_view(shogai, view["id"], {"situation": f"連絡は {EMAIL} へ。"})
     ws.wait_until(lambda: _events(ws, AuditAction.INPUT_FLAGGED))

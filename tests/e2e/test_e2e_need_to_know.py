@@ -17,6 +17,7 @@ from e2e_steps import (
     minutes_text,
     prepare_meeting,
     reply,
+    room,
     send_view_submission,
     thread_head,
 )
@@ -44,7 +45,7 @@ def test_an_unconfirmed_member_opening_the_input_form_is_refused_and_audited(
     ws = workspace
     _, (code,) = prepare_meeting(ws, ALL)
     konkyu = member("konkyu")
-    ws.slack.click_button(konkyu, CHANNEL, thread_head(ws, code), INPUT_ACTION)
+    ws.slack.click_button(konkyu, room(ws), thread_head(ws, code), INPUT_ACTION)
     told = ws.wait_until(lambda: [e for e in ephemeral_texts(ws, konkyu) if "守秘義務" in e])
     assert "確認" in told[-1]
     assert ws.server.views(konkyu) == []
@@ -62,9 +63,9 @@ def test_a_removed_member_can_no_longer_edit_or_delete_an_earlier_reply(
     ws.wait_until(lambda: [i for i in inputs(ws, day) if i.state is InputState.RECORDED])
     assert "外しました" in ws.command(COORDINATOR, CHANNEL, f"agency remove houkatsu <@{houkatsu}>")
 
-    ws.slack.user_edits(CHANNEL, ts, "（書き換え）別件の記載。")
+    ws.slack.user_edits(room(ws), ts, "（書き換え）別件の記載。")
     ws.wait_until(lambda: [e for e in ephemeral_texts(ws, houkatsu) if "反映されていません" in e])
-    ws.slack.user_deletes(CHANNEL, ts)
+    ws.slack.user_deletes(room(ws), ts)
     ws.wait_until(lambda: len(_denials(ws, houkatsu)) == 2)
     ws.settle()
 
@@ -86,9 +87,9 @@ def test_a_member_may_still_edit_and_delete_while_asked(workspace: LocalWorkspac
     ack(ws, houkatsu)
     ts = reply(ws, houkatsu, code, "初回の記載。")
     ws.wait_until(lambda: inputs(ws, day))
-    ws.slack.user_edits(CHANNEL, ts, "訂正後の記載。")
+    ws.slack.user_edits(room(ws), ts, "訂正後の記載。")
     ws.wait_until(lambda: inputs(ws, day)[0].text == "訂正後の記載。")
-    ws.slack.user_deletes(CHANNEL, ts)
+    ws.slack.user_deletes(room(ws), ts)
     ws.wait_until(lambda: inputs(ws, day)[0].state is InputState.WITHDRAWN)
     assert _denials(ws, houkatsu) == []
 
