@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from e2e_steps import (
     INPUT_ACTION,
     ack,
@@ -25,6 +26,7 @@ from workspace_fixtures import CHANNEL, COORDINATOR, meeting_day, register_agenc
 
 from bot.domain.calendar import JapaneseCalendar, format_wareki
 from bot.domain.model import AuditAction, AuditEvent
+from localslack.driver import DriverError
 from localslack.harness import LocalWorkspace
 
 CASE_A = "houkatsu shogai konkyu csw"
@@ -90,7 +92,9 @@ def test_withdrawing_consent_takes_the_case_off_future_multilayer_agendas(
     # agenda, but a 支援会議 still takes it.
     answer = ws.command(member("houkatsu"), CHANNEL, f"ack {multilayer}")
     assert "構成員として登録されていない" in answer, answer
-    reply(ws, member("houkatsu"), code, "状況を確認中。")
+    # Never confirmed for it, so never in its channel: the old thread is out of reach.
+    with pytest.raises(DriverError):
+        reply(ws, member("houkatsu"), code, "状況を確認中。")
     ws.settle()
     assert inputs(ws, multilayer) == []
     answer = ws.command(COORDINATOR, CHANNEL, f"agenda add {code} {multilayer}")
@@ -160,16 +164,16 @@ def test_an_edit_that_adds_an_address_is_flagged_once(workspace: LocalWorkspace)
     assert len([e for e in ephemeral_texts(ws, csw) if "住所" in e]) == 1
 
 
-def test_a_held_reply_with_an_identifier_is_flagged_too(workspace: LocalWorkspace) -> None:
+def test_an_unconfirmed_member_cannot_reply_at_all(workspace: LocalWorkspace) -> None:
+    # Before, a reply from a member who had not confirmed was held (and flagged); now they
+    # are not in the meeting's channel, so nothing they type reaches a case thread.
     ws = workspace
-    _, (code,) = prepare_meeting(ws, CASE_A)
+    day, (code,) = prepare_meeting(ws, CASE_A)
     konkyu = member("konkyu")
-    reply(ws, konkyu, code, "〒248-0012 に転居予定。")
+    with pytest.raises(DriverError):
+        reply(ws, konkyu, code, "〒248-0012 に転居予定。")
     ws.settle()
-    (flag,) = _events(ws, AuditAction.INPUT_FLAGGED)
-    assert flag.detail.endswith("kinds=postal_code")
-    answers = ephemeral_texts(ws, konkyu)
-    assert any("郵便番号" in a for a in answers) and any("保留" in a for a in answers)
+    assert _events(ws, AuditAction.INPUT_FLAGGED) == [] and inputs(ws, day) == []
 
 
 def test_the_input_form_with_an_email_address_is_recorded_and_flagged(
@@ -206,7 +210,9 @@ def test_audit_lists_recent_events_for_coordinators_only_and_is_itself_audited(
     answer = ws.command(COORDINATOR, CHANNEL, "audit")
     lines = answer.splitlines()
     assert lines[0].startswith("監査記録") and "新しい順" in lines[0]
-    assert "守秘義務の確認" in lines[1] and f"<@{shogai}>" in lines[1], lines[1]
+    # Newest first: the invitation to the meeting's channel, then the confirmation.
+    assert "会議チャンネルへの招待" in lines[1] and f"<@{shogai}>" in lines[1], lines[1]
+    assert "守秘義務の確認" in lines[2] and f"<@{shogai}>" in lines[2], lines[2]
     assert any("事例の登録" in line and code_a in line and "許可" in line for line in lines)
     assert any(f"会議 {day.isoformat()}" in line for line in lines)
     (viewed,) = _events(ws, AuditAction.AUDIT_VIEWED)

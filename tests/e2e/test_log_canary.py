@@ -119,13 +119,13 @@ def _cycle(ws: LocalWorkspace) -> None:
     assert "議題に追加" in ws.command(COORDINATOR, CHANNEL, "agenda add R8-002")
     assert "情報収集を開始しました" in ws.command(COORDINATOR, CHANNEL, "open")
     houkatsu, shogai, konkyu = member("houkatsu"), member("shogai"), member("konkyu")
-    reply(ws, konkyu, code, CANARIES["held"])  # held until konkyu confirms
     for user in (COORDINATOR, houkatsu, shogai, konkyu):
         ack(ws, user)
+    reply(ws, konkyu, code, CANARIES["held"])
     ts = reply(ws, houkatsu, code, f"{CANARIES['reply']} 090-1234-5678")  # flagged too
     ws.wait_until(lambda: reacted(ws, ts))
     ws.slack.user_edits(room(ws), ts, CANARIES["edit"])
-    ws.server.join(CHANNEL, "U0OUTSIDER")
+    ws.server.join(room(ws), "U0OUTSIDER")  # added behind the bot's back, no event
     ws.slack.user_posts(
         "U0OUTSIDER", room(ws), CANARIES["outsider"], thread_ts=thread_head(ws, code)
     )
