@@ -377,7 +377,9 @@ class LocalSlackServer:
         """An admin makes a private channel public (Slack sends the bot no event for it)."""
         with self._lock:
             self._channel(channel_id).is_private = False
-            self._note(f"{self._label(channel_id)} が公開チャンネルに変更された", "", "user", channel_id)
+            self._note(
+                f"{self._label(channel_id)} が公開チャンネルに変更された", "", "user", channel_id
+            )
 
     def share_externally(self, channel_id: str) -> None:
         """Someone shares the channel with another organisation (Slack Connect)."""

@@ -256,6 +256,7 @@ def invite_confirmed(ctx: ServiceContext, meeting_id: str, user_id: str) -> None
             or meeting.room_id is None
             or meeting.room_archived_at is not None
             or meeting.room_stopped
+            or user_id in coordinator_ids(uow)  # invited when the channel was made
             or user_id not in entitled(ctx, uow, meeting)
         ):
             return
