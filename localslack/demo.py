@@ -339,8 +339,11 @@ class _Play:
                     if ACK_ACTION in _json(m) and _label(day) in _json(m)
                 )
                 self.ws.slack.click_button(user, dm, str(button["ts"]), ACK_ACTION)
-                self.ws.wait_until(lambda u=user: u in self.ws.server.channel(room).members)
+                self._wait_in(room, user)
             self.answered(user, before)
+
+    def _wait_in(self, room: str, user: str) -> None:
+        self.ws.wait_until(lambda: user in self.ws.server.channel(room).members)
 
     def record(self, day: date, values: dict[str, Any], channel: str = CHANNEL) -> None:
         self.run_command(COORDINATOR, f"record {day}", channel)
