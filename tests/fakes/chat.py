@@ -45,7 +45,6 @@ from bot.services.chat import (
 
 __all__ = [
     "ChatCall",
-    "RoomCall",
     "Direct",
     "Ephemeral",
     "FileSent",
@@ -54,6 +53,7 @@ __all__ = [
     "Query",
     "Reacted",
     "RecordingChat",
+    "RoomCall",
     "Updated",
     "block_text",
     "message_text",
