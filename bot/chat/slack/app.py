@@ -240,6 +240,8 @@ def register(
         user_id = str(event.get("user", ""))
         if bot_user_id and user_id == bot_user_id:
             return None  # the bot itself (re)invited: not someone outside the roster
+        if bot_user_id and event.get("inviter") == bot_user_id:
+            return None  # the bot invited them itself, after checking they may be there
 
         def act(c: ServiceContext) -> None:
             meetings.member_joined(
