@@ -219,3 +219,25 @@ def test_the_local_workspace_answers_channel_management_with_slacks_errors() -> 
         assert error("conversations_kick", channel=channel, user="U0A") == "not_in_channel"
         client.conversations_archive(channel=channel)
         assert error("conversations_archive", channel=channel) == "already_archived"
+
+
+def test_where_apps_may_not_create_channels_the_coordinator_makes_one_and_the_bot_adopts_it(
+    workspace: LocalWorkspace,
+) -> None:
+    ws = workspace
+    day, _ = prepare_meeting(ws, CASE_A, open_collection=False)
+    ws.server.inject_failure("conversations.create", "restricted_action", times=1)
+    answer = ws.command(COORDINATOR, CHANNEL, "open")
+    assert "作成できませんでした（restricted_action）" in answer and f"open {day}" in answer
+    # A channel with someone besides the coordinators in it is not adopted.
+    ws.server.add_channel(
+        "C0MADE01", "shien-made", members=[COORDINATOR, OUTSIDER, ws.server.bot_user_id]
+    )
+    answer = ws.command(COORDINATOR, "C0MADE01", f"open {day}")
+    assert "事務局以外の人" in answer and f"<@{OUTSIDER}>" in answer, answer
+    ws.server.add_channel("C0MADE02", "shien-made2", members=[COORDINATOR, ws.server.bot_user_id])
+    answer = ws.command(COORDINATOR, "C0MADE02", f"open {day}")
+    assert "情報収集を開始しました" in answer, answer
+    assert meeting(ws, day).room_id == "C0MADE02"
+    assert [m for m in ws.server.messages("C0MADE02") if m.get("bot_id")]
+    assert not [m for m in ws.server.messages(CHANNEL) if m.get("bot_id")]
