@@ -65,12 +65,21 @@ def extend() -> str:
         raise RuntimeError("scheduler worker thread has no services bound")
     created = scheduled.extend_series(context)
     log.info("regular meetings extended: %d created", created)
-    # Meeting channels: a new notice version posted, channels past their meeting archived.
+    return f"created={created};{meeting_channels()}"
+
+
+def meeting_channels() -> str:
+    """Daily, and once when this process starts running jobs (a release may bring a new
+    notice version): a new notice version posted to the meeting channels still open, and
+    channels past their meeting archived."""
+    context = _bound.context
+    if context is None:  # pragma: no cover
+        raise RuntimeError("scheduler worker thread has no services bound")
     try:
         reposted = rooms.refresh_notices(context)
         archived = rooms.archive_due(context)
     except ChatUnavailable:
-        log.warning("meeting channels: chat unavailable, tried again tomorrow")
-        return f"created={created}"
+        log.warning("meeting channels: chat unavailable, tried again at the next run")
+        return "channels=unavailable"
     log.info("meeting channels: %d notices posted, %d archived", reposted, archived)
-    return f"created={created};notices={reposted};archived={archived}"
+    return f"notices={reposted};archived={archived}"
