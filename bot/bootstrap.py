@@ -141,6 +141,7 @@ def build_runtime(
         municipality=settings.municipality,
         timeline=settings.timeline,
         multilayer_statutory=settings.multilayer_statutory,
+        archive_after_days=settings.archive_after_days,
     )
     ensure_coordinators(context, settings.coordinators)
     signing_secret = (
@@ -225,6 +226,7 @@ def build_terminal_context(
         municipality=settings.municipality,
         timeline=settings.timeline,
         multilayer_statutory=settings.multilayer_statutory,
+        archive_after_days=settings.archive_after_days,
     )
     return database, context
 

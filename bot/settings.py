@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     # The municipality's 要綱 places its 重層的支援会議 under 社会福祉法第106条の6: they show
     # the statutory secrecy notice (with its penalty) instead of the consent-based one.
     multilayer_statutory: bool = Field(default=False, validation_alias="SHIEN_MULTILAYER_STATUTORY")
+    # A meeting's own channel is archived this many days after the meeting (or as soon as
+    # its minutes are final).
+    archive_after_days: int = Field(default=14, validation_alias="SHIEN_ARCHIVE_AFTER_DAYS")
 
     @field_validator("multilayer_statutory", mode="before")
     @classmethod
@@ -202,6 +205,16 @@ class Settings(BaseSettings):
         if self.teams_client_id or self.teams_allow_unauthenticated:
             return "teams"
         return "slack"
+
+    @field_validator("archive_after_days", mode="before")
+    @classmethod
+    def _archive_form(cls, value: Any) -> int:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return 14
+        text = str(value).strip()
+        if not text.isascii() or not text.isdigit() or not 0 <= int(text) <= 3650:
+            raise ValueError(texts.SETTINGS.archive_after_days)
+        return int(text)
 
     @field_validator("retention_days", mode="before")
     @classmethod
@@ -354,6 +367,7 @@ _FIELD_TO_VARIABLE = {
     "teams_service_url": "TEAMS_SERVICE_URL",
     "teams_bot_name": "TEAMS_BOT_NAME",
     "teams_allow_unauthenticated": "SHIEN_TEAMS_ALLOW_UNAUTHENTICATED",
+    "archive_after_days": "SHIEN_ARCHIVE_AFTER_DAYS",
 }
 
 

@@ -416,6 +416,77 @@ class MEETINGS:
     )
 
 
+class ROOMS:
+    """Each meeting's own private channel (``bot.services.rooms``): created when collection
+    opens, only confirmed members in it, archived after the meeting."""
+
+    # conversations.setTopic: the meeting's name and date, nothing about a case.
+    topic = "{label}（非公開・守秘義務の対象）"
+    # The DM under the prompt: confirming brings the member into the channel.
+    prompt_button_hint = (
+        "下のボタンで守秘義務を確認すると、会議チャンネル {room} に招待されます。"
+        "事例のスレッドはそのチャンネルにあります。"
+    )
+    invited = "会議チャンネル {room} に招待しました。事例のスレッドで回答をお願いします。"
+    create_refused = (
+        "この会議のプライベートチャンネルを作成できませんでした（{code}）。"
+        "ワークスペースがアプリによるチャンネル作成を禁止している場合は、事務局が空の"
+        "プライベートチャンネル（例: shien-{date}）を作成してボットを招待し、"
+        "そのチャンネルで /shien open {day} を実行してください。"
+    )
+    adopt_not_empty = (
+        "このチャンネルには事務局以外の人がいるため、会議チャンネルにできません: {people}\n"
+        "空のプライベートチャンネルを作成してボットだけを招待し、もう一度実行してください。"
+    )
+    adopt_has_room = "{label}にはすでに会議チャンネル {room} があります。"
+    adopt_no_meeting = (
+        "{day}の会議が見つかりません。事務局のチャンネルで登録した会議の日付を指定してください。"
+    )
+    adopt_needs_day = (
+        "このチャンネルを会議チャンネルにするには日付を指定してください（/shien open 2026-12-08）。"
+    )
+    adopted = "このチャンネルを{label}の会議チャンネルにしました。"
+    removed_text = "会議チャンネルから外れました。"
+    removed = (
+        "{label}の会議チャンネルから外れました。"
+        "所属機関の登録が解除されたか、機関への依頼（議題・本人同意）がなくなったためです。"
+        "ご不明な点は事務局にお問い合わせください。"
+    )
+    reconfirm_text = "守秘義務の通知が改訂されました。"
+    reconfirm = (
+        "{label}の守秘義務の通知が改訂されました（版: {version}）。"
+        "会議チャンネルの事例を見るには、改めて確認をお願いします。"
+        "確認すると会議チャンネル {room} に戻ります。"
+    )
+    outsider_removed_text = "会議チャンネルに参加した人を外しました。"
+    outsider_removed = (
+        "{label}の会議チャンネル {room} に、確認済みの構成員ではない {user} さんが参加したため、"
+        "チャンネルから外しました。依頼先機関の構成員であれば、守秘義務の確認後に招待されます。"
+    )
+    stopped_text = "会議チャンネルへの事例の投稿を止めました。"
+    stopped = (
+        "{label}の会議チャンネル {room} への事例の投稿を止めました: {reason}\n"
+        "チャンネルを非公開・外部共有なしに戻し、確認済みの構成員以外を外してから、"
+        "事務局のチャンネルで /shien open {day} を実行してください（問題がなければ再開します）。"
+    )
+    reason_public = "チャンネルが公開チャンネルになっています"
+    reason_shared = "チャンネルが外部と共有されています"
+    reason_kick_refused = "参加者 {user} さんを外せませんでした（{code}）"
+    reason_stopped_before = "投稿は停止中です"
+    old_button = (
+        "このボタンは以前の版（{shown}）の通知のものです。"
+        "最新の通知（版: {version}）のボタンで確認してください。"
+    )
+    status_member = "• {user}: 確認 {confirmed} / チャンネル {present}"
+    status_members_title = "依頼先の構成員（会議チャンネル {room}）:"
+    status_no_room = "会議チャンネルはまだ作成されていません。"
+    yes = "済"
+    no = "未"
+    present = "参加"
+    absent = "不参加"
+    archived = "会議チャンネル {room} をアーカイブしました（{label}）。"
+
+
 class AGENDA:
     """A meeting's agenda as the coordinator manages it (``bot.services.agenda``): the list,
     taking a case off, asking one more agency for a case."""
@@ -838,6 +909,11 @@ class AUDIT_LOG:
     action_agenda_added = "議題への追加"
     action_agenda_removed = "議題からの削除"
     action_collection_opened = "情報収集の開始"
+    action_room_created = "会議チャンネルの作成"
+    action_room_invited = "会議チャンネルへの招待"
+    action_room_removed = "会議チャンネルから除外"
+    action_room_stopped = "会議チャンネルへの投稿停止"
+    action_room_archived = "会議チャンネルのアーカイブ"
     action_notice_acknowledged = "守秘義務の確認"
     action_input_recorded = "入力の記録"
     action_input_held = "入力の保留"
@@ -1107,6 +1183,9 @@ class SETTINGS:
 
     error = "設定エラー: {variable} — {message}"
     retention_days = "保存日数は1〜36500の整数で指定してください（例: 1825 で確定から5年）。"
+    archive_after_days = (
+        "会議チャンネルをアーカイブするまでの日数は0〜3650の整数で指定してください（既定 14）。"
+    )
     multilayer_statutory = (
         "true（要綱により重層的支援会議にも社会福祉法第106条の6を適用する）または "
         "false（既定: 本人同意に基づく要綱の文）で指定してください。"

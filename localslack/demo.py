@@ -164,6 +164,8 @@ class _Narrator:
         for user_id, name in sorted(self.names.items(), key=lambda kv: -len(kv[0])):
             text = text.replace(f"<@{user_id}>", f"@{name}").replace(user_id, name)
             text = text.replace(DISPLAY_NAMES[user_id], name)
+        # A channel link shows the channel's name, as Slack does.
+        text = re.sub(r"<#([A-Z0-9]+)>", lambda m: f"#{self.ws.server.channel(m[1]).name}", text)
         return _BOLD.sub(r"\1", text)  # Slack shows *会議* as 会議 in bold
 
     def day(self, title: str) -> None:
@@ -279,19 +281,34 @@ class _Play:
             lambda: any(answer in str(m.get("text")) for m in self.ws.server.dms(user)[before:])
         )
 
+    def room(self, channel: str = CHANNEL) -> str:
+        """The meeting's own private channel: the newest one the bot made for ``channel``'s
+        meetings (case threads live there, never in the coordinators' channel)."""
+        assert self.ws.runtime is not None
+        with self.ws.runtime.database.unit_of_work() as uow:
+            rooms = [
+                m.room_id
+                for m in uow.meetings.upcoming(channel, date.min)
+                if m.room_id is not None and m.room_archived_at is None
+            ]
+        assert rooms, "no meeting channel open"
+        return rooms[-1]
+
     def head(self, code: str, channel: str = CHANNEL) -> str:
-        """The ts of the newest thread head of the case in ``channel``."""
+        """The ts of the newest thread head of the case in the meeting's channel."""
         heads = [
-            m for m in self.ws.server.messages(channel) if f"事例 {code}" in str(m.get("text"))
+            m
+            for m in self.ws.server.messages(self.room(channel))
+            if f"事例 {code}" in str(m.get("text"))
         ]
         return str(heads[-1]["ts"])
 
     def replies(self, inputs: dict[str, list[str]], code: str, channel: str = CHANNEL) -> None:
-        head = self.head(code, channel)
+        head, room = self.head(code, channel), self.room(channel)
         for key, texts in inputs.items():
             for text in texts:
-                ts = self.ws.slack.user_posts(AGENCIES[key][0], channel, text, thread_ts=head)
-                self.received(channel, ts)
+                ts = self.ws.slack.user_posts(AGENCIES[key][0], room, text, thread_ts=head)
+                self.received(room, ts)
 
     def received(self, channel: str, ts: str) -> None:
         """Wait for the bot's receipt (the reaction) of a reply."""
@@ -302,15 +319,31 @@ class _Play:
         self.ws.wait_until(lambda: len(self.ws.server.ephemerals(user)) > seen)
 
     def acknowledge(self, people: list[str], day: date, channel: str = CHANNEL) -> None:
+        """Coordinators confirm on the notice in the meeting's channel; members on the
+        button of their DM (they are not in the channel before), which brings them in."""
+        room = self.room(channel)
         notice = next(
             m
-            for m in reversed(self.ws.server.messages(channel))
+            for m in reversed(self.ws.server.messages(room))
             if ACK_ACTION in _json(m) and _label(day) in _json(m)
         )
         for user in people:
             before = len(self.ws.server.ephemerals(user))
-            self.ws.slack.click_button(user, channel, str(notice["ts"]), ACK_ACTION)
+            if user in self.ws.server.channel(room).members:
+                self.ws.slack.click_button(user, room, str(notice["ts"]), ACK_ACTION)
+            else:
+                dm = self.ws.server.dm_channel_id(user)
+                button = next(
+                    m
+                    for m in reversed(self.ws.server.messages(dm))
+                    if ACK_ACTION in _json(m) and _label(day) in _json(m)
+                )
+                self.ws.slack.click_button(user, dm, str(button["ts"]), ACK_ACTION)
+                self._wait_in(room, user)
             self.answered(user, before)
+
+    def _wait_in(self, room: str, user: str) -> None:
+        self.ws.wait_until(lambda: user in self.ws.server.channel(room).members)
 
     def record(self, day: date, values: dict[str, Any], channel: str = CHANNEL) -> None:
         self.run_command(COORDINATOR, f"record {day}", channel)
@@ -342,7 +375,7 @@ class _Play:
         self.multilayer_meeting()
         self.second_meeting()
         say = self.say
-        say.step("会議の構成員ではない人がチャンネルに参加すると、事務局に直ちに知らせる")
+        say.step("会議の構成員ではない人が事務局のチャンネルに参加すると、事務局に直ちに知らせる")
         before = len(self.ws.server.dms(COORDINATOR))
         self.ws.slack.member_joins(CHANNEL, OUTSIDER[0])
         self.ws.wait_until(lambda: len(self.ws.server.dms(COORDINATOR)) > before)
@@ -413,16 +446,15 @@ class _Play:
         say.day("令和8年10月6日（火）— 定例の支援会議（10月13日）の情報収集")
         say.step("情報収集を開始する: 支援会議の守秘義務（社会福祉法第106条の6）→ スレッド → DM")
         run(COORDINATOR, f"open {FIRST}")
-        say.step("確認前に返信した構成員: 投稿は保留され、本人にだけ確認を促す")
-        early = self.ws.slack.user_posts(
-            konkyu, CHANNEL, INPUTS["R8-001"]["konkyu"][0], thread_ts=self.head("R8-001")
+        room = self.room()
+        assert konkyu not in self.ws.server.channel(room).members
+        say.step(
+            "構成員が DM のボタンで守秘義務を確認する: 確認した人から会議チャンネルに招待される"
+            "（確認前はチャンネルにおらず、事例のスレッドは見えない）"
         )
-        self.ws.wait_until(lambda: len(self.ws.server.ephemerals(konkyu)) > 0)
-        say.step("構成員が守秘義務を確認する（確認すると保留中の返信が記録される）")
         self.acknowledge([COORDINATOR, RECORDER, *(u for u, _, _ in AGENCIES.values())], FIRST)
-        self.ws.wait_until(lambda: self.ws.server.reactions(CHANNEL, early))
         say.step("各機関がスレッドに返信する（受付のリアクションと、回答状況の更新）")
-        self.replies({k: v for k, v in INPUTS["R8-001"].items() if k != "konkyu"}, "R8-001")
+        self.replies(INPUTS["R8-001"], "R8-001")
         self.replies(INPUTS["R8-003"], "R8-003")
         say.step("事務局が回答状況を確認する（/shien status）")
         run(COORDINATOR, f"status {FIRST}")
@@ -584,10 +616,17 @@ class _Play:
         say.step("依頼先ではない機関の返信は記録されず、事務局は case ask でその機関に依頼する")
         before = len(self.ws.server.dms(COORDINATOR))
         self.ws.slack.user_posts(
-            konkyu, CHANNEL, "高額療養費の相談歴あり。", thread_ts=self.head("R8-004")
+            konkyu, self.room(), "高額療養費の相談歴あり。", thread_ts=self.head("R8-004")
         )
         self.ws.wait_until(lambda: len(self.ws.server.dms(COORDINATOR)) > before)
         run(COORDINATOR, "case ask R8-004 konkyu")
+        say.step(
+            "構成員ではない人が会議チャンネルに追加されると、ボットが直ちに外し、事務局に知らせる"
+        )
+        before = len(self.ws.server.dms(COORDINATOR))
+        self.ws.slack.member_joins(self.room(), OUTSIDER[0])
+        self.ws.wait_until(lambda: OUTSIDER[0] not in self.ws.server.channel(self.room()).members)
+        self.ws.wait_until(lambda: len(self.ws.server.dms(COORDINATOR)) > before)
         self.replies(
             {"konkyu": ["高額療養費の申請を案内済み。母子福祉資金の貸付も案内する。"]}, "R8-004"
         )

@@ -95,6 +95,8 @@ class Channel:
     is_ext_shared: bool = False
     is_archived: bool = False
     created: int = field(default_factory=lambda: int(time.time()))
+    topic: str = ""
+    creator: str = ""
 
 
 @dataclass(frozen=True)
@@ -370,6 +372,30 @@ class LocalSlackServer:
         """Archive a channel (posting then fails with ``is_archived``)."""
         with self._lock:
             self._channel(channel_id).is_archived = True
+
+    def convert_to_public(self, channel_id: str) -> None:
+        """An admin makes a private channel public (Slack sends the bot no event for it)."""
+        with self._lock:
+            self._channel(channel_id).is_private = False
+            self._note(
+                f"{self._label(channel_id)} が公開チャンネルに変更された", "", "user", channel_id
+            )
+
+    def share_externally(self, channel_id: str) -> None:
+        """Someone shares the channel with another organisation (Slack Connect)."""
+        with self._lock:
+            self._channel(channel_id).is_ext_shared = True
+            self._note(f"{self._label(channel_id)} が外部と共有された", "", "user", channel_id)
+
+    def channel_named(self, name: str) -> Channel | None:
+        """The channel called ``name`` (the bot's meeting channels are found this way)."""
+        with self._lock:
+            return next((c for c in self._channels.values() if c.name == name), None)
+
+    def channels_created_by_bot(self) -> list[Channel]:
+        """Channels the bot created (``conversations.create``), oldest first."""
+        with self._lock:
+            return [c for c in self._channels.values() if c.creator == self.bot_user_id]
 
     def join(self, channel_id: str, user_id: str) -> None:
         """Add a member to a channel (no event; the driver's ``member_joins`` sends one)."""
@@ -861,6 +887,15 @@ class LocalSlackServer:
         if self.scopes is None:
             return
         needed = METHOD_SCOPES.get(method)
+        if method in CONVERSATION_MANAGEMENT:
+            if method == "conversations.create":
+                private = _truthy(params.get("is_private"))
+            else:
+                channel = self._channels.get(str(params.get("channel") or ""))
+                if channel is None:
+                    return  # the method answers channel_not_found
+                private = channel.is_private
+            needed = "groups:write" if private else "channels:manage"
         if method in CONVERSATION_READS:
             channel = self._channels.get(str(params.get("channel") or ""))
             if channel is None:
@@ -1607,6 +1642,108 @@ class LocalSlackServer:
             body["channel"] = self._channel_object(channel, num_members=False)
         return body
 
+    # ------------------------------------------------------------------ channel management
+    # Slack's rules and errors for the bot's own channels (conversations.create, invite,
+    # kick, archive, setTopic); the scope is groups:write for private channels and
+    # channels:manage for public ones (checked in _check_scope).
+
+    def _managed(self, channel_param: Any) -> Channel:
+        channel = self._conversation(channel_param, post=False)
+        if channel.is_im or channel.is_mpim:
+            raise SlackApiFailure("method_not_supported_for_channel_type")
+        if self.bot_user_id not in channel.members:
+            raise SlackApiFailure("not_in_channel")
+        return channel
+
+    def _m_conversations_create(self, p: JSON, events: list[JSON]) -> JSON:
+        name = str(p.get("name") or "")
+        if not name:
+            raise SlackApiFailure("invalid_name_required")
+        if len(name) > 80:
+            raise SlackApiFailure("invalid_name_maxlength")
+        if name != name.lower() and re.fullmatch(r"[A-Za-z0-9_-]+", name):
+            raise SlackApiFailure("invalid_name")
+        if not re.fullmatch(r"[a-z0-9_\-]+", name):
+            raise SlackApiFailure("invalid_name_specials")
+        if any(c.name == name for c in self._channels.values() if not c.is_im):
+            raise SlackApiFailure("name_taken")
+        private = _truthy(p.get("is_private"))
+        channel_id = self._new_id("C")  # Slack gives private channels C… IDs too
+        self._channels[channel_id] = Channel(
+            channel_id, name, private, [self.bot_user_id], creator=self.bot_user_id
+        )
+        self._messages[channel_id] = []
+        kind = "非公開" if private else "公開"
+        self._note(f"ボットが #{name} を作成（{kind}）", "", "channel", channel_id)
+        return {"channel": self._channel_object(self._channels[channel_id], num_members=False)}
+
+    def _m_conversations_set_topic(self, p: JSON, events: list[JSON]) -> JSON:
+        channel = self._managed(p.get("channel"))
+        if channel.is_archived:
+            raise SlackApiFailure("is_archived")
+        topic = str(p.get("topic") or "")
+        if len(topic) > 250:
+            raise SlackApiFailure("too_long")
+        channel.topic = topic
+        self._note(f"{self._label(channel.id)} のトピック", topic, "channel", channel.id)
+        return {"channel": self._channel_object(channel, num_members=False)}
+
+    def _m_conversations_invite(self, p: JSON, events: list[JSON]) -> JSON:
+        channel = self._managed(p.get("channel"))
+        if channel.is_archived:
+            raise SlackApiFailure("is_archived")
+        users = [u.strip() for u in str(p.get("users") or "").split(",") if u.strip()]
+        if not users:
+            raise SlackApiFailure("no_user")
+        for user_id in users:
+            if user_id == self.bot_user_id:
+                raise SlackApiFailure("cant_invite_self")
+            user = self._users.get(user_id)
+            if user is None:
+                raise SlackApiFailure("user_not_found")
+            if user.deleted:
+                raise SlackApiFailure("user_is_deactivated")
+            if user_id in channel.members:
+                raise SlackApiFailure("already_in_channel")
+        for user_id in users:
+            channel.members.append(user_id)
+            self._note(f"{user_id} を {self._label(channel.id)} に招待", "", "invite", channel.id)
+            events.append(
+                {
+                    "type": "member_joined_channel",
+                    "user": user_id,
+                    "channel": channel.id,
+                    "channel_type": "G" if channel.is_private else "C",
+                    "inviter": self.bot_user_id,
+                    "team": self.team_id,
+                    "event_ts": self._next_ts(),
+                }
+            )
+        return {"channel": self._channel_object(channel, num_members=False)}
+
+    def _m_conversations_kick(self, p: JSON, events: list[JSON]) -> JSON:
+        channel = self._managed(p.get("channel"))
+        user_id = str(p.get("user") or "")
+        if not user_id:
+            raise SlackApiFailure("user_not_found")
+        if user_id == self.bot_user_id:
+            raise SlackApiFailure("cant_kick_self")
+        if user_id not in self._users:
+            raise SlackApiFailure("user_not_found")
+        if user_id not in channel.members:
+            raise SlackApiFailure("not_in_channel")
+        channel.members.remove(user_id)
+        self._note(f"{user_id} を {self._label(channel.id)} から外した", "", "kick", channel.id)
+        return {}
+
+    def _m_conversations_archive(self, p: JSON, events: list[JSON]) -> JSON:
+        channel = self._managed(p.get("channel"))
+        if channel.is_archived:
+            raise SlackApiFailure("already_archived")
+        channel.is_archived = True
+        self._note(f"{self._label(channel.id)} をアーカイブ", "", "archive", channel.id)
+        return {}
+
     def _m_users_info(self, p: JSON, events: list[JSON]) -> JSON:
         user = self._users.get(str(p.get("user", "")))
         if user is None:
@@ -1796,6 +1933,16 @@ METHOD_SCOPES = {
     "files.completeUploadExternal": "files:write",
 }
 CONVERSATION_READS = frozenset({"conversations.info", "conversations.members"})
+# Managing a channel needs groups:write (private) or channels:manage (public).
+CONVERSATION_MANAGEMENT = frozenset(
+    {
+        "conversations.create",
+        "conversations.setTopic",
+        "conversations.invite",
+        "conversations.kick",
+        "conversations.archive",
+    }
+)
 READ_SCOPE_BY_TYPE = {
     "channel": "channels:read",
     "group": "groups:read",
@@ -1839,6 +1986,11 @@ _METHODS: dict[str, Callable[[LocalSlackServer, JSON, list[JSON]], JSON]] = {
     "conversations.info": LocalSlackServer._m_conversations_info,
     "conversations.members": LocalSlackServer._m_conversations_members,
     "conversations.open": LocalSlackServer._m_conversations_open,
+    "conversations.create": LocalSlackServer._m_conversations_create,
+    "conversations.setTopic": LocalSlackServer._m_conversations_set_topic,
+    "conversations.invite": LocalSlackServer._m_conversations_invite,
+    "conversations.kick": LocalSlackServer._m_conversations_kick,
+    "conversations.archive": LocalSlackServer._m_conversations_archive,
     "users.info": LocalSlackServer._m_users_info,
     "views.open": LocalSlackServer._m_views_open,
     "views.push": LocalSlackServer._m_views_push,

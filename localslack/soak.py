@@ -173,12 +173,11 @@ class _Member(threading.Thread):
 
     def run(self) -> None:
         try:
-            for index, (what, case) in enumerate(self.plan):
-                if index == self.ack_at:
-                    self._ack()
+            # A member reaches the case threads only by confirming the notice, which brings
+            # them into the meeting's own channel (issue 11): no reply comes before it.
+            self._ack()
+            for what, case in self.plan:
                 self._do(what, case)
-            if not self.confirmed:
-                self._ack()
         except BaseException as error:  # reported by the soak
             self.error = error
 
@@ -196,8 +195,21 @@ class _Member(threading.Thread):
                 timeout=60,
             )
         else:
-            notice = self.soak.wait_for_notice()
-            ws.slack.click_button(self.user, CHANNEL, notice, ACK_ACTION)
+            dm = ws.server.dm_channel_id(self.user)
+            button = ws.wait_until(
+                lambda: next(
+                    (
+                        str(m["ts"])
+                        for m in ws.server.messages(dm)
+                        if ACK_ACTION in str(m.get("blocks"))
+                    ),
+                    None,
+                ),
+                timeout=60,
+            )
+            ws.slack.click_button(self.user, dm, button, ACK_ACTION)
+        room = self.soak.room()
+        ws.wait_until(lambda: self.user in ws.server.channel(room).members, timeout=60)
         self.confirmed = True
 
     def _do(self, what: str, case: int) -> None:
@@ -208,15 +220,15 @@ class _Member(threading.Thread):
         if what == "edit":
             message = self.rng.choice(own)
             text = self.soak.marker()
-            slack.user_edits(CHANNEL, message.ts, text)
+            slack.user_edits(self.soak.room(), message.ts, text)
             message.text = text
             message.versions.append(text)
         elif what == "preview":
             message = self.rng.choice(own)
-            slack.link_preview(CHANNEL, message.ts, "https://example.jp/soak")
+            slack.link_preview(self.soak.room(), message.ts, "https://example.jp/soak")
         elif what == "delete":
             message = self.rng.choice(own)
-            slack.user_deletes(CHANNEL, message.ts)
+            slack.user_deletes(self.soak.room(), message.ts)
             message.deleted = True
         else:
             thread = (
@@ -226,7 +238,7 @@ class _Member(threading.Thread):
             )
             text = "" if what == "file_only" else self.soak.marker()
             files = ["kiroku.pdf"] if what in ("file_only", "reply_with_files") else []
-            ts = slack.user_posts(self.user, CHANNEL, text, thread_ts=thread, files=files)
+            ts = slack.user_posts(self.user, self.soak.room(), text, thread_ts=thread, files=files)
             held = not self.confirmed and what != "other_thread"
             self.sent.append(
                 Sent(ts, self.user, what, thread, text, [text] if text else [], held=held)
@@ -262,8 +274,16 @@ class _Soak:
     def wait_for_notice(self) -> str:
         return str(self.ws.wait_until(lambda: self._message_ts("守秘義務"), timeout=60))
 
+    def room(self) -> str:
+        """The meeting's own private channel, where the notice and the threads are."""
+        created = self.ws.wait_until(self.ws.server.channels_created_by_bot, timeout=60)
+        return str(created[-1].id)
+
     def _message_ts(self, words: str) -> str | None:
-        for message in self.ws.server.messages(CHANNEL):
+        created = self.ws.server.channels_created_by_bot()
+        if not created:
+            return None
+        for message in self.ws.server.messages(created[-1].id):
             if message.get("bot_id") and words in str(message.get("text", "")):
                 return str(message["ts"])
         return None
@@ -392,7 +412,7 @@ def _compare(
     runtime = ws.runtime
     assert runtime is not None
     # One head per case, one notice.
-    bot_posts = [m for m in ws.server.messages(CHANNEL) if m.get("bot_id")]
+    bot_posts = [m for m in ws.server.messages(soak.room()) if m.get("bot_id")]
     report.heads_per_case = {
         code: sum(f"事例 {code}" in str(m.get("text", "")) for m in bot_posts)
         for code in soak.codes
@@ -407,7 +427,7 @@ def _compare(
             for i in uow.inputs.for_meeting(meeting.id)
             if i.source is InputSource.THREAD
         }
-    expected = {f"{CHANNEL}:{m.ts}": m for m in sent if m.answers}
+    expected = {f"{soak.room()}:{m.ts}": m for m in sent if m.answers}
     report.held_replies = sum(m.held for m in expected.values())
     for ref, message in expected.items():
         state = InputState.WITHDRAWN if message.deleted else InputState.RECORDED
@@ -460,7 +480,7 @@ def _compare(
     for (user, thread_ts), wanted in to_tell.items():
         answers = [
             e
-            for e in ws.server.ephemerals(user, CHANNEL)
+            for e in ws.server.ephemerals(user, soak.room())
             if e.get("thread_ts") == thread_ts
             and ("事例のスレッドではない" in str(e) or "添付ファイルだけ" in str(e))
         ]

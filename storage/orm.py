@@ -209,6 +209,9 @@ class MeetingRow(Base):
     notice_ref: Mapped[str | None] = mapped_column(String(REF))
     minutes_final_at: Mapped[datetime | None]
     minutes_sha256: Mapped[str | None] = mapped_column(String(64))
+    room_id: Mapped[str | None] = mapped_column(String(CHANNEL_ID), index=True, unique=True)
+    room_stopped: Mapped[str] = mapped_column(Text, default="")
+    room_archived_at: Mapped[datetime | None]
 
 
 # --------------------------------------------------------------------------- cases

@@ -406,6 +406,9 @@ def meeting_to_domain(row: MeetingRow) -> Meeting:
         notice_ref=row.notice_ref,
         minutes_final_at=row.minutes_final_at,
         minutes_sha256=row.minutes_sha256,
+        room_id=row.room_id,
+        room_stopped=row.room_stopped or "",
+        room_archived_at=row.room_archived_at,
     )
 
 
@@ -428,6 +431,9 @@ def meeting_from_domain(meeting: Meeting, row: MeetingRow | None = None) -> Meet
     row.notice_ref = meeting.notice_ref
     row.minutes_final_at = meeting.minutes_final_at
     row.minutes_sha256 = meeting.minutes_sha256
+    row.room_id = meeting.room_id
+    row.room_stopped = meeting.room_stopped
+    row.room_archived_at = meeting.room_archived_at
     return row
 
 
@@ -470,6 +476,18 @@ class SqlMeetingRepository(_Repository):
                 MeetingRow.state != MeetingState.CANCELLED.value,
             )
             .order_by(MeetingRow.date, MeetingRow.start_time)
+        )
+        return [meeting_to_domain(row) for row in self._session.scalars(query)]
+
+    def by_room(self, room_id: str) -> Meeting | None:
+        row = self._session.scalars(select(MeetingRow).where(MeetingRow.room_id == room_id)).first()
+        return meeting_to_domain(row) if row is not None else None
+
+    def with_open_rooms(self) -> Sequence[Meeting]:
+        query = (
+            select(MeetingRow)
+            .where(MeetingRow.room_id.is_not(None), MeetingRow.room_archived_at.is_(None))
+            .order_by(MeetingRow.date, MeetingRow.id)
         )
         return [meeting_to_domain(row) for row in self._session.scalars(query)]
 

@@ -52,3 +52,18 @@ class OfflineChat:
 
     def open_form(self, interaction_ref: str, form: Form) -> None:
         raise ChatUnavailable("offline")
+
+    def create_private_channel(self, name: str) -> str:
+        raise ChatUnavailable("offline")
+
+    def set_topic(self, channel_id: str, topic: str) -> None:
+        raise ChatUnavailable("offline")
+
+    def invite(self, channel_id: str, user_id: str) -> None:
+        raise ChatUnavailable("offline")
+
+    def kick(self, channel_id: str, user_id: str) -> None:
+        raise ChatUnavailable("offline")
+
+    def archive(self, channel_id: str) -> None:
+        raise ChatUnavailable("offline")

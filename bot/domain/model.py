@@ -369,6 +369,11 @@ class Meeting:
     notice_ref: str | None = None  # the chat message carrying the secrecy notice
     minutes_final_at: datetime | None = None
     minutes_sha256: str | None = None
+    # The meeting's own private channel, where its notice and case threads live (issue 11);
+    # the coordinators' channel (``channel_id``) never carries case content.
+    room_id: str | None = None
+    room_stopped: str = ""  # why posting case content there stopped ("" while it may go on)
+    room_archived_at: datetime | None = None
 
     @property
     def adhoc(self) -> bool:
@@ -741,6 +746,11 @@ class AuditAction(StrEnum):
     AGENDA_ADDED = "agenda.added"
     AGENDA_REMOVED = "agenda.removed"
     COLLECTION_OPENED = "collection.opened"
+    ROOM_CREATED = "room.created"  # the meeting's own private channel (issue 11)
+    ROOM_INVITED = "room.invited"
+    ROOM_REMOVED = "room.removed"  # detail: reason=outsider|not_asked|not_confirmed
+    ROOM_STOPPED = "room.stopped"  # case content no longer posted there (denied)
+    ROOM_ARCHIVED = "room.archived"
     NOTICE_ACKNOWLEDGED = "notice.acknowledged"
     INPUT_RECORDED = "input.recorded"
     INPUT_HELD = "input.held"

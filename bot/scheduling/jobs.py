@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.domain.timeline import PlannedSend, SendKind
-from bot.services import scheduled
+from bot.services import rooms, scheduled
 from bot.services.chat import ChatUnavailable
 from bot.services.context import ServiceContext
 
@@ -65,4 +65,21 @@ def extend() -> str:
         raise RuntimeError("scheduler worker thread has no services bound")
     created = scheduled.extend_series(context)
     log.info("regular meetings extended: %d created", created)
-    return f"created={created}"
+    return f"created={created};{meeting_channels()}"
+
+
+def meeting_channels() -> str:
+    """Daily, and once when this process starts running jobs (a release may bring a new
+    notice version): a new notice version posted to the meeting channels still open, and
+    channels past their meeting archived."""
+    context = _bound.context
+    if context is None:  # pragma: no cover
+        raise RuntimeError("scheduler worker thread has no services bound")
+    try:
+        reposted = rooms.refresh_notices(context)
+        archived = rooms.archive_due(context)
+    except ChatUnavailable:
+        log.warning("meeting channels: chat unavailable, tried again at the next run")
+        return "channels=unavailable"
+    log.info("meeting channels: %d notices posted, %d archived", reposted, archived)
+    return f"notices={reposted};archived={archived}"

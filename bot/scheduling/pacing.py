@@ -104,6 +104,23 @@ class PacedChat:
     def open_form(self, interaction_ref: str, form: Form) -> None:
         self.inner.open_form(interaction_ref, form)
 
+    # Managing a meeting's channel is rare (a few calls per meeting): not paced.
+
+    def create_private_channel(self, name: str) -> str:
+        return self.inner.create_private_channel(name)
+
+    def set_topic(self, channel_id: str, topic: str) -> None:
+        self.inner.set_topic(channel_id, topic)
+
+    def invite(self, channel_id: str, user_id: str) -> None:
+        self.inner.invite(channel_id, user_id)
+
+    def kick(self, channel_id: str, user_id: str) -> None:
+        self.inner.kick(channel_id, user_id)
+
+    def archive(self, channel_id: str) -> None:
+        self.inner.archive(channel_id)
+
 
 def _conforms(chat: PacedChat) -> ChatGateway:
     """Never called: mypy checks here that PacedChat implements the port."""

@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 LEASE_NAME = "scheduler"
 JOB_TABLE = "apscheduler_jobs"
 EXTEND_JOB_ID = "extend-series"
+CHANNELS_JOB_ID = "meeting-channels"  # once when this process starts running jobs
 
 
 class _GuardedScheduler(BackgroundScheduler):  # type: ignore[misc]
@@ -206,6 +207,13 @@ class ShienScheduler:
             CronTrigger(hour=3, minute=15, timezone=self.scheduler.timezone),
             id=EXTEND_JOB_ID,
             name="extend",
+            replace_existing=True,
+        )
+        # Once now: a new release may bring a new notice version for the open meetings.
+        self.scheduler.add_job(
+            jobs.meeting_channels,
+            id=CHANNELS_JOB_ID,
+            name="meeting channels",
             replace_existing=True,
         )
 

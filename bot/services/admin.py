@@ -15,6 +15,7 @@ from bot.domain.model import (
     validate_agency_key,
     validate_user_id,
 )
+from bot.services import rooms
 from bot.services.access import Actor, require_coordinator
 from bot.services.audit import audit
 from bot.services.chat import mention
@@ -166,6 +167,8 @@ def remove_member(ctx: ServiceContext, actor: Actor, key: str, user_id: str) -> 
         from bot.services import direct
 
         direct.reconcile(ctx, user_id=user_id)
+    else:
+        rooms.keep_rooms_right_later(ctx)  # out of every meeting channel of the agency's cases
     return answer
 
 

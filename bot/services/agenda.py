@@ -10,7 +10,7 @@ from datetime import date
 from bot import texts
 from bot.domain.errors import DomainError, InvalidValue
 from bot.domain.model import AuditAction, MeetingState, Occasion
-from bot.services import meetings, monitoring
+from bot.services import meetings, monitoring, rooms
 from bot.services.access import Actor, require_coordinator
 from bot.services.admin import resolve_agencies
 from bot.services.audit import audit
@@ -127,6 +127,8 @@ def remove_from_agenda(
         from bot.services import direct
 
         direct.reconcile(ctx, meeting_id=meeting.id)
+    else:
+        rooms.keep_rooms_right_later(ctx)  # agencies asked for no other case there leave
     if item.thread_ref is not None:
         # The agenda is what counts; the old thread head is only a courtesy.
         with suppress(ChatUnavailable):

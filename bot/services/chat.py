@@ -30,6 +30,11 @@ def mention(user_id: str) -> str:
     return f"{MENTION_OPEN}{user_id}{MENTION_CLOSE}"
 
 
+def channel_link(channel_id: str) -> str:
+    """A reference to a channel that the adapter renders as a link to it."""
+    return f"{MENTION_OPEN}{channel_id}{MENTION_CLOSE}"
+
+
 # --------------------------------------------------------------------------- messages
 
 
@@ -235,6 +240,22 @@ class ChatGateway(Protocol):
         ...
 
     def open_form(self, interaction_ref: str, form: Form) -> None: ...
+
+    # A meeting's own private channel (issue 11). Each raises ``ChatUnavailable`` with the
+    # platform's code (``name_taken``, ``restricted_action``, ``missing_scope``…); what is
+    # already so (a member already in, already out, a channel already archived) is success.
+
+    def create_private_channel(self, name: str) -> str:
+        """Create a private channel named ``name`` (opaque) with the bot in it; its ID."""
+        ...
+
+    def set_topic(self, channel_id: str, topic: str) -> None: ...
+
+    def invite(self, channel_id: str, user_id: str) -> None: ...
+
+    def kick(self, channel_id: str, user_id: str) -> None: ...
+
+    def archive(self, channel_id: str) -> None: ...
 
 
 class ChatUnavailable(Exception):

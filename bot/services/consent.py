@@ -14,6 +14,7 @@ from bot import texts
 from bot.domain.calendar import format_wareki
 from bot.domain.errors import InvalidValue
 from bot.domain.model import AuditAction, MeetingKind, MeetingState
+from bot.services import rooms
 from bot.services.access import Actor, require_coordinator
 from bot.services.audit import audit
 from bot.services.cases import find_case
@@ -98,6 +99,8 @@ def withdraw_consent(ctx: ServiceContext, actor: Actor, code_text: str, on: date
 
         for meeting_id in left:
             direct.reconcile(ctx, meeting_id=meeting_id)
+    elif removed:
+        rooms.keep_rooms_right_later(ctx)
     answer = texts.CONSENT.withdrawn.format(code=code, on=format_wareki(on))
     if removed:
         answer += texts.CONSENT.removed_from.format(dates="、".join(removed))

@@ -53,6 +53,9 @@ class ServiceContext:
     # SHIEN_MULTILAYER_STATUTORY: the municipality's 要綱 places its 重層的支援会議 under
     # 社会福祉法第106条の6, so they show the statutory secrecy notice too.
     multilayer_statutory: bool = False
+    # SHIEN_ARCHIVE_AFTER_DAYS: a meeting's channel is archived this long after the meeting
+    # (or as soon as its minutes are final).
+    archive_after_days: int = 14
     # Where work that may wait until the request is answered goes (telling people, the
     # receipt reaction, refreshing a thread head): a chat adapter runs it in the background
     # and retries what the platform refused. Unset, it runs at once, in the caller.

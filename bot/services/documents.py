@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, time
+from functools import partial
 
 from bot import texts
 from bot.domain.calendar import format_wareki, format_wareki_datetime
@@ -26,6 +27,7 @@ from bot.domain.model import (
     MeetingState,
     RoleAssignment,
 )
+from bot.services import rooms
 from bot.services.access import Actor, Standing, require_coordinator, standing
 from bot.services.admin import resolve_agencies
 from bot.services.audit import audit
@@ -424,11 +426,17 @@ def finalise_minutes(
     return current, document, True
 
 
+def _archive(meeting_id: str, ctx: ServiceContext) -> None:
+    rooms.archive_room(ctx, meeting_id)
+
+
 def deliver_final_minutes(
     ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None
 ) -> str:
     """``/shien minutes final``: finalise, then send the final version by DM."""
     meeting, document, now = finalise_minutes(ctx, actor, channel_id, day)
+    # The meeting is over on record: its channel is archived.
+    ctx.later("archive", partial(_archive, meeting.id))
     label = meeting_label(meeting, ctx.tz)
     ctx.chat.send_file(
         actor.user_id,

@@ -41,7 +41,12 @@ from bot.services.chat import (
     mention,
 )
 from bot.services.context import ServiceContext
-from bot.services.meetings import head_being_posted, parse_ref, refresh_thread
+from bot.services.meetings import (
+    head_being_posted,
+    is_meeting_channel,
+    parse_ref,
+    refresh_thread,
+)
 from bot.services.messages import RECEIVED_REACTION
 from bot.services.people import learn_name_later
 from bot.services.ports import UnitOfWork
@@ -133,7 +138,7 @@ def record_reply(
     actor = Actor(user_id)
     text = clean_user_text(text, max_length=40_000)
     with ctx.uow() as uow:
-        if uow.channels.get(channel_id) is None:
+        if not is_meeting_channel(uow, channel_id):
             return ReplyOutcome.NOT_A_CASE_THREAD
         item = _thread_item(uow, channel_id, thread_id)
         if item is None:
@@ -462,7 +467,7 @@ def withdraw_reply(
     if existing is None:
         source_ref = MessageRef(channel_id, message_id).key()
         with ctx.uow() as uow:
-            if uow.channels.get(channel_id) is None:
+            if not is_meeting_channel(uow, channel_id):
                 return False
             if uow.inputs.by_source(InputSource.THREAD, source_ref) is None:
                 # A reply whose own event is still to come (Slack retrying it) must not be

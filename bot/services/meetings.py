@@ -26,9 +26,10 @@ from bot.domain.model import (
     Occasion,
 )
 from bot.domain.timeline import PlannedSend, SendKind, open_key, opening_time, plan_meeting
+from bot.services import rooms
 from bot.services.access import (
+    SYSTEM,
     Actor,
-    PermissionDenied,
     Standing,
     refuse,
     require_coordinator,
@@ -40,7 +41,14 @@ from bot.services.access import (
 )
 from bot.services.audit import audit
 from bot.services.cases import find_case
-from bot.services.chat import ChatUnavailable, Message, MessageRef, Paragraph, mention
+from bot.services.chat import (
+    ChatUnavailable,
+    Message,
+    MessageRef,
+    Paragraph,
+    channel_link,
+    mention,
+)
 from bot.services.context import ServiceContext
 from bot.services.delivery import Delivery
 from bot.services.messages import (
@@ -48,7 +56,6 @@ from bot.services.messages import (
     AgencyStatus,
     case_thread_message,
     meeting_label,
-    notice_message,
     prompt_dm,
 )
 from bot.services.people import learn_name_later
@@ -60,14 +67,22 @@ def _day(d: date) -> str:
 
 
 def require_channel(uow: UnitOfWork, channel_id: str) -> None:
-    if uow.channels.get(channel_id) is None:
+    if not is_meeting_channel(uow, channel_id):
         raise DomainError(texts.MEETINGS.channel_not_set_up)
+
+
+def is_meeting_channel(uow: UnitOfWork, channel_id: str) -> bool:
+    """The coordinators' channel of a team (``/shien setup``), or one meeting's own."""
+    return uow.channels.get(channel_id) is not None or uow.meetings.by_room(channel_id) is not None
 
 
 def find_meeting(
     ctx: ServiceContext, uow: UnitOfWork, channel_id: str, day: date | None
 ) -> Meeting:
-    """The channel's meeting on ``day``, or its next one; unknown dates list the valid ones."""
+    """The channel's meeting on ``day``, or its next one; unknown dates list the valid ones.
+    In a meeting's own channel, that meeting."""
+    if uow.channels.get(channel_id) is None and (room := uow.meetings.by_room(channel_id)):
+        return room
     upcoming = list(uow.meetings.upcoming(channel_id, ctx.today()))
     if day is None:
         if upcoming:
@@ -254,8 +269,14 @@ def open_meeting(ctx: ServiceContext, actor: Actor, channel_id: str, day: date |
     """
     with ctx.uow() as uow:
         require_coordinator(ctx, uow, actor, "open")
+        adopting = not is_meeting_channel(uow, channel_id)
+    if adopting:  # an empty private channel a coordinator made for the meeting
+        adopted = rooms.adopt_room(ctx, actor, channel_id, day)
+        channel_id, day = adopted.channel_id, adopted.date
+    with ctx.uow() as uow:
         require_channel(uow, channel_id)
         meeting = find_meeting(ctx, uow, channel_id, day)
+        channel_id = meeting.channel_id  # run in the meeting's own channel: its team's
         if not uow.agenda.for_meeting(meeting.id):
             raise DomainError(texts.MEETINGS.no_agenda.format(label=meeting_label(meeting, ctx.tz)))
     if ctx.delivery is Delivery.DIRECT:  # nothing is posted in a channel: 1:1 cards instead
@@ -264,29 +285,13 @@ def open_meeting(ctx: ServiceContext, actor: Actor, channel_id: str, day: date |
         label, count, notices, cards = direct.open_meeting(ctx, actor, meeting.id)
         return Opening(meeting.id, label, count, notices, cards, 0)
     # Asked outside any transaction: a Slack call must not hold SQLite's write lock.
-    facts = ctx.chat.channel_facts(channel_id)
-    MeetingChannel.check_suitable(facts)
+    # The coordinators' channel carries no case content, but it must still be private.
+    MeetingChannel.check_suitable(ctx.chat.channel_facts(channel_id))
     with ctx.uow() as uow:
         current = uow.meetings.get(meeting.id)
         assert current is not None
         meeting = current
         items = list(uow.agenda.for_meeting(meeting.id))
-        cases = [_case(uow, item.case_id) for item in items]
-        outsiders = sorted(facts.member_ids - roster(uow, cases))
-        if outsiders:
-            audit(
-                ctx,
-                uow,
-                actor,
-                AuditAction.CHANNEL_OUTSIDER,
-                "meeting",
-                meeting.id,
-                f"outsiders={len(outsiders)}",
-                allowed=False,
-            )
-            uow.commit()
-            people = "、".join(mention(u) for u in outsiders)
-            raise PermissionDenied(texts.MEETINGS.outsiders.format(people=people))
         if meeting.state is not MeetingState.COLLECTING:
             # Saved only when it changes: a second opener must not write back the notice
             # reference it read before the first one recorded it.
@@ -296,6 +301,10 @@ def open_meeting(ctx: ServiceContext, actor: Actor, channel_id: str, day: date |
             uow.commit()
         meeting_id, label = meeting.id, meeting_label(meeting, ctx.tz)
 
+    if rooms.ensure_room(ctx, meeting_id) is None:  # another opener is creating it
+        return Opening(meeting_id, label, len(items), 0, 0, 0)
+    if actor != SYSTEM:  # the coordinators say the channel is mended: check it again
+        rooms.resume(ctx, meeting_id)
     posted = _open_threads(ctx, meeting_id)
     prompted, unreachable = _prompt_members(ctx, meeting_id)
     return Opening(meeting_id, label, len(items), posted, prompted, unreachable)
@@ -359,7 +368,9 @@ def _post_once(
 
 
 def _open_threads(ctx: ServiceContext, meeting_id: str) -> int:
-    """Post the notice and the missing case threads, each once (see ``_post_once``).
+    """Post the notice and the missing case threads in the meeting's own channel, each once
+    (see ``_post_once``), after checking the channel (``rooms.check_room``): if it is not
+    right, nothing about a case is posted.
 
     Chat calls happen outside any unit of work: on SQLite a transaction holds the database's
     write lock, and a post may wait (pacing, rate limits) far longer than other writers may.
@@ -367,31 +378,20 @@ def _open_threads(ctx: ServiceContext, meeting_id: str) -> int:
     with ctx.uow() as uow:
         meeting = uow.meetings.get(meeting_id)
         assert meeting is not None
+        if meeting.room_id is None:
+            # Its opener is creating the channel; it reads the agenda after recording it,
+            # so it posts this case too.
+            return 0
         items = list(uow.agenda.for_meeting(meeting_id))
-        notice = notice_message(
-            meeting, meeting_label(meeting, ctx.tz), len(items), ctx.notice(meeting)
-        )
-
-    def notice_posted(uow: UnitOfWork) -> bool:
-        current = uow.meetings.get(meeting_id)
-        return current is None or current.notice_ref is not None
-
-    def record_notice(uow: UnitOfWork, ref: MessageRef) -> None:
-        current = uow.meetings.get(meeting_id)
-        assert current is not None
-        current.notice_ref = ref.key()
-        uow.meetings.save(current)
-
-    _post_once(
-        ctx,
-        notice_key(meeting_id),
-        notice_posted,
-        lambda: ctx.chat.post(meeting.channel_id, notice),
-        record_notice,
-    )
+        room_id = meeting.room_id
+    rooms.post_notice(ctx, meeting_id)
+    if not any(item.thread_ref is None for item in items):
+        return 0
+    if not rooms.check_room(ctx, meeting_id).may_post:
+        return 0
     posted = 0
     for item in items:
-        if _post_head(ctx, meeting.channel_id, meeting_id, item.id):
+        if _post_head(ctx, room_id, meeting_id, item.id):
             posted += 1
     return posted
 
@@ -424,7 +424,8 @@ def _post_head(ctx: ServiceContext, channel_id: str, meeting_id: str, item_id: s
 def head_being_posted(ctx: ServiceContext, uow: UnitOfWork, channel_id: str) -> bool:
     """Whether a case thread head of the channel's meetings is claimed but not recorded yet:
     a reply in a thread the bot does not know may be a reply to it."""
-    for meeting in uow.meetings.upcoming(channel_id, ctx.today()):
+    room = uow.meetings.by_room(channel_id)
+    for meeting in [room] if room else uow.meetings.upcoming(channel_id, ctx.today()):
         for item in uow.agenda.for_meeting(meeting.id):
             if item.thread_ref is None and uow.processed.is_claimed(head_key(item.id)):
                 return True
@@ -455,6 +456,8 @@ def refresh_thread(ctx: ServiceContext, meeting_id: str, case_id: str) -> None:
         message = case_thread_message(
             meeting, case, item, _statuses(uow, meeting_id, case), ctx.notice(meeting)
         )
+    if not rooms.check_room(ctx, meeting_id).may_post:
+        return
     ctx.chat.update(parse_ref(item.thread_ref), message)
 
 
@@ -527,6 +530,7 @@ def _prompt_members(ctx: ServiceContext, meeting_id: str) -> tuple[int, int]:
         }
         label = meeting_label(meeting, ctx.tz)
         notice = ctx.notice(meeting)
+        room_id = meeting.room_id
     sent, failed = 0, 0
     for user_id, user_cases in per_user.items():
         try:
@@ -550,7 +554,9 @@ def _prompt_members(ctx: ServiceContext, meeting_id: str) -> tuple[int, int]:
             str(c.code) for c in user_cases if _prompt_key(meeting_id, c.id, user_id) in claimed
         ]
         try:
-            ctx.chat.send_direct(user_id, prompt_dm(codes, label, notice))
+            ctx.chat.send_direct(
+                user_id, prompt_dm(codes, label, notice, meeting_id=meeting_id, room_id=room_id)
+            )
         except ChatUnavailable:
             with ctx.uow() as uow:
                 for key in claimed:
@@ -576,6 +582,7 @@ def acknowledge(
     day: date | None = None,
     meeting_id: str | None = None,
     via: str = "command",
+    version: str | None = None,
 ) -> str:
     """Coordinators and members of agencies asked for the meeting. Records the confirmation
     of the current notice version once; held replies of the member then count.
@@ -605,6 +612,17 @@ def acknowledge(
             )
         label = meeting_label(meeting, ctx.tz)
         notice = ctx.notice(meeting)
+        if version is not None and version != notice.version:
+            # A button confirms the version it showed, never a newer one.
+            raise refuse(
+                ctx,
+                uow,
+                actor,
+                "meeting",
+                meeting.id,
+                f"ack:old_notice={version}",
+                texts.ROOMS.old_button.format(shown=version, version=notice.version),
+            )
         existing = uow.acknowledgements.get(meeting.id, actor.user_id, notice.version)
         if existing is not None:
             at = existing.acknowledged_at.astimezone(ctx.tz)
@@ -656,6 +674,7 @@ def acknowledge(
         uow.commit()
         meeting_id = meeting.id
     learn_name_later(ctx, actor.user_id)  # the name the minutes show as confirmed
+    ctx.later("invite", partial(_invite_confirmed, meeting_id, actor.user_id))
     for source_ref in released_messages:
         received = parse_ref(source_ref)
         ctx.later("reaction", partial(_react, received))
@@ -690,8 +709,15 @@ def status(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
                 label=meeting_label(meeting, ctx.tz), state=meeting.state.label
             )
         ]
+        members: list[tuple[str, bool]] = []
+        room_id = meeting.room_id
+        version = ctx.notice(meeting).version
         if coordinator:
-            acks = {a.user_id: a for a in uow.acknowledgements.for_meeting(meeting.id)}
+            acks = {
+                a.user_id: a
+                for a in uow.acknowledgements.for_meeting(meeting.id)
+                if a.notice_version == version
+            }
             people = sorted(roster(uow, cases) - {c.user_id for c in uow.coordinators.list()})
             confirmed = [mention(u) for u in people if u in acks]
             waiting = [mention(u) for u in people if u not in acks]
@@ -703,6 +729,7 @@ def status(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
             lines.append(
                 texts.MEETINGS.status_waiting.format(count=len(waiting), people=" ".join(waiting))
             )
+            members = [(u, u in acks and acks[u].notice_version == version) for u in people]
         for case in cases:
             parts = [
                 texts.MEETINGS.status_answered.format(agency=s.agency_name, count=s.answered)
@@ -727,7 +754,32 @@ def status(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
                 f"via=status;meeting={meeting.id}",
             )
         uow.commit()
+    if coordinator:
+        lines += _room_lines(ctx, room_id, members)
     return "\n".join(lines)
+
+
+def _room_lines(
+    ctx: ServiceContext, room_id: str | None, members: list[tuple[str, bool]]
+) -> list[str]:
+    """Per member asked: confirmed or not, in the meeting's channel or not (Slack's answer)."""
+    r = texts.ROOMS
+    if room_id is None:
+        return [r.status_no_room]
+    try:
+        present = ctx.chat.channel_facts(room_id).member_ids
+    except (ChatUnavailable, DomainError):
+        present = frozenset()
+    lines = [r.status_members_title.format(room=channel_link(room_id))]
+    for user_id, confirmed in members:
+        lines.append(
+            r.status_member.format(
+                user=mention(user_id),
+                confirmed=r.yes if confirmed else r.no,
+                present=r.present if user_id in present else r.absent,
+            )
+        )
+    return lines
 
 
 def remind(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None) -> str:
@@ -740,6 +792,7 @@ def remind(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
         per_user = pending_members(uow, meeting.id)
         label = meeting_label(meeting, ctx.tz)
         notice = ctx.notice(meeting)
+        meeting_id, room_id = meeting.id, meeting.room_id
     sent, failed = 0, 0
     for user_id, codes in per_user.items():
         try:
@@ -747,7 +800,16 @@ def remind(ctx: ServiceContext, actor: Actor, channel_id: str, day: date | None)
                 continue
             one_to_one = ctx.delivery is Delivery.DIRECT
             ctx.chat.send_direct(
-                user_id, prompt_dm(codes, label, notice, reminder=True, direct=one_to_one)
+                user_id,
+                prompt_dm(
+                    codes,
+                    label,
+                    notice,
+                    reminder=True,
+                    direct=one_to_one,
+                    meeting_id=None if one_to_one else meeting_id,
+                    room_id=None if one_to_one else room_id,
+                ),
             )
             sent += 1
         except ChatUnavailable:  # one unreachable DM must not stop the others
@@ -765,6 +827,8 @@ def member_joined(ctx: ServiceContext, channel_id: str, user_id: str, event_ref:
     meetings, the coordinators are told at once (a DM naming the person, no case content).
     A retried event (same ``event_ref``) tells them once. Audited as ``channel.outsider``
     (denied)."""
+    if rooms.member_joined_room(ctx, channel_id, user_id):
+        return True
     with ctx.uow() as uow:
         if uow.channels.get(channel_id) is None:
             return False
@@ -796,6 +860,10 @@ def member_joined(ctx: ServiceContext, channel_id: str, user_id: str, event_ref:
     for coordinator in coordinators:
         ctx.later("tell coordinator", partial(_tell_active, coordinator, message))
     return True
+
+
+def _invite_confirmed(meeting_id: str, user_id: str, ctx: ServiceContext) -> None:
+    rooms.invite_confirmed(ctx, meeting_id, user_id)
 
 
 def _react(received: MessageRef, ctx: ServiceContext) -> None:

@@ -15,6 +15,7 @@ from bot.domain.calendar import format_wareki_datetime
 from bot.domain.confidentiality import SecrecyNotice
 from bot.domain.model import AgendaItem, Case, Meeting
 from bot.services.chat import (
+    Block,
     Button,
     Buttons,
     Divider,
@@ -23,6 +24,7 @@ from bot.services.chat import (
     Message,
     Note,
     Paragraph,
+    channel_link,
 )
 
 ACK_ACTION = "shien_ack"
@@ -35,6 +37,18 @@ def meeting_label(meeting: Meeting, tz: tzinfo) -> str:
     when = format_wareki_datetime(meeting.starts_at(tz))
     cadence = texts.MODEL.adhoc if meeting.adhoc else texts.MODEL.regular
     return texts.MESSAGES.meeting_label.format(when=when, kind=meeting.kind.label, cadence=cadence)
+
+
+def ack_value(meeting_id: str, version: str) -> str:
+    """A confirmation button's value: the meeting and the notice version it showed, so that
+    it can never confirm a newer version."""
+    return f"{meeting_id}:{version}"
+
+
+def parse_ack_value(value: str) -> tuple[str, str | None]:
+    """(meeting ID, notice version shown); buttons of earlier releases carry no version."""
+    meeting_id, sep, version = value.partition(":")
+    return meeting_id, (version if sep else None)
 
 
 def notice_message(meeting: Meeting, label: str, case_count: int, notice: SecrecyNotice) -> Message:
@@ -54,7 +68,16 @@ def notice_message(meeting: Meeting, label: str, case_count: int, notice: Secrec
                 )
             ),
             Paragraph(m.notice_ask),
-            Buttons((Button(m.notice_button, ACK_ACTION, meeting.id, primary=True),)),
+            Buttons(
+                (
+                    Button(
+                        m.notice_button,
+                        ACK_ACTION,
+                        ack_value(meeting.id, notice.version),
+                        primary=True,
+                    ),
+                )
+            ),
             Note(m.notice_version.format(version=notice.version)),
         ),
     )
@@ -108,19 +131,32 @@ def prompt_dm(
     *,
     reminder: bool = False,
     direct: bool = False,
+    meeting_id: str | None = None,
+    room_id: str | None = None,
 ) -> Message:
     """A DM to a member whose agency is asked: case codes only, and the meeting's notice in
-    one line."""
+    one line. With the meeting's channel: the notice's confirmation button (carrying the
+    version shown) and a link to the channel confirming brings them into."""
     m = texts.MESSAGES
     head = m.reminder_head if reminder else m.prompt_head
     listed = "、".join(codes)
     # The direct mode (Teams) has no case threads: the cards come in the 1:1 chat.
     prompt = texts.DIRECT.prompt if direct else m.prompt
-    return Message(
-        text=m.prompt_text.format(head=head, codes=listed),
-        blocks=(
-            Paragraph(prompt.format(head=head, label=label, codes=listed)),
-            Divider(),
-            Note(notice.one_line),
-        ),
-    )
+    blocks: list[Block] = [Paragraph(prompt.format(head=head, label=label, codes=listed))]
+    if meeting_id is not None and room_id is not None:
+        blocks += [
+            Paragraph(notice.text),
+            Paragraph(texts.ROOMS.prompt_button_hint.format(room=channel_link(room_id))),
+            Buttons(
+                (
+                    Button(
+                        m.notice_button,
+                        ACK_ACTION,
+                        ack_value(meeting_id, notice.version),
+                        primary=True,
+                    ),
+                )
+            ),
+        ]
+    blocks += [Divider(), Note(notice.one_line)]
+    return Message(text=m.prompt_text.format(head=head, codes=listed), blocks=tuple(blocks))

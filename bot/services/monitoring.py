@@ -172,7 +172,11 @@ def open_collection(ctx: ServiceContext, actor: Actor, channel_id: str, day: dat
     """``/shien open``: brings back the monitoring cases first (so their threads are posted
     with the others), then opens collection, and names the cases brought back."""
     with ctx.uow() as uow:
-        meetings.require_channel(uow, channel_id)
-    carried = carry(ctx, channel_id, actor=actor, quiet=True)
+        known = meetings.is_meeting_channel(uow, channel_id)
+        room = uow.meetings.by_room(channel_id)
+    if not known:  # an empty private channel a coordinator made for the meeting: adopted
+        return meetings.open_collection(ctx, actor, channel_id, day)
+    team = room.channel_id if room is not None else channel_id
+    carried = carry(ctx, team, actor=actor, quiet=True)
     answer = meetings.open_collection(ctx, actor, channel_id, day)
     return answer + told(carried)

@@ -95,6 +95,14 @@ class MeetingRepository(Protocol):
         """Not cancelled, on or after ``from_day``, earliest first."""
         ...
 
+    def by_room(self, room_id: str) -> Meeting | None:
+        """The meeting whose own private channel ``room_id`` is."""
+        ...
+
+    def with_open_rooms(self) -> Sequence[Meeting]:
+        """Meetings whose private channel exists and is not archived yet."""
+        ...
+
     def finalised_before(self, cutoff: datetime) -> Sequence[Meeting]:
         """Meetings whose minutes were made final before ``cutoff``, oldest first."""
         ...

@@ -196,7 +196,9 @@ def morning_due(ctx: ServiceContext, meeting_id: str, key: str) -> JobResult:
             if (case := uow.cases.get(item.case_id)) is not None
         ]
         label = meeting_label(meeting, ctx.tz)
-    if not codes or not _claim(ctx, key):
+        room_id = meeting.room_id
+    # Case codes belong in the meeting's own channel, never the coordinators'.
+    if not codes or room_id is None or not _claim(ctx, key):
         return JobResult.SKIPPED
     agenda = "、".join(codes)
     message = Message(
@@ -212,7 +214,7 @@ def morning_due(ctx: ServiceContext, meeting_id: str, key: str) -> JobResult:
 
             direct.tell_meeting(ctx, meeting.id, message)
         else:
-            ctx.chat.post(meeting.channel_id, message)
+            ctx.chat.post(room_id, message)
     except ChatUnavailable:
         _release(ctx, key)
         raise

@@ -21,6 +21,14 @@ SCOPE_OF = {
     "users.info": "users:read",
     "reactions.add": "reactions:write",
     "views.open": "commands",
+    # Each meeting's own private channel (issue 11): groups:write covers all five on private
+    # channels (channels:manage would be needed only for public ones, which the bot never
+    # makes).
+    "conversations.create": "groups:write",
+    "conversations.setTopic": "groups:write",
+    "conversations.invite": "groups:write",
+    "conversations.kick": "groups:write",
+    "conversations.archive": "groups:write",
 }
 EXTRA_SCOPES = {
     # conversations.info/members on a public channel need channels:read: without it,
@@ -70,6 +78,8 @@ NEVER_ASKED = {
     "files:read",
     "users:read.email",
     "chat:write.public",
+    "channels:manage",  # the bot creates and manages private channels only
+    "channels:write",
 }
 
 

@@ -76,12 +76,26 @@ def record_meeting(
 
 
 def ack(ws: LocalWorkspace, user_id: str) -> None:
+    """A member confirms the notice; the bot then invites them into the meeting's channel."""
     answer = ws.command(user_id, CHANNEL, "ack")
     assert "守秘義務の確認を記録しました" in answer, answer
+    if rooms(ws):  # collection is open: the confirmation brings them into its channel
+        ws.wait_until(lambda: user_id in ws.server.channel(room(ws)).members)
+
+
+def room(ws: LocalWorkspace) -> str:
+    """The newest meeting's own private channel (the bot created it when collection opened)."""
+    created = ws.server.channels_created_by_bot()
+    assert created, "no meeting channel was created"
+    return created[-1].id
+
+
+def rooms(ws: LocalWorkspace) -> list[str]:
+    return [c.id for c in ws.server.channels_created_by_bot()]
 
 
 def thread_head(ws: LocalWorkspace, code: str) -> str:
-    for message in ws.server.messages(CHANNEL):
+    for message in ws.server.messages(room(ws)):
         if f"事例 {code}" in str(message.get("text", "")):
             return str(message["ts"])
     raise AssertionError(f"no thread for {code}")
@@ -89,21 +103,31 @@ def thread_head(ws: LocalWorkspace, code: str) -> str:
 
 def head_text(ws: LocalWorkspace, code: str) -> str:
     """The case's thread head as shown (text and blocks)."""
-    message = ws.server.message(CHANNEL, thread_head(ws, code))
+    message = ws.server.message(room(ws), thread_head(ws, code))
     assert message is not None
     return json.dumps(message, ensure_ascii=False)
 
 
 def notice_ts(ws: LocalWorkspace) -> str:
-    for message in ws.server.messages(CHANNEL):
+    for message in ws.server.messages(room(ws)):
         if ACK_ACTION in json.dumps(message.get("blocks") or []):
             return str(message["ts"])
     raise AssertionError("no secrecy notice in the channel")
 
 
+def ack_button(ws: LocalWorkspace, user_id: str) -> tuple[str, str]:
+    """Where the member's confirmation button is: the newest DM that carries it (a member
+    who has not confirmed cannot see the meeting's channel)."""
+    dm = ws.server.dm_channel_id(user_id)
+    for message in reversed(ws.server.messages(dm)):
+        if ACK_ACTION in json.dumps(message.get("blocks") or []):
+            return dm, str(message["ts"])
+    raise AssertionError(f"no confirmation button in {user_id}'s DMs")
+
+
 def reply(ws: LocalWorkspace, user_id: str, code: str, text: str) -> str:
     """A member replies in the case's thread; returns the reply's ts."""
-    return ws.slack.user_posts(user_id, CHANNEL, text, thread_ts=thread_head(ws, code))
+    return ws.slack.user_posts(user_id, room(ws), text, thread_ts=thread_head(ws, code))
 
 
 def retry_event(
@@ -122,7 +146,7 @@ def retry_event(
 
 
 def reacted(ws: LocalWorkspace, ts: str) -> bool:
-    return bool(ws.server.reactions(CHANNEL, ts))
+    return bool(ws.server.reactions(room(ws), ts))
 
 
 def docx_text(data: bytes) -> str:
@@ -175,10 +199,10 @@ def ephemeral_texts(ws: LocalWorkspace, user_id: str) -> list[str]:
 
 
 def bot_payloads(ws: LocalWorkspace, channels: Sequence[str] = (CHANNEL,)) -> list[str]:
-    """Everything the bot posted, raw: channel messages and thread replies, every DM and
-    every ephemeral of the known people."""
+    """Everything the bot posted, raw: channel messages and thread replies (the meetings'
+    own channels too), every DM and every ephemeral of the known people."""
     payloads = []
-    for channel_id in channels:
+    for channel_id in [*channels, *rooms(ws)]:
         for message in ws.server.messages(channel_id):
             for item in ws.server.thread(channel_id, str(message["ts"])) or [message]:
                 if item.get("bot_id"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from e2e_steps import (
     INPUT_ACTION,
     ack,
@@ -18,12 +19,14 @@ from e2e_steps import (
     reacted,
     reply,
     retry_event,
+    room,
     thread_head,
 )
 from workspace_fixtures import CHANNEL, COORDINATOR, meeting_day, register_agencies
 
 from bot.domain.calendar import JapaneseCalendar, format_wareki
 from bot.domain.model import AuditAction, AuditEvent
+from localslack.driver import DriverError
 from localslack.harness import LocalWorkspace
 
 CASE_A = "houkatsu shogai konkyu csw"
@@ -82,14 +85,16 @@ def test_withdrawing_consent_takes_the_case_off_future_multilayer_agendas(
     assert withdrawn.target_id == code and withdrawn.actor == COORDINATOR
     (removed,) = _events(ws, AuditAction.AGENDA_REMOVED)
     assert removed.target_id == code and "consent_withdrawn" in removed.detail
-    message = ws.server.message(CHANNEL, head)
+    message = ws.server.message(room(ws), head)
     assert message is not None and "議題から外れました" in str(message.get("text"))
 
     # A reply in the old thread is no longer recorded; the case cannot go back on a 重層
     # agenda, but a 支援会議 still takes it.
     answer = ws.command(member("houkatsu"), CHANNEL, f"ack {multilayer}")
     assert "構成員として登録されていない" in answer, answer
-    reply(ws, member("houkatsu"), code, "状況を確認中。")
+    # Never confirmed for it, so never in its channel: the old thread is out of reach.
+    with pytest.raises(DriverError):
+        reply(ws, member("houkatsu"), code, "状況を確認中。")
     ws.settle()
     assert inputs(ws, multilayer) == []
     answer = ws.command(COORDINATOR, CHANNEL, f"agenda add {code} {multilayer}")
@@ -113,7 +118,7 @@ def test_a_reply_with_a_phone_number_is_recorded_flagged_and_its_author_warned_o
     ack(ws, houkatsu)
     coordinator_dms = len(dm_texts(ws, COORDINATOR))
     text = f"長男の携帯は {PHONE}、メールは {EMAIL} とのこと。"
-    response = ws.slack.user_posts(houkatsu, CHANNEL, text, thread_ts=thread_head(ws, code))
+    response = ws.slack.user_posts(houkatsu, room(ws), text, thread_ts=thread_head(ws, code))
     ws.wait_until(lambda: reacted(ws, response))
     ws.settle()
 
@@ -148,27 +153,27 @@ def test_an_edit_that_adds_an_address_is_flagged_once(workspace: LocalWorkspace)
     ts = reply(ws, csw, code, "民生委員から情報提供あり。")
     ws.wait_until(lambda: reacted(ws, ts))
     assert _events(ws, AuditAction.INPUT_FLAGGED) == []
-    ws.slack.user_edits(CHANNEL, ts, "民生委員から情報提供あり。架空市中央3丁目5番2号。")
+    ws.slack.user_edits(room(ws), ts, "民生委員から情報提供あり。架空市中央3丁目5番2号。")
     ws.settle()
     (flag,) = _events(ws, AuditAction.INPUT_FLAGGED)
     assert flag.detail == f"case={code};kinds=address"
     # The same text again (a retried edit event) adds no new kind.
-    ws.slack.user_edits(CHANNEL, ts, "民生委員から情報提供あり。架空市中央3丁目5番2号。")
+    ws.slack.user_edits(room(ws), ts, "民生委員から情報提供あり。架空市中央3丁目5番2号。")
     ws.settle()
     assert len(_events(ws, AuditAction.INPUT_FLAGGED)) == 1
     assert len([e for e in ephemeral_texts(ws, csw) if "住所" in e]) == 1
 
 
-def test_a_held_reply_with_an_identifier_is_flagged_too(workspace: LocalWorkspace) -> None:
+def test_an_unconfirmed_member_cannot_reply_at_all(workspace: LocalWorkspace) -> None:
+    # Before, a reply from a member who had not confirmed was held (and flagged); now they
+    # are not in the meeting's channel, so nothing they type reaches a case thread.
     ws = workspace
-    _, (code,) = prepare_meeting(ws, CASE_A)
+    day, (code,) = prepare_meeting(ws, CASE_A)
     konkyu = member("konkyu")
-    reply(ws, konkyu, code, "〒248-0012 に転居予定。")
+    with pytest.raises(DriverError):
+        reply(ws, konkyu, code, "〒248-0012 に転居予定。")
     ws.settle()
-    (flag,) = _events(ws, AuditAction.INPUT_FLAGGED)
-    assert flag.detail.endswith("kinds=postal_code")
-    answers = ephemeral_texts(ws, konkyu)
-    assert any("郵便番号" in a for a in answers) and any("保留" in a for a in answers)
+    assert _events(ws, AuditAction.INPUT_FLAGGED) == [] and inputs(ws, day) == []
 
 
 def test_the_input_form_with_an_email_address_is_recorded_and_flagged(
@@ -178,7 +183,7 @@ def test_the_input_form_with_an_email_address_is_recorded_and_flagged(
     day, (code,) = prepare_meeting(ws, CASE_A)
     shogai = member("shogai")
     ack(ws, shogai)
-    ws.slack.click_button(shogai, CHANNEL, thread_head(ws, code), INPUT_ACTION)
+    ws.slack.click_button(shogai, room(ws), thread_head(ws, code), INPUT_ACTION)
     view = ws.wait_until(lambda: ws.server.views(shogai))[-1]
     ws.slack.submit_view(shogai, view["id"], {"situation": f"連絡は {EMAIL} へ。"})
     ws.wait_until(lambda: _events(ws, AuditAction.INPUT_FLAGGED))
@@ -205,7 +210,9 @@ def test_audit_lists_recent_events_for_coordinators_only_and_is_itself_audited(
     answer = ws.command(COORDINATOR, CHANNEL, "audit")
     lines = answer.splitlines()
     assert lines[0].startswith("監査記録") and "新しい順" in lines[0]
-    assert "守秘義務の確認" in lines[1] and f"<@{shogai}>" in lines[1], lines[1]
+    # Newest first: the invitation to the meeting's channel, then the confirmation.
+    assert "会議チャンネルへの招待" in lines[1] and f"<@{shogai}>" in lines[1], lines[1]
+    assert "守秘義務の確認" in lines[2] and f"<@{shogai}>" in lines[2], lines[2]
     assert any("事例の登録" in line and code_a in line and "許可" in line for line in lines)
     assert any(f"会議 {day.isoformat()}" in line for line in lines)
     (viewed,) = _events(ws, AuditAction.AUDIT_VIEWED)

@@ -18,6 +18,7 @@ from e2e_steps import (
     prepare_meeting,
     record_meeting,
     reply,
+    room,
 )
 from workspace_fixtures import CHANNEL, COORDINATOR
 
@@ -41,7 +42,7 @@ def test_final_minutes_are_frozen_and_their_hash_is_audited(workspace: LocalWork
     houkatsu = member("houkatsu")
     ack(ws, houkatsu)
     ts = reply(ws, houkatsu, codes[0], "要介護認定の申請を支援中。")
-    ws.wait_until(lambda: ws.server.reactions(CHANNEL, ts))
+    ws.wait_until(lambda: ws.server.reactions(room(ws), ts))
 
     # Minutes without the meeting's record (who attended) cannot be filed.
     answer = ws.command(COORDINATOR, CHANNEL, f"minutes final {day}")
@@ -59,7 +60,7 @@ def test_final_minutes_are_frozen_and_their_hash_is_audited(workspace: LocalWork
     assert "案" not in [p.strip() for p in text.splitlines()]  # no draft mark
 
     # Later changes do not alter the filed version: the same bytes come back.
-    ws.slack.user_edits(CHANNEL, ts, "書き換えた内容")
+    ws.slack.user_edits(room(ws), ts, "書き換えた内容")
     ws.settle()
     before = len(ws.server.files_shared_with(COORDINATOR))
     assert "議事録" in ws.command(COORDINATOR, CHANNEL, f"minutes {day}")

@@ -13,6 +13,7 @@ from docx import Document
 from e2e_steps import (
     ACK_ACTION,
     ack,
+    ack_button,
     bot_payloads,
     database,
     dm_texts,
@@ -25,6 +26,7 @@ from e2e_steps import (
     prepare_meeting,
     reacted,
     reply,
+    room,
 )
 from workspace_fixtures import CHANNEL, COORDINATOR, meeting_day, register_agencies
 
@@ -77,14 +79,19 @@ def test_events_and_clicks_with_bad_signatures_or_stale_timestamps_have_no_effec
     ws = workspace
     day, (code,) = prepare_meeting(ws, CASE_A)
     houkatsu = member("houkatsu")
-    notice = notice_ts(ws)
+    notice_ts(ws)
     assert (
-        ws.slack.click_button(houkatsu, CHANNEL, notice, ACK_ACTION, bad_signature=True).status
+        ws.slack.click_button(
+            houkatsu, *ack_button(ws, houkatsu), ACK_ACTION, bad_signature=True
+        ).status
         == 401
     )
     stale = SlackDriver.stale_timestamp()
     assert (
-        ws.slack.click_button(houkatsu, CHANNEL, notice, ACK_ACTION, timestamp=stale).status == 401
+        ws.slack.click_button(
+            houkatsu, *ack_button(ws, houkatsu), ACK_ACTION, timestamp=stale
+        ).status
+        == 401
     )
     ws.settle()
     with database(ws) as uow:
@@ -102,7 +109,7 @@ def test_events_and_clicks_with_bad_signatures_or_stale_timestamps_have_no_effec
         "user": houkatsu,
         "text": "偽の入力",
         "ts": "1999999999.000100",
-        "thread_ts": ws.server.messages(CHANNEL)[1]["ts"],
+        "thread_ts": ws.server.messages(room(ws))[1]["ts"],
     }
     assert ws.slack.deliver_event(forged, bad_signature=True).status == 401
     assert ws.slack.deliver_event(forged, timestamp=stale).status == 401
@@ -136,6 +143,7 @@ def test_typed_markup_never_pings_or_links_in_what_the_bot_posts(
     assert "情報収集を開始しました" in ws.command(COORDINATOR, CHANNEL, "open")
     ack(ws, evil_member)
     ack(ws, member("houkatsu"))
+    ack(ws, member("konkyu"))  # asked for the other case: in the meeting's channel
 
     # A reply typed with markup, by a member and by someone not asked for the case.
     injected_reply = "確認中です <!channel> <@U0CSW> <https://evil.example|こちら>"

@@ -6,13 +6,14 @@ from __future__ import annotations
 import io
 
 from docx import Document
+from e2e_steps import room
 from workspace_fixtures import CHANNEL, COORDINATOR, MEMBERS, meeting_day, register_agencies
 
 from localslack.harness import LocalWorkspace
 
 
 def _thread_head(ws: LocalWorkspace, code: str) -> str:
-    for message in ws.server.messages(CHANNEL):
+    for message in ws.server.messages(room(ws)):
         if f"事例 {code}" in str(message.get("text", "")):
             return str(message["ts"])
     raise AssertionError(f"no thread for {code}")
@@ -31,10 +32,11 @@ def test_a_whole_meeting_cycle(workspace: LocalWorkspace) -> None:
 
     houkatsu = MEMBERS["houkatsu"][0]
     assert "守秘義務の確認を記録しました" in ws.command(houkatsu, CHANNEL, "ack")
+    ws.wait_until(lambda: houkatsu in ws.server.channel(room(ws)).members)
     head = _thread_head(ws, "R8-001")
-    ts = ws.slack.user_posts(houkatsu, CHANNEL, "要介護認定の申請を支援中。", thread_ts=head)
-    ws.wait_until(lambda: ws.server.reactions(CHANNEL, ts))
-    ws.wait_until(lambda: "回答済み" in str(ws.server.message(CHANNEL, head)))
+    ts = ws.slack.user_posts(houkatsu, room(ws), "要介護認定の申請を支援中。", thread_ts=head)
+    ws.wait_until(lambda: ws.server.reactions(room(ws), ts))
+    ws.wait_until(lambda: "回答済み" in str(ws.server.message(room(ws), head)))
 
     assert "役割を記録しました" in ws.command(
         COORDINATOR, CHANNEL, f"role R8-001 houkatsu 母の介護保険サービス導入 期限:{day} 主担当"

@@ -4,6 +4,7 @@ one thread per case, prompts to the agencies asked), late agenda items and urgen
 from __future__ import annotations
 
 import json
+import re
 
 from e2e_steps import (
     ACK_ACTION,
@@ -12,6 +13,7 @@ from e2e_steps import (
     head_text,
     member,
     prepare_meeting,
+    room,
     thread_head,
 )
 from workspace_fixtures import CHANNEL, COORDINATOR, MEMBERS, OUTSIDER, register_agencies
@@ -38,10 +40,16 @@ def test_open_posts_the_notice_first_then_one_thread_per_case_and_prompts_those_
     workspace: LocalWorkspace,
 ) -> None:
     ws = workspace
-    # csw is not asked for any case: it must not be in the channel when the meeting opens.
-    ws.server.leave(CHANNEL, member("csw"))
-    _, (code_a, code_c) = prepare_meeting(ws, "houkatsu shogai", "houkatsu konkyu 緊急")
-    posted = ws.server.messages(CHANNEL)
+    day, (code_a, code_c) = prepare_meeting(ws, "houkatsu shogai", "houkatsu konkyu 緊急")
+    # Nothing about a case in the coordinators' channel: the meeting has its own.
+    assert not [m for m in ws.server.messages(CHANNEL) if m.get("bot_id")]
+    meeting_room = ws.server.channel(room(ws))
+    assert meeting_room.is_private and not meeting_room.is_ext_shared
+    assert re.fullmatch(rf"shien-{day:%Y%m%d}-[a-z0-9]{{4}}", meeting_room.name)
+    assert "支援会議" in meeting_room.topic and "R8-" not in meeting_room.topic
+    # Only the coordinator (and the bot) until members confirm the notice.
+    assert set(meeting_room.members) == {COORDINATOR, ws.server.bot_user_id}
+    posted = ws.server.messages(room(ws))
     bot_posts = [m for m in posted if m.get("bot_id")]
     assert len(bot_posts) == 3
     notice, first, second = bot_posts
@@ -65,7 +73,7 @@ def test_open_posts_the_notice_first_then_one_thread_per_case_and_prompts_those_
     answer = ws.command(COORDINATOR, CHANNEL, "open")
     assert "新規 0件" in answer, answer
     ws.settle()
-    assert len([m for m in ws.server.messages(CHANNEL) if m.get("bot_id")]) == 3
+    assert len([m for m in ws.server.messages(room(ws)) if m.get("bot_id")]) == 3
     assert all(
         len(dm_texts(ws, user)) == (0 if key == "csw" else 1) for key, (user, _) in MEMBERS.items()
     )
@@ -91,5 +99,5 @@ def test_a_case_added_after_opening_gets_its_thread_at_once(workspace: LocalWork
     assert "すでに" in answer, answer
     ws.settle()
     assert (
-        len([m for m in ws.server.messages(CHANNEL) if f"事例 {code}" in str(m.get("text"))]) == 1
+        len([m for m in ws.server.messages(room(ws)) if f"事例 {code}" in str(m.get("text"))]) == 1
     )

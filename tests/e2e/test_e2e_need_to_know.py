@@ -8,21 +8,24 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+import pytest
 from e2e_steps import (
     ack,
     database,
-    ephemeral_texts,
+    dm_texts,
     inputs,
     member,
     minutes_text,
     prepare_meeting,
     reply,
+    room,
     send_view_submission,
     thread_head,
 )
 from workspace_fixtures import CHANNEL, COORDINATOR
 
 from bot.domain.model import AuditAction, InputState
+from localslack.driver import DriverError
 from localslack.harness import LocalWorkspace
 
 INPUT_ACTION = "shien_input"
@@ -44,11 +47,15 @@ def test_an_unconfirmed_member_opening_the_input_form_is_refused_and_audited(
     ws = workspace
     _, (code,) = prepare_meeting(ws, ALL)
     konkyu = member("konkyu")
-    ws.slack.click_button(konkyu, CHANNEL, thread_head(ws, code), INPUT_ACTION)
-    told = ws.wait_until(lambda: [e for e in ephemeral_texts(ws, konkyu) if "守秘義務" in e])
-    assert "確認" in told[-1]
+    # Not in the meeting's channel before confirming: the button is out of reach.
+    with pytest.raises(DriverError, match="cannot see"):
+        ws.slack.click_button(konkyu, room(ws), thread_head(ws, code), INPUT_ACTION)
     assert ws.server.views(konkyu) == []
-    assert _denials(ws, konkyu) == ["reason=input_form:unconfirmed_member"]
+    # A click that reaches the bot anyway (an old client, a forged payload) is refused.
+    ws.server.join(room(ws), konkyu)
+    ws.slack.click_button(konkyu, room(ws), thread_head(ws, code), INPUT_ACTION)
+    ws.wait_until(lambda: _denials(ws, konkyu) == ["reason=input_form:unconfirmed_member"])
+    assert ws.server.views(konkyu) == []
 
 
 def test_a_removed_member_can_no_longer_edit_or_delete_an_earlier_reply(
@@ -61,10 +68,15 @@ def test_a_removed_member_can_no_longer_edit_or_delete_an_earlier_reply(
     ts = reply(ws, houkatsu, code, "訪問時、本人は在宅で落ち着いていた。")
     ws.wait_until(lambda: [i for i in inputs(ws, day) if i.state is InputState.RECORDED])
     assert "外しました" in ws.command(COORDINATOR, CHANNEL, f"agency remove houkatsu <@{houkatsu}>")
+    # Out of the meeting's channel at once, and told why.
+    ws.wait_until(lambda: houkatsu not in ws.server.channel(room(ws)).members)
+    ws.wait_until(
+        lambda: [t for t in dm_texts(ws, houkatsu) if "会議チャンネルから外れました" in t]
+    )
 
-    ws.slack.user_edits(CHANNEL, ts, "（書き換え）別件の記載。")
-    ws.wait_until(lambda: [e for e in ephemeral_texts(ws, houkatsu) if "反映されていません" in e])
-    ws.slack.user_deletes(CHANNEL, ts)
+    ws.slack.user_edits(room(ws), ts, "（書き換え）別件の記載。")
+    ws.wait_until(lambda: len(_denials(ws, houkatsu)) == 1)
+    ws.slack.user_deletes(room(ws), ts)
     ws.wait_until(lambda: len(_denials(ws, houkatsu)) == 2)
     ws.settle()
 
@@ -86,9 +98,9 @@ def test_a_member_may_still_edit_and_delete_while_asked(workspace: LocalWorkspac
     ack(ws, houkatsu)
     ts = reply(ws, houkatsu, code, "初回の記載。")
     ws.wait_until(lambda: inputs(ws, day))
-    ws.slack.user_edits(CHANNEL, ts, "訂正後の記載。")
+    ws.slack.user_edits(room(ws), ts, "訂正後の記載。")
     ws.wait_until(lambda: inputs(ws, day)[0].text == "訂正後の記載。")
-    ws.slack.user_deletes(CHANNEL, ts)
+    ws.slack.user_deletes(room(ws), ts)
     ws.wait_until(lambda: inputs(ws, day)[0].state is InputState.WITHDRAWN)
     assert _denials(ws, houkatsu) == []
 

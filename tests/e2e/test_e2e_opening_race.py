@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from e2e_steps import ack, inputs, meeting, member, prepare_meeting, reply
+from e2e_steps import ack, inputs, meeting, member, prepare_meeting, reply, room
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
@@ -88,7 +88,7 @@ def command_payload(ws: LocalWorkspace, user_id: str, text: str) -> dict[str, An
 def heads(ws: LocalWorkspace, codes: list[str]) -> dict[str, list[str]]:
     """Each case's thread heads in the channel."""
     found: dict[str, list[str]] = {code: [] for code in codes}
-    for message in ws.server.messages(CHANNEL):
+    for message in ws.server.messages(room(ws)):
         for code in codes:
             if f"事例 {code}" in str(message.get("text", "")):
                 found[code].append(str(message["ts"]))
@@ -163,7 +163,7 @@ def test_over_socket_mode_an_undecided_reply_is_not_acked_and_comes_again(
     assert isinstance(chat, SlackGateway)
     chat.user_cache_seconds = 0
     head = next(iter(heads(ws, [code]).values()))[0]
-    _, event = ws.server.post_as_user(houkatsu, CHANNEL, "ソケットでの返信", thread_ts=head)
+    _, event = ws.server.post_as_user(houkatsu, room(ws), "ソケットでの返信", thread_ts=head)
     assert event is not None
     envelope = json.loads(ws.slack._envelope(event, "Ev0SOCKET1"))
     client = SocketModeClient()

@@ -109,8 +109,10 @@ def test_monthly_meetings_move_cancel_and_reminders(
     assert jobs.run_due(ws, Pacer(0.5)) == ["open:sent"]
     ws.settle()
     posted = [c for c in ws.server.api_calls if c[0] == "chat.postMessage"]
-    in_channel = [c for c in posted if c[1].get("channel") == CHANNEL]
-    assert len(in_channel) == len(ws.server.messages(CHANNEL)) == 2  # no 429, no retry
+    meeting_room = ws.server.channels_created_by_bot()[-1].id
+    in_channel = [c for c in posted if c[1].get("channel") == meeting_room]
+    assert len(in_channel) == len(ws.server.messages(meeting_room)) == 2  # no 429, no retry
+    assert ws.server.messages(CHANNEL) == []  # nothing about cases in the coordinators' one
     assert any("情報提供のお願い" in str(m.get("text")) for m in ws.server.dms(HOUKATSU))
 
     # 9/4 09:00 (3 days before is a Saturday): one reminder, however often the job fires.

@@ -5,24 +5,27 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from e2e_steps import (
     ACK_ACTION,
     ack,
+    ack_button,
     dm_texts,
     ephemeral_texts,
     head_text,
     inputs,
     member,
     minutes_text,
-    notice_ts,
     prepare_meeting,
     reacted,
     reply,
     retry_event,
+    room,
 )
 from workspace_fixtures import CHANNEL, COORDINATOR
 
 from bot.domain.model import InputState
+from localslack.driver import DriverError
 from localslack.harness import LocalWorkspace
 
 CASE_A = "houkatsu shogai konkyu csw"
@@ -60,7 +63,7 @@ def test_an_edited_reply_updates_the_input(workspace: LocalWorkspace) -> None:
     ts = reply(ws, houkatsu, code, HOUKATSU_1)
     ws.wait_until(lambda: reacted(ws, ts))
 
-    ws.slack.user_edits(CHANNEL, ts, HOUKATSU_3)
+    ws.slack.user_edits(room(ws), ts, HOUKATSU_3)
     ws.wait_until(lambda: [i.text for i in inputs(ws, day)] == [HOUKATSU_3])
     text = minutes_text(ws, day)
     assert HOUKATSU_3 in text
@@ -76,7 +79,7 @@ def test_a_deleted_reply_withdraws_the_input(workspace: LocalWorkspace) -> None:
     ts = reply(ws, konkyu, code, KONKYU)
     ws.wait_until(lambda: "くらし自立相談センター: 回答済み（1件）" in head_text(ws, code))
 
-    response = ws.slack.user_deletes(CHANNEL, ts)
+    response = ws.slack.user_deletes(room(ws), ts)
     assert response is not None and response.event_id is not None
     ws.wait_until(lambda: "くらし自立相談センター: 未回答" in head_text(ws, code))
     assert [i.state for i in inputs(ws, day)] == [InputState.WITHDRAWN]
@@ -111,6 +114,7 @@ def test_a_reply_from_an_agency_not_asked_is_not_recorded(workspace: LocalWorksp
     # second case's thread.
     day, (_, code) = prepare_meeting(ws, CASE_A, "houkatsu shogai")
     konkyu = member("konkyu")
+    ack(ws, konkyu)  # confirmed for the first case: in the meeting's channel
     dms_before = len(dm_texts(ws, COORDINATOR))
     ts = reply(ws, konkyu, code, KONKYU)
     event_id = ws.slack.last_response.event_id if ws.slack.last_response else None
@@ -136,37 +140,42 @@ def test_a_reply_from_an_agency_not_asked_is_not_recorded(workspace: LocalWorksp
     assert KONKYU not in minutes_text(ws, day)
 
 
-def test_a_reply_before_the_notice_is_confirmed_is_held_until_then(
+def test_a_member_who_has_not_confirmed_is_not_in_the_meeting_channel(
+    workspace: LocalWorkspace,
+) -> None:
+    # Before confirming, a member cannot see the case threads at all (Slack shows every
+    # thread to every member of a channel, so they are kept out of it); confirming invites
+    # them and their reply counts at once.
+    ws = workspace
+    day, (code,) = _meeting(ws)
+    csw = member("csw")
+    assert csw not in ws.server.channel(room(ws)).members
+    with pytest.raises(DriverError):
+        reply(ws, csw, code, "見えないはずのスレッドへの返信")
+    [prompt] = dm_texts(ws, csw)
+    assert code in prompt and f"<#{room(ws)}>" in prompt  # the DM links to the channel
+
+    answer = ws.command(csw, CHANNEL, "ack")
+    assert "守秘義務の確認を記録しました" in answer, answer
+    ws.wait_until(lambda: csw in ws.server.channel(room(ws)).members)
+    ws.wait_until(lambda: [t for t in dm_texts(ws, csw) if f"<#{room(ws)}>" in t and "招待" in t])
+    text = "民生委員から郵便物がたまっていると情報提供。長男は訪問に応じない。"
+    ts = reply(ws, csw, code, text)
+    ws.wait_until(lambda: "社会福祉協議会: 回答済み（1件）" in head_text(ws, code))
+    assert [i.state for i in inputs(ws, day)] == [InputState.RECORDED]
+    ws.wait_until(lambda: reacted(ws, ts))
+    assert text in minutes_text(ws, day)
+
+
+def test_the_notice_button_in_the_dm_brings_the_member_into_the_channel(
     workspace: LocalWorkspace,
 ) -> None:
     ws = workspace
     day, (code,) = _meeting(ws)
-    csw = member("csw")
-    text = "民生委員から郵便物がたまっていると情報提供。長男は訪問に応じない。"
-    ts = reply(ws, csw, code, text)
-
-    told = ws.wait_until(lambda: [e for e in ephemeral_texts(ws, csw) if "保留中" in e])
-    assert len(told) == 1 and "/shien ack" in told[0]
-    assert [i.state for i in inputs(ws, day)] == [InputState.HELD]
-    assert not reacted(ws, ts)
-    assert "回答済み" not in head_text(ws, code)
-    assert text not in minutes_text(ws, day)
-
-    answer = ws.command(csw, CHANNEL, "ack")
-    assert "守秘義務の確認を記録しました" in answer and "保留中だった入力" in answer, answer
-    ws.wait_until(lambda: "社会福祉協議会: 回答済み（1件）" in head_text(ws, code))
-    assert [i.state for i in inputs(ws, day)] == [InputState.RECORDED]
-    ws.wait_until(lambda: reacted(ws, ts))  # its receipt is confirmed once it counts
-    assert text in minutes_text(ws, day)
-
-
-def test_a_held_reply_is_released_by_the_notice_button(workspace: LocalWorkspace) -> None:
-    ws = workspace
-    day, (code,) = _meeting(ws)
     houkatsu = member("houkatsu")
+    ws.slack.click_button(houkatsu, *ack_button(ws, houkatsu), ACK_ACTION)
+    ws.wait_until(lambda: houkatsu in ws.server.channel(room(ws)).members)
     reply(ws, houkatsu, code, HOUKATSU_1)
-    ws.wait_until(lambda: [i.state for i in inputs(ws, day)] == [InputState.HELD])
-    ws.slack.click_button(houkatsu, CHANNEL, notice_ts(ws), ACK_ACTION)
     ws.wait_until(lambda: "回答済み（1件）" in head_text(ws, code))
     assert [i.state for i in inputs(ws, day)] == [InputState.RECORDED]
 
@@ -184,7 +193,7 @@ def test_a_reply_is_recorded_as_typed_not_as_slack_escaped_it(workspace: LocalWo
     ts = reply(ws, konkyu, code, "家賃 &amp; 光熱費 &lt;2か月分&gt; を滞納")
     ws.wait_until(lambda: reacted(ws, ts))
     assert [i.text for i in inputs(ws, day)] == ["家賃 & 光熱費 <2か月分> を滞納"]
-    ws.slack.user_edits(CHANNEL, ts, "家賃 &amp; 光熱費 &lt;3か月分&gt; を滞納")
+    ws.slack.user_edits(room(ws), ts, "家賃 &amp; 光熱費 &lt;3か月分&gt; を滞納")
     ws.wait_until(lambda: [i.text for i in inputs(ws, day)] == ["家賃 & 光熱費 <3か月分> を滞納"])
     assert "家賃 & 光熱費 <3か月分> を滞納" in minutes_text(ws, day)
 

@@ -28,6 +28,7 @@ from e2e_steps import (
     reacted,
     record_meeting,
     reply,
+    room,
     thread_head,
 )
 from test_serve_cli import _free_port
@@ -118,17 +119,17 @@ def _cycle(ws: LocalWorkspace) -> None:
     assert "議題に追加" in ws.command(COORDINATOR, CHANNEL, "agenda add R8-002")
     assert "情報収集を開始しました" in ws.command(COORDINATOR, CHANNEL, "open")
     houkatsu, shogai, konkyu = member("houkatsu"), member("shogai"), member("konkyu")
-    reply(ws, konkyu, code, CANARIES["held"])  # held until konkyu confirms
     for user in (COORDINATOR, houkatsu, shogai, konkyu):
         ack(ws, user)
+    reply(ws, konkyu, code, CANARIES["held"])
     ts = reply(ws, houkatsu, code, f"{CANARIES['reply']} 090-1234-5678")  # flagged too
     ws.wait_until(lambda: reacted(ws, ts))
-    ws.slack.user_edits(CHANNEL, ts, CANARIES["edit"])
-    ws.server.join(CHANNEL, "U0OUTSIDER")
+    ws.slack.user_edits(room(ws), ts, CANARIES["edit"])
+    ws.server.join(room(ws), "U0OUTSIDER")  # added behind the bot's back, no event
     ws.slack.user_posts(
-        "U0OUTSIDER", CHANNEL, CANARIES["outsider"], thread_ts=thread_head(ws, code)
+        "U0OUTSIDER", room(ws), CANARIES["outsider"], thread_ts=thread_head(ws, code)
     )
-    ws.slack.click_button(shogai, CHANNEL, thread_head(ws, code), INPUT_ACTION)
+    ws.slack.click_button(shogai, room(ws), thread_head(ws, code), INPUT_ACTION)
     form = ws.wait_until(lambda: ws.server.views(shogai))[-1]
     ws.slack.submit_view(shogai, form["id"], {"situation": CANARIES["form"]})
     role = (
@@ -163,7 +164,7 @@ def _cycle(ws: LocalWorkspace) -> None:
     for command in ("status", "remind", f"minutes {day}", f"roles {day}", f"audit {code}"):
         ws.command(COORDINATOR, CHANNEL, command)
     ws.command(shogai, CHANNEL, "minutes")  # refused
-    ws.slack.user_deletes(CHANNEL, ts)
+    ws.slack.user_deletes(room(ws), ts)
     ws.settle()
 
 
@@ -260,11 +261,19 @@ def test_serve_verbose_stderr_carries_no_content(tmp_path: Path) -> None:
                 run(COORDINATOR, "agenda add R8-001")
                 run(COORDINATOR, "open")
                 run("U0HOUKATSU", "ack")
-                head = next(
-                    m["ts"] for m in slack.messages(CHANNEL) if "事例 R8-001" in str(m.get("text"))
+                meeting_room = slack.channels_created_by_bot()[-1].id
+                driver.wait_for(
+                    lambda: "U0HOUKATSU" in slack.channel(meeting_room).members, timeout=30
                 )
-                ts = driver.user_posts("U0HOUKATSU", CHANNEL, CANARIES["reply"], thread_ts=head)
-                driver.wait_for(lambda: slack.reactions(CHANNEL, ts), timeout=30)
+                head = next(
+                    m["ts"]
+                    for m in slack.messages(meeting_room)
+                    if "事例 R8-001" in str(m.get("text"))
+                )
+                ts = driver.user_posts(
+                    "U0HOUKATSU", meeting_room, CANARIES["reply"], thread_ts=head
+                )
+                driver.wait_for(lambda: slack.reactions(meeting_room, ts), timeout=30)
                 run(COORDINATOR, f"role R8-001 houkatsu {CANARIES['role']}")
                 forged = driver.slash_command(
                     COORDINATOR, CHANNEL, "/shien", CANARIES["notes"], bad_signature=True

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.domain.model import ChannelFacts
 from bot.services.chat import (
@@ -53,6 +53,7 @@ __all__ = [
     "Query",
     "Reacted",
     "RecordingChat",
+    "RoomCall",
     "Updated",
     "block_text",
     "message_text",
@@ -162,7 +163,21 @@ class FormOpened:
         return self.form.title
 
 
-ChatCall = Posted | Updated | Ephemeral | Direct | FileSent | Reacted | FormOpened
+@dataclass(frozen=True)
+class RoomCall:
+    """A meeting channel's management: create, topic, invite, kick, archive."""
+
+    action: str
+    channel_id: str
+    subject: str
+    in_transaction: bool = False
+
+    @property
+    def text(self) -> str:
+        return f"{self.action} {self.subject}"
+
+
+ChatCall = Posted | Updated | Ephemeral | Direct | FileSent | Reacted | FormOpened | RoomCall
 
 
 @dataclass(frozen=True)
@@ -196,6 +211,7 @@ class RecordingChat:
     refused: list[ChatCall] = field(default_factory=list)
     queries: list[Query] = field(default_factory=list)
     _ts: int = field(default=0, init=False, repr=False)
+    _rooms: int = field(default=0, init=False, repr=False)
     # Services may call from several threads at once (races are tested on real databases).
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -250,6 +266,30 @@ class RecordingChat:
 
     def open_form(self, interaction_ref: str, form: Form) -> None:
         self._record(FormOpened(interaction_ref, form, self.in_transaction()))
+
+    def create_private_channel(self, name: str) -> str:
+        with self._lock:
+            self._rooms += 1
+            room_id = f"G{self._rooms:04d}"
+        self._record(RoomCall("create", room_id, name), room_id)
+        self.facts[room_id] = ChannelFacts(True, False, frozenset())
+        return room_id
+
+    def set_topic(self, channel_id: str, topic: str) -> None:
+        self._record(RoomCall("topic", channel_id, topic), channel_id)
+
+    def invite(self, channel_id: str, user_id: str) -> None:
+        self._record(RoomCall("invite", channel_id, user_id), channel_id)
+        facts = self.facts.get(channel_id, self.default_facts)
+        self.facts[channel_id] = replace(facts, member_ids=facts.member_ids | {user_id})
+
+    def kick(self, channel_id: str, user_id: str) -> None:
+        self._record(RoomCall("kick", channel_id, user_id), channel_id)
+        facts = self.facts.get(channel_id, self.default_facts)
+        self.facts[channel_id] = replace(facts, member_ids=facts.member_ids - {user_id})
+
+    def archive(self, channel_id: str) -> None:
+        self._record(RoomCall("archive", channel_id, ""), channel_id)
 
     # ------------------------------------------------------------------ set-up
 

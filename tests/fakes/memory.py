@@ -401,6 +401,18 @@ class MemoryMeetingRepository(_Repository):
         ]
         return _loaded_all(sorted(found, key=lambda m: (m.date, m.start_time)))
 
+    def by_room(self, room_id: str) -> Meeting | None:
+        found = next((m for m in self._t.meetings.values() if m.room_id == room_id), None)
+        return _loaded(found) if found else None
+
+    def with_open_rooms(self) -> Sequence[Meeting]:
+        found = [
+            m
+            for m in self._t.meetings.values()
+            if m.room_id is not None and m.room_archived_at is None
+        ]
+        return _loaded_all(sorted(found, key=lambda m: (m.date, m.id)))
+
     def finalised_before(self, cutoff: datetime) -> Sequence[Meeting]:
         cutoff = _utc(cutoff)
         found = [

@@ -46,6 +46,7 @@ class RecordingChat:
     dms: list[tuple[str, str]] = field(default_factory=list)
     updates: list[tuple[str, str]] = field(default_factory=list)
     fail: bool = False
+    rooms: dict[str, set[str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _check(self) -> None:
@@ -86,7 +87,30 @@ class RecordingChat:
         pass
 
     def channel_facts(self, channel_id: str) -> ChannelFacts:
+        if channel_id in self.rooms:  # a meeting's own channel: whoever the bot invited
+            return ChannelFacts(True, False, frozenset(self.rooms[channel_id]))
         return ChannelFacts(True, False, frozenset(self.members))
+
+    def create_private_channel(self, name: str) -> str:
+        self._check()
+        with self._lock:
+            room_id = f"G{len(self.rooms) + 1:04d}"
+            self.rooms[room_id] = set()
+            return room_id
+
+    def set_topic(self, channel_id: str, topic: str) -> None:
+        pass
+
+    def invite(self, channel_id: str, user_id: str) -> None:
+        with self._lock:
+            self.rooms.setdefault(channel_id, set()).add(user_id)
+
+    def kick(self, channel_id: str, user_id: str) -> None:
+        with self._lock:
+            self.rooms.setdefault(channel_id, set()).discard(user_id)
+
+    def archive(self, channel_id: str) -> None:
+        pass
 
     def user_is_active(self, user_id: str) -> bool:
         return True

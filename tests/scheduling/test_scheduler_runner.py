@@ -27,7 +27,7 @@ from bot.domain.calendar import JapaneseCalendar
 from bot.domain.model import MeetingKind
 from bot.domain.timeline import Offset, PlannedSend, SendKind, TimelineSettings, plan_meeting
 from bot.scheduling import PacedChat, Pacer, ShienScheduler
-from bot.scheduling.runner import EXTEND_JOB_ID
+from bot.scheduling.runner import CHANNELS_JOB_ID, EXTEND_JOB_ID
 from bot.services import meetings
 from bot.services.chat import Message
 from bot.services.context import ServiceContext
@@ -62,7 +62,11 @@ def _reminders(chat_: RecordingChat, user_id: str) -> int:
 
 def _sends(scheduler: ShienScheduler) -> list[str]:
     """Planned sends (without the daily maintenance job)."""
-    return [job_id for job_id, _ in scheduler.pending() if job_id != EXTEND_JOB_ID]
+    return [
+        job_id
+        for job_id, _ in scheduler.pending()
+        if job_id not in (EXTEND_JOB_ID, CHANNELS_JOB_ID)
+    ]
 
 
 def _wait(predicate: object, timeout: float = 10.0) -> None:

@@ -184,7 +184,9 @@ def test_timeline_runs_once_each_even_when_fired_twice(ctx: ServiceContext, cloc
     assert len(chat(ctx).dms_to(HOUKATSU)) == 2
     clock.now = at(2026, 8, 4, 9)
     assert stub(ctx).run_due(ctx) == [("remind", JobResult.SENT), ("morning", JobResult.SENT)]
-    assert chat(ctx).posts[-1] == (CHANNEL, "本日の会議: " + chat(ctx).posts[-1][1][7:])
+    # In the meeting's own channel: case codes never go to the coordinators' channel.
+    assert chat(ctx).posts[-1] == ("G0001", "本日の会議: " + chat(ctx).posts[-1][1][7:])
+    assert not [p for p in chat(ctx).posts if p[0] == CHANNEL]
     clock.now = at(2026, 8, 4, 16)
     assert stub(ctx).run_due(ctx) == [("after", JobResult.SENT)]
     assert "/shien decide" in chat(ctx).dms_to(COORDINATOR)[-1]
@@ -259,12 +261,11 @@ def test_adhoc_inside_the_window_opens_when_its_first_case_is_added(
     code = new_case(ctx, "houkatsu")
     meetings.add_to_agenda(ctx, COORD, CHANNEL, code, date(2026, 8, 4))
     assert [s.kind for s in stub(ctx).due(clock.now)] == [SendKind.OPEN]
-    # 架空市社会福祉協議会's member is in the channel but not asked: nothing is posted.
-    assert stub(ctx).run_due(ctx) == [("open", JobResult.SKIPPED)]
-    assert not chat(ctx).posts and "構成員ではない人" in chat(ctx).dms_to(COORDINATOR)[-1]
-    chat(ctx).members.discard(CSW)
-    meetings.add_to_agenda(ctx, COORD, CHANNEL, new_case(ctx, "houkatsu"), date(2026, 8, 4))
+    # 架空市社会福祉協議会's member is in the coordinators' channel, but the cases go to the
+    # meeting's own channel, where only the coordinators are until members confirm.
     assert stub(ctx).run_due(ctx) == [("open", JobResult.SENT)]
+    assert {channel for channel, _ in chat(ctx).posts} == {"G0001"}
+    assert chat(ctx).rooms["G0001"] == {COORDINATOR}
     with ctx.uow() as uow:
         meeting = uow.meetings.on_date(CHANNEL, date(2026, 8, 4))
         assert meeting is not None and meeting.state is MeetingState.COLLECTING

@@ -186,8 +186,16 @@ class World:
     def denials(self) -> list[AuditEvent]:
         return self.audit(AuditAction.ACCESS_DENIED)
 
+    def room(self, day: date = MEETING_DAY) -> str:
+        """The meeting's own private channel, where its notice and case threads are."""
+        meeting = self.meeting(day)
+        assert meeting is not None and meeting.room_id is not None
+        return meeting.room_id
+
     def posts(self) -> list[Posted]:
-        return self.chat.posts(CHANNEL)
+        """What the bot posted in the meetings' channels (never in the coordinators')."""
+        assert not self.chat.posts(CHANNEL), "case content in the coordinators' channel"
+        return [p for p in self.chat.posts() if p.channel_id.startswith("G")]
 
 
 def make_world(*, now: datetime = NOW, scheduler: bool = True) -> World:

@@ -83,7 +83,7 @@ def test_taking_a_case_off_a_meeting_collecting_input(world: World) -> None:
     )
     # A reply in that thread is no longer recorded as input for the meeting.
     world.ack(HOUKATSU)
-    inputs.record_reply(world.ctx, CHANNEL, thread.message_id, "9.1", HOUKATSU, "遅れた返信")
+    inputs.record_reply(world.ctx, world.room(), thread.message_id, "9.1", HOUKATSU, "遅れた返信")
     assert [i.case_id for i in world.inputs()] == []
 
 
@@ -127,7 +127,9 @@ def test_asking_one_more_agency_while_collecting(world: World) -> None:
     )
     # Now csw's member may answer in the thread, once confirmed.
     world.ack(CSW)
-    inputs.record_reply(world.ctx, CHANNEL, thread.message_id, "7.1", CSW, "家計相談の記録あり")
+    inputs.record_reply(
+        world.ctx, world.room(), thread.message_id, "7.1", CSW, "家計相談の記録あり"
+    )
     assert [i.author_user_id for i in world.inputs()] == [CSW]
 
 

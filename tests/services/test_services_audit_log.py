@@ -54,7 +54,9 @@ def test_one_case_s_trail(world: World) -> None:
     code = world.new_case("houkatsu")
     world.collecting(code)
     world.ack(HOUKATSU)
-    inputs.record_reply(world.ctx, CHANNEL, world.thread(code).message_id, "4.1", HOUKATSU, "x")
+    inputs.record_reply(
+        world.ctx, world.room(), world.thread(code).message_id, "4.1", HOUKATSU, "x"
+    )
     world.new_case("csw")
     world.mark()
     lines = audit_log.show_audit(world.ctx, COORD, case_code="r8-1").splitlines()
@@ -166,8 +168,8 @@ def _finalised(world: World) -> str:
     world.collecting(code)
     world.ack(HOUKATSU)
     thread = world.thread(code).message_id
-    inputs.record_reply(world.ctx, CHANNEL, thread, "5.1", HOUKATSU, "一報")
-    inputs.record_reply(world.ctx, CHANNEL, thread, "5.2", HOUKATSU, "続報")
+    inputs.record_reply(world.ctx, world.room(), thread, "5.1", HOUKATSU, "一報")
+    inputs.record_reply(world.ctx, world.room(), thread, "5.2", HOUKATSU, "続報")
     world.record(present={"houkatsu": (HOUKATSU,)})
     documents.finalise_minutes(world.ctx, COORD, CHANNEL, MEETING_DAY)
     world.mark()

@@ -35,12 +35,12 @@ def held(world: World) -> tuple[str, str]:
     world.ack(HOUKATSU)
     world.ack(CSW)
     thread = world.thread(first).message_id
-    inputs.record_reply(world.ctx, CHANNEL, thread, "2.1", CSW, "社協で家計相談中")
+    inputs.record_reply(world.ctx, world.room(), thread, "2.1", CSW, "社協で家計相談中")
     world.clock.advance(minutes=1)
-    inputs.record_reply(world.ctx, CHANNEL, thread, "2.2", HOUKATSU, "包括で見守り中")
+    inputs.record_reply(world.ctx, world.room(), thread, "2.2", HOUKATSU, "包括で見守り中")
     world.clock.advance(minutes=1)
-    inputs.record_reply(world.ctx, CHANNEL, thread, "2.3", HOUKATSU, "取り下げる投稿")
-    inputs.withdraw_reply(world.ctx, CHANNEL, "2.3")
+    inputs.record_reply(world.ctx, world.room(), thread, "2.3", HOUKATSU, "取り下げる投稿")
+    inputs.withdraw_reply(world.ctx, world.room(), "2.3")
     decisions.assign_role(world.ctx, COORD, CHANNEL, first, "houkatsu", "見守り", None, True)
     world.clock.advance(minutes=1)
     decisions.assign_role(world.ctx, COORD, CHANNEL, first, "csw", "家計相談", None, False)
@@ -136,11 +136,14 @@ def test_finalising_freezes_the_minutes(world: World, held: tuple[str, str]) -> 
     assert world.fakes.renderer.minutes[-1].draft is False
     meeting = world.meeting()
     assert meeting is not None and meeting.minutes_sha256 == digest and meeting.minutes_final
-    [event] = world.audit()
+    event, archived = world.audit()
     assert (event.action, event.detail) == (AuditAction.MINUTES_FINALISED, f"sha256={digest}")
+    # The meeting is over on record: its own channel is archived.
+    assert archived.action is AuditAction.ROOM_ARCHIVED
+    assert world.meeting() is not None and world.meeting().room_archived_at is not None  # type: ignore[union-attr]
     # Later changes never alter them: the frozen bytes come back, nothing is rendered again.
     inputs.record_reply(
-        world.ctx, CHANNEL, world.thread(held[0]).message_id, "2.9", HOUKATSU, "後日"
+        world.ctx, world.room(), world.thread(held[0]).message_id, "2.9", HOUKATSU, "後日"
     )
     world.mark()
     rendered = len(world.fakes.renderer.minutes)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from fakes.chat import Reacted, Updated
 from services_world import (
-    CHANNEL,
     COORD,
     COORDINATOR,
     CSW,
@@ -38,7 +37,9 @@ def code(world: World) -> str:
 
 def reply(world: World, code: str, message_id: str, user_id: str, text: str) -> ReplyOutcome:
     thread = world.thread(code)
-    return inputs.record_reply(world.ctx, CHANNEL, thread.message_id, message_id, user_id, text)
+    return inputs.record_reply(
+        world.ctx, world.room(), thread.message_id, message_id, user_id, text
+    )
 
 
 # --------------------------------------------------------------------------- thread replies
@@ -55,7 +56,7 @@ def test_a_confirmed_members_reply_is_recorded(world: World, code: str) -> None:
         InputState.RECORDED,
         InputSource.THREAD,
     )
-    assert recorded.source_ref == f"{CHANNEL}:1764000200.000001"
+    assert recorded.source_ref == f"{world.room()}:1764000200.000001"
     [event] = world.audit()
     assert (event.action, event.actor, event.target_id, event.detail) == (
         AuditAction.INPUT_RECORDED,
@@ -65,7 +66,7 @@ def test_a_confirmed_members_reply_is_recorded(world: World, code: str) -> None:
     )
     assert world.chat.kinds() == ["Reacted", "Updated"]
     reaction, update = world.chat.calls
-    assert reaction == Reacted(MessageRef(CHANNEL, "1764000200.000001"), RECEIVED_REACTION)
+    assert reaction == Reacted(MessageRef(world.room(), "1764000200.000001"), RECEIVED_REACTION)
     assert isinstance(update, Updated) and update.ref == world.thread(code)
     assert "架空市中央地域包括支援センター: 回答済み（1件）" in update.text
 
@@ -166,7 +167,7 @@ def test_an_edit_updates_the_input(world: World, code: str) -> None:
     reply(world, code, "1764000200.000007", HOUKATSU, "初報")
     world.mark()
     world.clock.advance(minutes=5)
-    assert inputs.edit_reply(world.ctx, CHANNEL, "1764000200.000007", "訂正後")
+    assert inputs.edit_reply(world.ctx, world.room(), "1764000200.000007", "訂正後")
     [edited] = world.inputs()
     assert edited.text == "訂正後" and edited.updated_at == world.ctx.clock()
     assert [(e.action, e.actor) for e in world.audit()] == [(AuditAction.INPUT_EDITED, HOUKATSU)]
@@ -176,28 +177,28 @@ def test_an_edit_updates_the_input(world: World, code: str) -> None:
 def test_an_edit_that_adds_an_identifier_is_flagged_once(world: World, code: str) -> None:
     reply(world, code, "1764000200.000008", HOUKATSU, "初報")
     world.mark()
-    assert inputs.edit_reply(world.ctx, CHANNEL, "1764000200.000008", PHONE)
+    assert inputs.edit_reply(world.ctx, world.room(), "1764000200.000008", PHONE)
     assert world.actions() == ["input.edited", "input.flagged"]
     assert world.chat.kinds() == ["Ephemeral", "Direct"]
     world.mark()
-    assert not inputs.edit_reply(world.ctx, CHANNEL, "1764000200.000008", PHONE)  # retried
+    assert not inputs.edit_reply(world.ctx, world.room(), "1764000200.000008", PHONE)  # retried
     assert world.actions() == []
     assert world.chat.calls == []
 
 
 def test_edits_of_unknown_or_withdrawn_messages_change_nothing(world: World, code: str) -> None:
-    assert not inputs.edit_reply(world.ctx, CHANNEL, "1.0", "何か")
+    assert not inputs.edit_reply(world.ctx, world.room(), "1.0", "何か")
     reply(world, code, "1764000200.000009", HOUKATSU, "初報")
-    inputs.withdraw_reply(world.ctx, CHANNEL, "1764000200.000009")
+    inputs.withdraw_reply(world.ctx, world.room(), "1764000200.000009")
     world.mark()
-    assert not inputs.edit_reply(world.ctx, CHANNEL, "1764000200.000009", "復活？")
+    assert not inputs.edit_reply(world.ctx, world.room(), "1764000200.000009", "復活？")
     assert world.audit() == [] and world.inputs()[0].text == "初報"
 
 
 def test_a_deleted_reply_withdraws_its_input(world: World, code: str) -> None:
     reply(world, code, "1764000200.000010", HOUKATSU, "初報")
     world.mark()
-    assert inputs.withdraw_reply(world.ctx, CHANNEL, "1764000200.000010")
+    assert inputs.withdraw_reply(world.ctx, world.room(), "1764000200.000010")
     [withdrawn] = world.inputs()
     assert withdrawn.state is InputState.WITHDRAWN
     assert [(e.action, e.target_id) for e in world.audit()] == [
@@ -205,8 +206,8 @@ def test_a_deleted_reply_withdraws_its_input(world: World, code: str) -> None:
     ]
     [update] = world.chat.updates()
     assert "架空市中央地域包括支援センター: 未回答" in update.text
-    assert not inputs.withdraw_reply(world.ctx, CHANNEL, "1764000200.000010")
-    assert not inputs.withdraw_reply(world.ctx, CHANNEL, "1.0")
+    assert not inputs.withdraw_reply(world.ctx, world.room(), "1764000200.000010")
+    assert not inputs.withdraw_reply(world.ctx, world.room(), "1.0")
     assert len(world.audit()) == 1
 
 

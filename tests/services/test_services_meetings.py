@@ -7,7 +7,7 @@ import re
 from datetime import date, time
 
 import pytest
-from fakes.chat import Direct, Posted, Reacted
+from fakes.chat import Direct, Posted, Reacted, RoomCall
 from services_world import (
     CHANNEL,
     COORD,
@@ -22,11 +22,18 @@ from services_world import (
 
 from bot.domain.confidentiality import SUPPORT_NOTICE as SECRECY_NOTICE
 from bot.domain.errors import ConsentRequired, DomainError, Duplicate, InvalidValue, NotFound
-from bot.domain.model import AuditAction, CaseStatus, MeetingKind, MeetingState, Occasion
+from bot.domain.model import (
+    AuditAction,
+    CaseStatus,
+    ChannelFacts,
+    MeetingKind,
+    MeetingState,
+    Occasion,
+)
 from bot.domain.timeline import SendKind
 from bot.services import admin, inputs, meetings
 from bot.services.access import Actor, PermissionDenied
-from bot.services.chat import mention
+from bot.services.chat import channel_link, mention
 from bot.services.messages import ACK_ACTION, INPUT_ACTION
 
 LABEL = "令和8年（2026年）12月8日（火）14:00 支援会議（随時）"
@@ -237,14 +244,22 @@ def test_opening_posts_the_notice_then_one_thread_per_case_then_dms(world: World
         f"{LABEL}の情報収集を開始しました。守秘義務の通知と、事例ごとのスレッド（2件）を"
         "投稿しました（新規 2件）。依頼のDMを 2人に送りました。"
     )
-    assert world.chat.kinds() == ["Posted", "Posted", "Posted", "Direct", "Direct"]
+    # The meeting's own channel first (created, topic, the coordinator invited), then the
+    # notice and the threads there, then the DMs.
+    assert world.chat.kinds() == [*["RoomCall"] * 3, *["Posted"] * 3, "Direct", "Direct"]
+    create, topic, invite = world.chat.calls[:3]
+    assert isinstance(create, RoomCall) and create.subject.startswith("shien-20261208-")
+    assert isinstance(topic, RoomCall) and topic.subject.startswith(LABEL)
+    assert isinstance(invite, RoomCall) and invite.subject == COORDINATOR
     notice, thread1, thread2 = world.posts()
+    assert {p.channel_id for p in (notice, thread1, thread2)} == {world.room()}
     assert SECRECY_NOTICE.title in notice.text and "議題の事例数: 2件" in notice.text
     button = notice.message.blocks[5]  # header, notice, the chat's rule, fields, ask, buttons
     meeting = world.meeting()
     assert meeting is not None and meeting.state is MeetingState.COLLECTING
     assert getattr(button, "buttons")[0].action_id == ACK_ACTION  # noqa: B009
-    assert getattr(button, "buttons")[0].value == meeting.id  # noqa: B009
+    # The button carries the notice version it shows: it can never confirm a newer one.
+    assert getattr(button, "buttons")[0].value == f"{meeting.id}:{SECRECY_NOTICE.version}"  # noqa: B009
     assert (
         "事例 R8-001（支援会議）" in thread1.text
         and "• 架空市中央地域包括支援センター: 未回答" in thread1.text
@@ -255,7 +270,9 @@ def test_opening_posts_the_notice_then_one_thread_per_case_then_dms(world: World
     assert world.chat.dm_texts(HOUKATSU)[0].startswith("会議への情報提供のお願い: R8-001、R8-002")
     assert world.chat.dm_texts(CSW)[0].startswith("会議への情報提供のお願い: R8-002")
     assert [(e.action, e.target_id) for e in world.audit()] == [
-        (AuditAction.COLLECTION_OPENED, meeting.id)
+        (AuditAction.COLLECTION_OPENED, meeting.id),
+        (AuditAction.ROOM_CREATED, meeting.id),
+        (AuditAction.ROOM_INVITED, meeting.id),
     ]
     # No case code or content appears in the notice.
     assert "R8-" not in notice.text
@@ -298,25 +315,38 @@ def test_opening_needs_an_agenda(world: World) -> None:
     assert world.chat.calls == []
 
 
-def test_opening_in_a_channel_with_outsiders_posts_nothing(world: World) -> None:
+def test_people_in_the_coordinators_channel_see_no_case_content(world: World) -> None:
+    # The coordinators' channel carries commands and status only: who is in it does not
+    # matter to the cases, which go to the meeting's own channel.
     code = world.new_case("houkatsu")
     world.new_meeting()
     world.put_on_agenda(code)
     world.chat.set_members(CHANNEL, [COORDINATOR, HOUKATSU, CSW, OUTSIDER])
+    world.open()
+    assert world.chat.posts(CHANNEL) == []
+    assert len(world.posts()) == 2  # the notice and the thread, in the meeting's channel
+
+
+def test_an_outsider_in_the_meeting_channel_is_removed_and_the_coordinators_told(
+    world: World,
+) -> None:
+    code = world.new_case("houkatsu")
+    world.collecting(code)
+    room = world.room()
+    world.chat.facts[room] = ChannelFacts(True, False, frozenset({COORDINATOR, OUTSIDER}))
     world.mark()
-    with pytest.raises(PermissionDenied) as raised:
-        world.open()
-    # csw is registered but not asked for this meeting's case: an outsider here, too.
-    assert mention(OUTSIDER) in raised.value.message and mention(CSW) in raised.value.message
-    assert world.chat.calls == []
+    assert meetings.member_joined(world.ctx, room, OUTSIDER, "Ev1")
+    kicks = [c for c in world.chat.calls if isinstance(c, RoomCall) and c.action == "kick"]
+    assert [k.subject for k in kicks] == [OUTSIDER]
     [event] = world.audit()
-    assert (event.action, event.allowed, event.detail) == (
-        AuditAction.CHANNEL_OUTSIDER,
+    assert (event.action, event.actor, event.detail, event.allowed) == (
+        AuditAction.ROOM_REMOVED,
+        OUTSIDER,
+        "reason=outsider",
         False,
-        "outsiders=2",
     )
-    meeting = world.meeting()
-    assert meeting is not None and meeting.state is MeetingState.SCHEDULED
+    [told] = world.chat.dms(COORDINATOR)
+    assert mention(OUTSIDER) in told.text
 
 
 def test_opening_in_a_channel_that_became_public_is_refused(world: World) -> None:
@@ -355,7 +385,8 @@ def test_a_member_confirms_the_notice_once(world: World) -> None:
     assert answer == f"{LABEL}の守秘義務の確認を記録しました。確認日時: 令和8年11月24日（火）10:00"
     meeting = world.meeting()
     assert meeting is not None
-    [event] = world.audit()
+    event, invited = world.audit()
+    assert (invited.action, invited.actor) == (AuditAction.ROOM_INVITED, HOUKATSU)
     assert (event.action, event.actor, event.target_id, event.detail) == (
         AuditAction.NOTICE_ACKNOWLEDGED,
         HOUKATSU,
@@ -365,7 +396,7 @@ def test_a_member_confirms_the_notice_once(world: World) -> None:
     assert world.ack(HOUKATSU) == (
         f"{LABEL}の守秘義務はすでに確認済みです。確認日時: 令和8年11月24日（火）10:00"
     )
-    assert len(world.audit()) == 1
+    assert len(world.audit()) == 2
 
 
 def test_the_button_names_the_meeting_by_id(world: World) -> None:
@@ -409,16 +440,18 @@ def test_confirming_releases_held_replies(world: World) -> None:
     world.collecting(first, second)
     t1, t2 = world.thread(first), world.thread(second)
     inputs.record_reply(
-        world.ctx, CHANNEL, t1.message_id, "1764000100.000001", HOUKATSU, "見守り中"
+        world.ctx, world.room(), t1.message_id, "1764000100.000001", HOUKATSU, "見守り中"
     )
-    inputs.record_reply(world.ctx, CHANNEL, t1.message_id, "1764000100.000002", HOUKATSU, "続報")
     inputs.record_reply(
-        world.ctx, CHANNEL, t2.message_id, "1764000100.000003", HOUKATSU, "把握なし"
+        world.ctx, world.room(), t1.message_id, "1764000100.000002", HOUKATSU, "続報"
+    )
+    inputs.record_reply(
+        world.ctx, world.room(), t2.message_id, "1764000100.000003", HOUKATSU, "把握なし"
     )
     world.mark()
     answer = world.ack(HOUKATSU)
     assert "保留中だった入力 2事例分を記録しました。" in answer
-    assert world.actions() == ["notice.acknowledged", *["input.recorded"] * 3]
+    assert world.actions() == ["notice.acknowledged", *["input.recorded"] * 3, "room.invited"]
     assert {e.detail for e in world.audit(AuditAction.INPUT_RECORDED)} == {"released"}
     reactions = world.chat.reactions()
     # Released in the inputs' order (same instant: by ID, as the SQL ORDER BY).
@@ -429,7 +462,9 @@ def test_confirming_releases_held_replies(world: World) -> None:
     ]
     assert {u.ref for u in world.chat.updates()} == {t1, t2}
     assert all(i.counts for i in world.inputs())
-    assert isinstance(world.chat.calls[0], Reacted)
+    assert any(isinstance(c, Reacted) for c in world.chat.calls)
+    # Then into the meeting's channel, and told where it is.
+    assert [c.action for c in world.chat.calls if isinstance(c, RoomCall)] == ["invite"]
 
 
 # --------------------------------------------------------------------------- status
@@ -439,7 +474,9 @@ def test_the_coordinator_sees_every_case_and_who_confirmed(world: World) -> None
     first, second = world.new_case("houkatsu"), world.new_case("csw")
     meeting = world.collecting(first, second)
     world.ack(HOUKATSU)
-    inputs.record_reply(world.ctx, CHANNEL, world.thread(first).message_id, "1.1", HOUKATSU, "状況")
+    inputs.record_reply(
+        world.ctx, world.room(), world.thread(first).message_id, "1.1", HOUKATSU, "状況"
+    )
     world.mark()
     lines = meetings.status(world.ctx, COORD, CHANNEL, None).splitlines()
     assert lines == [
@@ -448,6 +485,9 @@ def test_the_coordinator_sees_every_case_and_who_confirmed(world: World) -> None
         f"守秘義務の確認: 未 1人 {mention(CSW)}",
         "• R8-001: 架空市中央地域包括支援センター 回答済み（1件）",
         "• R8-002: 架空市社会福祉協議会 未回答",
+        f"依頼先の構成員（会議チャンネル {channel_link(world.room())}）:",
+        f"• {mention(CSW)}: 確認 未 / チャンネル 不参加",
+        f"• {mention(HOUKATSU)}: 確認 済 / チャンネル 参加",
     ]
     assert [(e.action, e.target_id, e.detail) for e in world.audit()] == [
         (AuditAction.CASE_VIEWED, "R8-001", f"via=status;meeting={meeting.id}"),
@@ -498,7 +538,10 @@ def test_a_deactivated_coordinator_sees_no_status(world: World) -> None:
 def test_the_coordinator_sees_an_empty_agenda(world: World) -> None:
     world.new_meeting()
     lines = meetings.status(world.ctx, COORD, CHANNEL, None).splitlines()
-    assert lines[-1] == "（表示できる事例はありません）"
+    assert lines[-2:] == [
+        "（表示できる事例はありません）",
+        "会議チャンネルはまだ作成されていません。",
+    ]
     assert lines[0] == f"{LABEL} — 予定"
 
 
@@ -523,7 +566,9 @@ def test_reminding_the_members_who_have_not_answered(world: World) -> None:
     first, second = world.new_case("houkatsu", "csw"), world.new_case("csw")
     world.collecting(first, second)
     world.ack(HOUKATSU)
-    inputs.record_reply(world.ctx, CHANNEL, world.thread(first).message_id, "1.1", HOUKATSU, "済")
+    inputs.record_reply(
+        world.ctx, world.room(), world.thread(first).message_id, "1.1", HOUKATSU, "済"
+    )
     world.mark()
     answer = meetings.remind(world.ctx, COORD, CHANNEL, None)
     assert answer == "未回答の機関の構成員 1人にリマインドを送りました。"
@@ -538,7 +583,9 @@ def test_reminding_when_everyone_answered(world: World) -> None:
     code = world.new_case("houkatsu")
     world.collecting(code)
     world.ack(HOUKATSU)
-    inputs.record_reply(world.ctx, CHANNEL, world.thread(code).message_id, "1.1", HOUKATSU, "済")
+    inputs.record_reply(
+        world.ctx, world.room(), world.thread(code).message_id, "1.1", HOUKATSU, "済"
+    )
     assert meetings.remind(world.ctx, COORD, CHANNEL, None) == "未回答の機関はありません。"
 
 

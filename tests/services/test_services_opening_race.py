@@ -16,7 +16,7 @@ from datetime import date
 from datetime import time as clock_time
 
 import pytest
-from fakes.chat import RecordingChat
+from fakes.chat import Posted, RecordingChat
 from fakes.context import JST, NOW, DescribingRenderer, FixedClock
 
 from bot.domain.model import MeetingKind
@@ -83,12 +83,18 @@ def race(*work: Callable[[], object]) -> list[BaseException]:
     return errors
 
 
+def room_posts(chat: RecordingChat) -> list[Posted]:
+    """Posts in the meetings' own channels (the fake names them G0001, G0002, …)."""
+    return [post for post in chat.posts() if post.channel_id.startswith("G")]
+
+
 def heads(ctx: ServiceContext) -> Counter[str]:
     """How often each case's thread head and the notice were posted in the channel."""
     chat = ctx.chat
     assert isinstance(chat, RecordingChat)
     posted: Counter[str] = Counter()
-    for post in chat.posts(CHANNEL):
+    assert not chat.posts(CHANNEL)  # the coordinators' channel never carries case content
+    for post in room_posts(chat):
         first = post.message.text
         posted["notice" if "守秘義務" in post.text and "事例" not in first else first] += 1
     return posted
@@ -108,7 +114,7 @@ def assert_one_head_per_case(ctx: ServiceContext, cases_on_agenda: int) -> None:
     assert set(posted.values()) == {1}, posted
     chat = ctx.chat
     assert isinstance(chat, RecordingChat)
-    refs = {post.ref.key() for post in chat.posts(CHANNEL)}
+    refs = {post.ref.key() for post in room_posts(chat)}
     recorded = recorded_heads(ctx)
     assert None not in recorded.values()
     assert set(recorded.values()) <= refs  # every recorded head is one that was posted
@@ -153,7 +159,7 @@ def test_a_head_slack_refused_is_posted_by_the_next_opening(ctx: ServiceContext)
     meetings.add_to_agenda(ctx, COORD, CHANNEL, code, DAY)
     chat = ctx.chat
     assert isinstance(chat, RecordingChat)
-    chat.fail_for.add(CHANNEL)
+    chat.fail_for.add("G0001")  # the meeting's channel, created by the opening
     with pytest.raises(ChatUnavailable):
         meetings.open_collection(ctx, COORD, CHANNEL, DAY)
     chat.fail_for.clear()

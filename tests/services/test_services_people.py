@@ -46,7 +46,7 @@ def named(world: World) -> World:
 
 def _reply(world: World, code: str, message_id: str, user_id: str, text: str) -> None:
     thread = world.thread(code).message_id
-    inputs.record_reply(world.ctx, CHANNEL, thread, message_id, user_id, text)
+    inputs.record_reply(world.ctx, world.room(), thread, message_id, user_id, text)
 
 
 def test_a_reply_stores_its_authors_name_with_the_input(named: World) -> None:

@@ -24,10 +24,10 @@ def test_the_hot_paths_ask_slack_outside_their_transactions(world: World) -> Non
     meeting = world.meeting()
     assert meeting is not None
     meetings.acknowledge(world.ctx, Actor(HOUKATSU), meeting_id=meeting.id, via="button")
-    inputs.record_reply(world.ctx, CHANNEL, thread.message_id, "1.1", HOUKATSU, "返信")
-    inputs.record_reply(world.ctx, CHANNEL, thread.message_id, "1.2", CSW, "保留")
-    inputs.edit_reply(world.ctx, CHANNEL, "1.1", "訂正", HOUKATSU)
-    inputs.withdraw_reply(world.ctx, CHANNEL, "1.1", HOUKATSU)
+    inputs.record_reply(world.ctx, world.room(), thread.message_id, "1.1", HOUKATSU, "返信")
+    inputs.record_reply(world.ctx, world.room(), thread.message_id, "1.2", CSW, "保留")
+    inputs.edit_reply(world.ctx, world.room(), "1.1", "訂正", HOUKATSU)
+    inputs.withdraw_reply(world.ctx, world.room(), "1.1", HOUKATSU)
     inputs.open_input_form(world.ctx, Actor(HOUKATSU), world.item(code).id, "trigger")
     for text in ("status", "ack", "remind", f"role {code} houkatsu 見守り"):
         dispatch(Call(world.ctx, Actor(COORDINATOR), CHANNEL), text)

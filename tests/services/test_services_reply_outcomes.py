@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from fakes.chat import Ephemeral
-from services_world import CHANNEL, COORDINATOR, CSW, HOUKATSU, World
+from services_world import COORDINATOR, CSW, HOUKATSU, World
 
 from bot.domain.model import AuditAction, InputState
 from bot.services import inputs, meetings
@@ -31,7 +31,7 @@ def reply(
 ) -> ReplyOutcome:
     thread = world.thread(code)
     return inputs.record_reply(
-        world.ctx, CHANNEL, thread.message_id, message_id, user_id, text, files=files
+        world.ctx, world.room(), thread.message_id, message_id, user_id, text, files=files
     )
 
 
@@ -47,7 +47,7 @@ def test_a_reply_to_the_secrecy_notice_is_not_dropped_silently(world: World, cod
     assert meeting is not None and meeting.notice_ref is not None
     notice = meetings.parse_ref(meeting.notice_ref)
     outcome = inputs.record_reply(
-        world.ctx, CHANNEL, notice.message_id, "1764000300.000001", HOUKATSU, "確認しました"
+        world.ctx, world.room(), notice.message_id, "1764000300.000001", HOUKATSU, "確認しました"
     )
     assert outcome is ReplyOutcome.OTHER_THREAD
     [ephemeral] = told(world, HOUKATSU)
@@ -56,7 +56,7 @@ def test_a_reply_to_the_secrecy_notice_is_not_dropped_silently(world: World, cod
     assert world.inputs() == [] and world.audit() == []
     # The same event again (Slack's retry) tells no one twice.
     again = inputs.record_reply(
-        world.ctx, CHANNEL, notice.message_id, "1764000300.000001", HOUKATSU, "確認しました"
+        world.ctx, world.room(), notice.message_id, "1764000300.000001", HOUKATSU, "確認しました"
     )
     assert again is ReplyOutcome.OTHER_THREAD and len(told(world, HOUKATSU)) == 1
 
@@ -68,10 +68,14 @@ def test_a_reply_to_a_thread_head_being_posted_is_decided_later(world: World) ->
     item = world.item(made)
     with world.ctx.uow() as uow:  # another opening has claimed the head and is posting it
         uow.processed.claim(meetings.head_key(item.id))
+        opening = uow.meetings.get(meeting.id)
+        assert opening is not None
+        opening.room_id = "G0009"  # in the meeting channel it has made
+        uow.meetings.save(opening)
         uow.commit()
     with pytest.raises(NotYetKnown):
         inputs.record_reply(
-            world.ctx, CHANNEL, "1764000400.000001", "1764000400.000002", HOUKATSU, "x"
+            world.ctx, world.room(), "1764000400.000001", "1764000400.000002", HOUKATSU, "x"
         )
     assert world.chat.ephemerals() == [] and meeting.id
 
@@ -95,9 +99,9 @@ def test_a_failed_account_check_changes_no_edit_or_deletion(world: World, code: 
     world.mark()
     world.chat.fail_queries = True
     with pytest.raises(ChatUnavailable):
-        inputs.edit_reply(world.ctx, CHANNEL, "1764000500.000002", "訂正")
+        inputs.edit_reply(world.ctx, world.room(), "1764000500.000002", "訂正")
     with pytest.raises(ChatUnavailable):
-        inputs.withdraw_reply(world.ctx, CHANNEL, "1764000500.000002")
+        inputs.withdraw_reply(world.ctx, world.room(), "1764000500.000002")
     assert world.audit() == [] and world.chat.calls == []
     assert world.inputs()[0].text == "初報"
 
@@ -116,7 +120,7 @@ def test_a_reply_that_is_only_a_file_is_not_an_answer(world: World, code: str) -
     thread = world.thread(code)
     assert inputs.edit_reply(
         world.ctx,
-        CHANNEL,
+        world.room(),
         "1764000600.000001",
         "訪問時の様子を文章で",
         HOUKATSU,
@@ -143,7 +147,13 @@ def test_an_edit_that_removes_all_text_withdraws_the_input(world: World, code: s
     world.mark()
     thread = world.thread(code)
     assert inputs.edit_reply(
-        world.ctx, CHANNEL, "1764000600.000003", "", HOUKATSU, thread_id=thread.message_id, files=1
+        world.ctx,
+        world.room(),
+        "1764000600.000003",
+        "",
+        HOUKATSU,
+        thread_id=thread.message_id,
+        files=1,
     )
     assert world.inputs()[0].state is InputState.WITHDRAWN
     assert any("取り下げ" in e.text for e in told(world, HOUKATSU))
@@ -171,7 +181,7 @@ def test_a_change_that_keeps_the_text_is_not_an_edit(world: World, code: str) ->
     world.mark()
     # A link preview (unfurl) arrives as message_changed with the same text.
     assert not inputs.edit_reply(
-        world.ctx, CHANNEL, "1764000700.000004", "https://example.jp を参照", HOUKATSU
+        world.ctx, world.room(), "1764000700.000004", "https://example.jp を参照", HOUKATSU
     )
     assert world.audit(AuditAction.INPUT_EDITED) == [] and world.chat.calls == []
     assert world.inputs()[0].updated_at is None
@@ -181,7 +191,7 @@ def test_an_edit_of_a_reply_whose_event_was_lost_records_it(world: World, code: 
     thread = world.thread(code)
     assert inputs.edit_reply(
         world.ctx,
-        CHANNEL,
+        world.room(),
         "1764000700.000005",
         "遅れて届いた返信",
         HOUKATSU,
@@ -189,7 +199,7 @@ def test_an_edit_of_a_reply_whose_event_was_lost_records_it(world: World, code: 
     )
     [recorded] = world.inputs()
     assert recorded.text == "遅れて届いた返信"
-    assert world.chat.reactions()[0].ref == MessageRef(CHANNEL, "1764000700.000005")
+    assert world.chat.reactions()[0].ref == MessageRef(world.room(), "1764000700.000005")
 
 
 # --------------------------------------------------------------------------- events out of order
@@ -199,10 +209,10 @@ def test_an_older_edit_arriving_late_does_not_undo_a_newer_one(world: World, cod
     reply(world, code, "1764000800.000001", HOUKATSU, "初報")
     # The first edit's event failed and comes again after the second edit's.
     assert inputs.edit_reply(
-        world.ctx, CHANNEL, "1764000800.000001", "第二版", HOUKATSU, edited="1764000900.000002"
+        world.ctx, world.room(), "1764000800.000001", "第二版", HOUKATSU, edited="1764000900.000002"
     )
     assert not inputs.edit_reply(
-        world.ctx, CHANNEL, "1764000800.000001", "第一版", HOUKATSU, edited="1764000900.000001"
+        world.ctx, world.room(), "1764000800.000001", "第一版", HOUKATSU, edited="1764000900.000001"
     )
     assert world.inputs()[0].text == "第二版"
     assert len(world.audit(AuditAction.INPUT_EDITED)) == 1
@@ -211,7 +221,7 @@ def test_an_older_edit_arriving_late_does_not_undo_a_newer_one(world: World, cod
 def test_a_reply_deleted_before_its_event_was_handled_is_not_recorded(
     world: World, code: str
 ) -> None:
-    assert not inputs.withdraw_reply(world.ctx, CHANNEL, "1764000800.000002", HOUKATSU)
+    assert not inputs.withdraw_reply(world.ctx, world.room(), "1764000800.000002", HOUKATSU)
     outcome = reply(world, code, "1764000800.000002", HOUKATSU, "すぐ消した返信")
     assert outcome is ReplyOutcome.DELETED
     assert world.inputs() == [] and world.chat.calls == []

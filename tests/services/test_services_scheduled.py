@@ -57,7 +57,7 @@ def test_the_opening_falls_due_and_opens_once(world: World) -> None:
     adhoc_with_case(world)
     world.clock.set(OPENING)
     assert world.scheduler.run_due(world.ctx) == [("open", JobResult.SENT)]
-    assert world.chat.kinds() == ["Posted", "Posted", "Direct"]
+    assert world.chat.kinds() == [*["RoomCall"] * 3, "Posted", "Posted", "Direct"]
     [opened] = world.audit(AuditAction.COLLECTION_OPENED)
     assert opened.actor == "system"
     meeting = world.meeting()
@@ -65,7 +65,7 @@ def test_the_opening_falls_due_and_opens_once(world: World) -> None:
     # A double fire (or a second process) opens nothing more.
     send = PlannedSend(OPENING, SendKind.OPEN, open_key(meeting.id), meeting.id)
     assert scheduled.run_send(world.ctx, send) is JobResult.SKIPPED
-    assert len(world.chat.calls) == 3
+    assert len(world.chat.calls) == 6  # the channel's three, the notice, the thread, the DM
 
 
 def test_an_opening_by_hand_first_leaves_the_job_nothing_to_do(world: World) -> None:
@@ -101,7 +101,7 @@ def test_an_empty_regular_meeting_tells_the_coordinators_once(world: World) -> N
 
 def test_an_unfit_channel_is_reported_and_the_opening_can_be_retried(world: World) -> None:
     adhoc_with_case(world)
-    world.chat.set_members(CHANNEL, [COORDINATOR, HOUKATSU, OUTSIDER])
+    world.chat.set_members(CHANNEL, [COORDINATOR, HOUKATSU, OUTSIDER], private=False)
     world.clock.set(OPENING)
     meeting = world.meeting()
     assert meeting is not None
@@ -109,8 +109,8 @@ def test_an_unfit_channel_is_reported_and_the_opening_can_be_retried(world: Worl
     assert scheduled.run_send(world.ctx, send) is JobResult.SKIPPED
     [dm] = world.chat.dms()
     assert "自動で開始できませんでした" in dm.text and world.posts() == []
-    assert [e.action for e in world.audit()] == [AuditAction.CHANNEL_OUTSIDER]
-    # Once the outsider is gone, the same job opens it (its key was released).
+    assert world.audit(AuditAction.COLLECTION_OPENED) == []
+    # Once the channel is private again, the same job opens it (its key was released).
     world.chat.set_members(CHANNEL, [COORDINATOR, HOUKATSU])
     assert scheduled.run_send(world.ctx, send) is JobResult.SENT
     assert len(world.posts()) == 2
@@ -191,7 +191,9 @@ def _collecting(world: World) -> str:
     code = world.new_case("houkatsu", "csw")
     world.collecting(code)
     world.ack(HOUKATSU)
-    inputs.record_reply(world.ctx, CHANNEL, world.thread(code).message_id, "3.1", HOUKATSU, "済")
+    inputs.record_reply(
+        world.ctx, world.room(), world.thread(code).message_id, "3.1", HOUKATSU, "済"
+    )
     world.mark()
     return code
 

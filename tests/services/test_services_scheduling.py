@@ -275,7 +275,7 @@ def test_moving_only_the_time(world: World) -> None:
 
 def test_a_failed_notice_update_does_not_stop_the_move(world: World) -> None:
     world.collecting(world.new_case("houkatsu"))
-    world.chat.fail_for.add(CHANNEL)
+    world.chat.fail_for.add(world.room())  # the notice is in the meeting's own channel
     answer = scheduling.move_meeting(world.ctx, COORD, CHANNEL, MEETING_DAY, date(2026, 12, 10))
     assert "1人にDMで知らせました" in answer
     assert len(world.chat.refused) == 1

@@ -51,7 +51,7 @@ from bot.services.chat import (
     Paragraph,
 )
 from bot.services.context import FollowUp, ServiceContext
-from bot.services.messages import ACK_ACTION, INPUT_ACTION
+from bot.services.messages import ACK_ACTION, INPUT_ACTION, parse_ack_value
 
 log = logging.getLogger(__name__)
 
@@ -139,10 +139,12 @@ def register(
     def ack_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         actor = Actor(body["user"]["id"])
-        meeting_id = body["actions"][0].get("value", "")
+        meeting_id, version = parse_ack_value(body["actions"][0].get("value", ""))
 
         def act() -> str | None:
-            return meetings.acknowledge(later_ctx(), actor, meeting_id=meeting_id, via="button")
+            return meetings.acknowledge(
+                later_ctx(), actor, meeting_id=meeting_id, via="button", version=version
+            )
 
         later(lambda: answer(respond, _guarded(act, "ack")))
 
@@ -238,6 +240,8 @@ def register(
         user_id = str(event.get("user", ""))
         if bot_user_id and user_id == bot_user_id:
             return None  # the bot itself (re)invited: not someone outside the roster
+        if bot_user_id and event.get("inviter") == bot_user_id:
+            return None  # the bot invited them itself, after checking they may be there
 
         def act(c: ServiceContext) -> None:
             meetings.member_joined(

@@ -50,8 +50,16 @@ _DIRECT = ChannelFacts(is_private=True, is_shared_externally=False, is_direct=Tr
 # 5xx, network errors, internal_error, invalid_auth an operator may fix — are worth retrying).
 _PERMANENT = frozenset(
     {
+        "already_archived",
+        "already_in_channel",
         "already_reacted",
         "cannot_dm_bot",
+        "cant_invite",
+        "cant_invite_self",
+        "cant_kick_self",
+        "invalid_name_specials",
+        "name_taken",
+        "user_is_restricted",
         "cant_update_message",
         "channel_not_found",
         "invalid_arguments",
@@ -282,7 +290,8 @@ class SlackGateway:
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 break
-        people = {m for m in members if m != self.bot_user_id and not self._user(m).get("is_bot")}
+        # Another app's bot user is someone too: it reads what the channel shows.
+        people = {m for m in members if m != self.bot_user_id}
         return ChannelFacts(
             is_private=bool(info.get("is_private")),
             is_shared_externally=bool(
@@ -325,6 +334,34 @@ class SlackGateway:
         # People choose their display names: no bidi overrides, invisible characters or
         # the bot's mention markers in what the bot shows or writes into documents.
         return clean_name(name) or user_id
+
+    def create_private_channel(self, name: str) -> str:
+        answer = self._call("conversations.create", name=name, is_private=True)
+        return str(answer["channel"]["id"])
+
+    def set_topic(self, channel_id: str, topic: str) -> None:
+        self._call("conversations.setTopic", channel=channel_id, topic=topic)
+
+    def invite(self, channel_id: str, user_id: str) -> None:
+        try:
+            self._call("conversations.invite", channel=channel_id, users=user_id)
+        except ChatUnavailable as error:
+            if error.code != "already_in_channel":
+                raise
+
+    def kick(self, channel_id: str, user_id: str) -> None:
+        try:
+            self._call("conversations.kick", channel=channel_id, user=user_id)
+        except ChatUnavailable as error:
+            if error.code != "not_in_channel":
+                raise
+
+    def archive(self, channel_id: str) -> None:
+        try:
+            self._call("conversations.archive", channel=channel_id)
+        except ChatUnavailable as error:
+            if error.code != "already_archived":
+                raise
 
     def open_form(self, interaction_ref: str, form: Form) -> None:
         try:

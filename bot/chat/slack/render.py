@@ -53,7 +53,10 @@ _TEXT_ELEMENTS = ("plain_text_input", "email_text_input", "url_text_input", "num
 def escape(text: str) -> str:
     """Plain text → mrkdwn that shows exactly that text; mention tokens → mentions."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MENTION.sub(lambda m: f"<@{m.group(1)}>", text)
+    # A channel's ID (C…, G…) becomes a link to it, a person's a mention.
+    text = _MENTION.sub(
+        lambda m: f"<#{m.group(1)}>" if m.group(1)[0] in "CG" else f"<@{m.group(1)}>", text
+    )
     return _STRAY.sub("", text)
 
 

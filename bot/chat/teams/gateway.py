@@ -294,6 +294,23 @@ class TeamsGateway:
             member_ids=frozenset(self._members_of(channel_id)),
         )
 
+    # Meeting channels (Slack's private channel per meeting) need Graph permissions a
+    # municipal administrator will not grant: the direct mode never asks for them.
+    def create_private_channel(self, name: str) -> str:
+        raise ChatUnavailable("teams: no channels without Graph", "not_supported", transient=False)
+
+    def set_topic(self, channel_id: str, topic: str) -> None:
+        raise ChatUnavailable("teams: no channels without Graph", "not_supported", transient=False)
+
+    def invite(self, channel_id: str, user_id: str) -> None:
+        raise ChatUnavailable("teams: no channels without Graph", "not_supported", transient=False)
+
+    def kick(self, channel_id: str, user_id: str) -> None:
+        raise ChatUnavailable("teams: no channels without Graph", "not_supported", transient=False)
+
+    def archive(self, channel_id: str) -> None:
+        raise ChatUnavailable("teams: no channels without Graph", "not_supported", transient=False)
+
     def open_form(self, interaction_ref: str, form: Form) -> None:
         """A form is a card in the requester's 1:1 chat (``interaction_ref`` is their ID)."""
         self.send_card(interaction_ref, Card(Message(form.title, form.intro), form))
