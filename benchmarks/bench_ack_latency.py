@@ -89,8 +89,9 @@ class Meeting:
 
     day: date
     codes: list[str]
-    heads: dict[str, str]  # case code -> thread ts
-    notice_ts: str
+    heads: dict[str, str]  # case code -> thread ts (in the meeting's own channel)
+    room: str  # the meeting's own private channel, where the case threads are
+    notices: dict[str, tuple[str, str]]  # member -> (DM channel, ts) of their notice button
     replies: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # user -> (ts, code)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -136,23 +137,31 @@ def set_up(ws: LocalWorkspace) -> Meeting:
     for user_id, _ in MEMBERS.values():
         expect(user_id, "ack", "守秘義務の確認を記録しました")
 
+    with ws.database.unit_of_work() as uow:
+        found = uow.meetings.on_date(CHANNEL, day)
+        room = found.room_id if found is not None else None
+    if room is None:
+        raise SystemExit("set-up failed: the meeting has no channel of its own")
     heads: dict[str, str] = {}
-    notice_ts = ""
-    for message in ws.server.messages(CHANNEL):
+    for message in ws.server.messages(room):
         text = str(message.get("text", ""))
         for code in codes:
             if f"事例 {code}" in text and code not in heads:
                 heads[code] = str(message["ts"])
-        if ACK_ACTION in str(message.get("blocks", "")):
-            notice_ts = str(message["ts"])
-    if len(heads) != len(codes) or not notice_ts:
-        raise SystemExit("set-up failed: no case threads or no secrecy notice in the channel")
-    meeting = Meeting(day, codes, heads, notice_ts)
+    # The secrecy notice's button comes to each member by DM.
+    notices: dict[str, tuple[str, str]] = {}
+    for user_id, _ in MEMBERS.values():
+        for message in ws.server.dms(user_id):
+            if ACK_ACTION in str(message.get("blocks", "")):
+                notices[user_id] = (ws.server.dm_channel_id(user_id), str(message["ts"]))
+    if len(heads) != len(codes) or len(notices) != len(MEMBERS):
+        raise SystemExit("set-up failed: no case threads or no secrecy notice buttons")
+    meeting = Meeting(day, codes, heads, room, notices)
     # One reply per member so that edits have something to edit from the start.
     for user_id, _ in MEMBERS.values():
         code = codes[0]
-        ts = ws.slack.user_posts(user_id, CHANNEL, "初回の回答です。", thread_ts=heads[code])
-        ws.wait_until(partial(ws.server.reactions, CHANNEL, ts))
+        ts = ws.slack.user_posts(user_id, room, "初回の回答です。", thread_ts=heads[code])
+        ws.wait_until(partial(ws.server.reactions, room, ts))
         meeting.replies[user_id] = [(ts, code)]
     settle(ws)
     return meeting
@@ -212,14 +221,15 @@ def requests_for(ws: LocalWorkspace, meeting: Meeting, rng: random.Random) -> di
     def button_ack() -> tuple[BotResponse, Callable[[], object] | None]:
         user = rng.choice(member_ids)
         before = len(ws.server.ephemerals(user))
-        response = ws.slack.click_button(user, CHANNEL, meeting.notice_ts, ACK_ACTION)
+        dm, ts = meeting.notices[user]
+        response = ws.slack.click_button(user, dm, ts, ACK_ACTION)
         return response, lambda: len(ws.server.ephemerals(user)) > before
 
     def reply() -> tuple[BotResponse, Callable[[], object] | None]:
         user = rng.choice(member_ids)
         ts = ws.slack.user_posts(
             user,
-            CHANNEL,
+            meeting.room,
             f"経過の報告 {rng.randrange(10_000)}。",
             thread_ts=meeting.heads[thread_code],
         )
@@ -227,13 +237,13 @@ def requests_for(ws: LocalWorkspace, meeting: Meeting, rng: random.Random) -> di
         assert response is not None
         with meeting.lock:
             meeting.replies.setdefault(user, []).append((ts, thread_code))
-        return response, lambda: ws.server.reactions(CHANNEL, ts)
+        return response, lambda: ws.server.reactions(meeting.room, ts)
 
     def edit() -> tuple[BotResponse, Callable[[], object] | None]:
         user = rng.choice(member_ids)
         with meeting.lock:
             ts, _ = rng.choice(meeting.replies[user])
-        response = ws.slack.user_edits(CHANNEL, ts, f"訂正した報告 {rng.randrange(10_000)}。")
+        response = ws.slack.user_edits(meeting.room, ts, f"訂正した報告 {rng.randrange(10_000)}。")
         assert response is not None
         return response, None
 

@@ -126,14 +126,15 @@ def build_requests(
         elif kind == "ack":
             driver.slash_command(user, CHANNEL, "/shien", "ack")
         elif kind == "button ack":
-            driver.click_button(user, CHANNEL, meeting.notice_ts, ACK_ACTION)
+            dm, notice_ts = meeting.notices[user]
+            driver.click_button(user, dm, notice_ts, ACK_ACTION)
         elif kind == "reply":
             text = f"経過の報告 {rng.randrange(10_000)}。"
-            ts = driver.user_posts(user, CHANNEL, text, thread_ts=head)
+            ts = driver.user_posts(user, meeting.room, text, thread_ts=head)
             meeting.replies.setdefault(user, []).append((ts, meeting.codes[0]))
         else:  # edit
             ts, _ = rng.choice(meeting.replies[user])
-            driver.user_edits(CHANNEL, ts, f"訂正した報告 {rng.randrange(10_000)}。")
+            driver.user_edits(meeting.room, ts, f"訂正した報告 {rng.randrange(10_000)}。")
     return driver.recorded
 
 

@@ -49,5 +49,11 @@ def test_the_standard_cycle_asks_slack_only_what_it_does_not_know(
     assert calls["auth.test"] == 0  # Bolt is given the answer the bot asked for at start
     assert calls["conversations.open"] <= 1  # DMs go to the user ID; only a file needs one
     assert calls["users.info"] <= 5  # once per person: the coordinator and four members
-    assert calls["conversations.info"] == calls["conversations.members"] == 2  # setup, open
-    assert sum(calls.values()) <= 36
+    # Since issue 11 each meeting has its own private channel: create, topic, one invite per
+    # person who confirmed (the coordinator and four members), and the room's check (private,
+    # unshared, only entitled people) before case content is posted or updated.
+    assert (calls["conversations.create"], calls["conversations.setTopic"]) == (1, 1)
+    assert calls["conversations.invite"] == 5
+    assert calls["conversations.info"] == calls["conversations.members"] <= 12
+    # 36 before the meeting's own channel (issue 14), 67 with it.
+    assert sum(calls.values()) <= 67
