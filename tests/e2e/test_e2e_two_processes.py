@@ -5,7 +5,6 @@ made once, by the one process that holds the scheduler lease."""
 from __future__ import annotations
 
 import io
-import json
 import time
 import uuid
 from collections import Counter
@@ -72,8 +71,16 @@ def _command(slack: AlternatingDriver, user: str, words: str) -> str:
     return str(answers[-1]["text"]).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def _room(server: LocalSlackServer) -> str | None:
+    """The meeting's own private channel, once the bot has created it (issue 11)."""
+    created = server.channels_created_by_bot()
+    return created[0].id if created else None
+
+
 def _notices(server: LocalSlackServer) -> list[dict[str, Any]]:
-    return [m for m in server.messages(CHANNEL) if "shien_ack" in json.dumps(m.get("blocks") or [])]
+    """The secrecy notice posted first in the meeting's channel."""
+    room = _room(server)
+    return [m for m in server.messages(room)][:1] if room else []
 
 
 def test_a_whole_cycle_over_two_server_processes(database_url: str) -> None:
@@ -128,12 +135,14 @@ def _cycle(slack: AlternatingDriver, server: LocalSlackServer, database_url: str
     # The meeting's opening fell due already: its first case planned it for now, and the
     # process holding the lease sends it — once, though both processes run a scheduler.
     slack.wait_for(lambda: _notices(server), timeout=40)
+    room = _room(server)
+    assert room is not None
     heads = slack.wait_for(
         lambda: (
             (
                 found := {
                     c: m["ts"]
-                    for m in server.messages(CHANNEL)
+                    for m in server.messages(room)
                     for c in codes
                     if f"事例 {c}" in str(m.get("text"))
                 }
@@ -150,10 +159,10 @@ def _cycle(slack: AlternatingDriver, server: LocalSlackServer, database_url: str
         for key in keys.split():
             user_id = MEMBERS[key][0]
             ts = slack.user_posts(
-                user_id, CHANNEL, f"{key} の報告です。", thread_ts=heads[codes[index]]
+                user_id, room, f"{key} の報告です。", thread_ts=heads[codes[index]]
             )
             replies.append(ts)
-    slack.wait_for(lambda: all(server.reactions(CHANNEL, ts) for ts in replies), timeout=40)
+    slack.wait_for(lambda: all(server.reactions(room, ts) for ts in replies), timeout=40)
     assert "回答済み" in _command(slack, COORDINATOR, "status")
     assert "役割を記録しました" in _command(
         slack, COORDINATOR, f"role {codes[0]} houkatsu 見守り 主担当"
@@ -164,9 +173,9 @@ def _cycle(slack: AlternatingDriver, server: LocalSlackServer, database_url: str
     text_ = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
     assert "houkatsu の報告です。" in text_ + "\n".join(p.text for p in document.paragraphs)
     time.sleep(1)  # anything still on its way would show as a second notice
-    assert len(_notices(server)) == 1
+    assert len(server.channels_created_by_bot()) == 1  # one channel, one opening
     threads = [
-        m for m in server.messages(CHANNEL) if any(f"事例 {c}" in str(m.get("text")) for c in codes)
+        m for m in server.messages(room) if any(f"事例 {c}" in str(m.get("text")) for c in codes)
     ]
     assert len(threads) == len(codes)
 
