@@ -77,6 +77,10 @@ class FileOffer:
     offered_at: float
 
 
+def _no_channels() -> ChatUnavailable:
+    return ChatUnavailable("teams: no channels without Graph", "not_supported", transient=False)
+
+
 class TeamsGateway:
     """The chat port for one tenant's Teams.
 
@@ -297,19 +301,19 @@ class TeamsGateway:
     # Meeting channels (Slack's private channel per meeting) need Graph permissions a
     # municipal administrator will not grant: the direct mode never asks for them.
     def create_private_channel(self, name: str) -> str:
-        raise ChatUnavailable("teams: no channels without Graph", "not_supported", transient=False)
+        raise _no_channels()
 
     def set_topic(self, channel_id: str, topic: str) -> None:
-        raise ChatUnavailable("teams: no channels without Graph", "not_supported", transient=False)
+        raise _no_channels()
 
     def invite(self, channel_id: str, user_id: str) -> None:
-        raise ChatUnavailable("teams: no channels without Graph", "not_supported", transient=False)
+        raise _no_channels()
 
     def kick(self, channel_id: str, user_id: str) -> None:
-        raise ChatUnavailable("teams: no channels without Graph", "not_supported", transient=False)
+        raise _no_channels()
 
     def archive(self, channel_id: str) -> None:
-        raise ChatUnavailable("teams: no channels without Graph", "not_supported", transient=False)
+        raise _no_channels()
 
     def open_form(self, interaction_ref: str, form: Form) -> None:
         """A form is a card in the requester's 1:1 chat (``interaction_ref`` is their ID)."""
