@@ -95,6 +95,20 @@ class Card:
         return None
 
 
+def _input_values(node: Any) -> dict[str, Any]:
+    """The ``value`` of every ``Input.*`` element of a card that has one."""
+    found: dict[str, Any] = {}
+    if isinstance(node, dict):
+        if str(node.get("type", "")).startswith("Input.") and "id" in node and "value" in node:
+            found[str(node["id"])] = node["value"]
+        for value in node.values():
+            found.update(_input_values(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.update(_input_values(value))
+    return found
+
+
 def card_text(body: dict[str, Any]) -> str:
     """Every word of an activity: its text and its card's text runs, labels and actions."""
     words = [str(body.get("text") or "")]
@@ -268,10 +282,18 @@ class TeamsHarness:
         self.settle()
 
     def act(self, person: Person, card: Card, verb: str, data: dict[str, Any]) -> None:
-        """``Action.Execute`` on ``card`` by ``person``."""
+        """``Action.Execute`` on ``card`` by ``person``. As a Teams client does, the card's
+        inputs are submitted with their values as shown (pre-filled ones included), and
+        ``data`` holds what the person changed."""
+        shown = _input_values(card.content or {})
         self.deliver(
             activities.card_action(
-                person, card.conversation_id, card.activity_id, verb, data, self.service_url
+                person,
+                card.conversation_id,
+                card.activity_id,
+                verb,
+                {**shown, **data},
+                self.service_url,
             ),
             card.conversation_id,
         )
