@@ -90,6 +90,7 @@ def build_teams_runtime(
         documents=renderer or document_renderer(settings),
         calendar=JapaneseCalendar(settings.extra_holidays),
         municipality=settings.municipality,
+        platform="Teams",
         timeline=settings.timeline,
         multilayer_statutory=settings.multilayer_statutory,
         delivery=Delivery.DIRECT,

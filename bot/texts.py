@@ -41,7 +41,8 @@ from __future__ import annotations
 class CHAT:
     """Answers any chat command may end in."""
 
-    unavailable = "Slack との通信に失敗しました。しばらくしてからもう一度お試しください。"
+    # {platform}: the chat platform of the deployment (Slack, Teams)
+    unavailable = "{platform} との通信に失敗しました。しばらくしてからもう一度お試しください。"
     form_unavailable = (
         "フォームを開けませんでした（Slack の応答が遅れたか、操作から時間がたちました）。"
         "もう一度お試しください。"

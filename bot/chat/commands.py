@@ -751,10 +751,10 @@ def dispatch(call: Call, text: str) -> str | None:
             call = replace(call, actor=with_account(call.ctx, call.actor))
         return spec.run(call, parse_args(spec, words))
     except Exception as error:
-        return answer_for(error, "command")
+        return answer_for(error, "command", call.ctx.platform)
 
 
-def answer_for(error: Exception, what: str) -> str:
+def answer_for(error: Exception, what: str, platform: str = "Slack") -> str:
     """A known failure becomes its Japanese message; anything else is logged by kind only
     (never its message, which could carry content)."""
     if isinstance(error, CommandError):
@@ -764,7 +764,7 @@ def answer_for(error: Exception, what: str) -> str:
     if isinstance(error, FormUnavailable):
         return texts.CHAT.form_unavailable
     if isinstance(error, ChatUnavailable):
-        return texts.CHAT.unavailable
+        return texts.CHAT.unavailable.format(platform=platform)
     log.error(
         "%s failed: %s\n%s",
         what,

@@ -47,6 +47,7 @@ class ServiceContext:
     documents: DocumentRenderer
     calendar: JapaneseCalendar = field(default_factory=JapaneseCalendar)
     municipality: str = ""  # 自治体名, used in meeting names ("架空市")
+    platform: str = "Slack"  # the chat platform's name, as people see it in messages
     # Scheduled sends (opening, reminders, notices): none unless a scheduler is wired in.
     scheduler: JobScheduler = field(default_factory=lambda: NoScheduler())
     timeline: TimelineSettings = field(default_factory=TimelineSettings)

@@ -495,3 +495,12 @@ def test_help_text_lists_every_subcommand() -> None:
 def test_holiday_policy_with_a_space_after_the_colon() -> None:
     typed = parse("monthly 2 火 14:00 休日: skip")
     assert typed == parse("monthly 2 火 14:00 休日:skip")
+
+
+def test_a_chat_failure_is_worded_for_the_deployments_platform() -> None:
+    from bot.chat.commands import answer_for
+    from bot.services.chat import ChatUnavailable
+
+    assert answer_for(ChatUnavailable("x"), "command").startswith("Slack との通信に失敗")
+    teams = answer_for(ChatUnavailable("x"), "command", "Teams")
+    assert teams.startswith("Teams との通信に失敗") and "Slack" not in teams

@@ -114,7 +114,7 @@ class TeamsBot:
             try:
                 work()
             except Exception as error:  # logged by kind only: never content
-                answer_for(error, f"teams {what}")
+                answer_for(error, f"teams {what}", "Teams")
 
         self.background.submit(run)
 
@@ -265,7 +265,7 @@ class TeamsBot:
             ]
             reply = "\n".join(lines)
         except Exception as error:
-            reply = answer_for(error, f"teams {verb}")
+            reply = answer_for(error, f"teams {verb}", "Teams")
         if reply:
             self.gateway.send_text(actor, reply)
 
