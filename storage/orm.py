@@ -489,6 +489,31 @@ class SeenSignatureRow(Base):
     expires_at: Mapped[datetime]
 
 
+class InboxRow(Base):
+    """An acked chat request whose work has not finished yet (``storage.inbox``): kept
+    until it has, so that a crash loses nothing. Holds the request's body (case content),
+    hence deleted the moment its work is done."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index(None, "owner"),)
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime]
+    body: Mapped[str] = mapped_column(Text)
+    headers: Mapped[str] = mapped_column(Text)
+
+
+class InboxOwnerRow(Base):
+    """A serving process's heartbeat (Unix time): the inbox rows of one whose heartbeat
+    stopped are taken over by another."""
+
+    __tablename__ = "inbox_owners"
+
+    owner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[float] = mapped_column(Float)
+
+
 class ProcessedRequestRow(Base):
     """An idempotency key that has been acted on (chat event ID, button click, send)."""
 

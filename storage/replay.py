@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from storage.database import Database
 
 from bot.domain.model import utcnow
-from storage.files import ensure_private_file, make_private_dirs, tighten
+from storage import sidefile
+from storage.files import ensure_private_file, make_private_dirs
 from storage.orm import SeenSignatureRow
 
 __all__ = ["SqlReplayGuard", "SqliteFileReplayGuard", "edge_file", "replay_guard"]
@@ -133,6 +134,7 @@ class SqliteFileReplayGuard:
         self._clock = clock
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._turn = threading.Lock()
         self._pruned_at = 0.0
         make_private_dirs(path.parent)
         ensure_private_file(path)
@@ -144,11 +146,7 @@ class SqliteFileReplayGuard:
     def _connection(self) -> sqlite3.Connection:
         connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
         if connection is None:
-            connection = sqlite3.connect(self.path, timeout=15, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=OFF")
-            for suffix in ("", "-wal", "-shm"):
-                tighten(self.path.with_name(self.path.name + suffix))
+            connection = sidefile.connect(self.path, "OFF")
             self._local.connection = connection
         return connection
 
@@ -159,12 +157,13 @@ class SqliteFileReplayGuard:
             prune = now - self._pruned_at >= _PRUNE_EVERY.total_seconds()
             if prune:
                 self._pruned_at = now
-        if prune:
-            connection.execute("DELETE FROM seen_signatures WHERE expires_at < ?", (now,))
-        cursor = connection.execute(
-            "INSERT OR IGNORE INTO seen_signatures (signature, expires_at) VALUES (?, ?)",
-            (signature, valid_until),
-        )
+        with self._turn:  # this process's writers take turns (SQLite's busy handler sleeps)
+            if prune:
+                connection.execute("DELETE FROM seen_signatures WHERE expires_at < ?", (now,))
+            cursor = connection.execute(
+                "INSERT OR IGNORE INTO seen_signatures (signature, expires_at) VALUES (?, ?)",
+                (signature, valid_until),
+            )
         return cursor.rowcount == 1
 
 

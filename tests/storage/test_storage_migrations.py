@@ -32,7 +32,7 @@ def test_upgrade_is_idempotent_and_reports_revisions(empty_database: Database) -
     assert empty_database.current_revision() is None
     empty_database.upgrade()
     empty_database.upgrade()
-    assert empty_database.current_revision() == empty_database.head_revision() == "0008"
+    assert empty_database.current_revision() == empty_database.head_revision() == "0009"
     assert _differences(empty_database) == []
 
 
