@@ -112,13 +112,16 @@ def build_runtime(
     follow_up_delays: Sequence[float] = DELAYS,
     forms: Executor | None = None,
     verify_requests: bool | None = None,
+    events_after_ack: bool = False,
 ) -> Runtime:
     """Upgrade the database, connect to Slack, and assemble the Bolt app and services.
 
     With ``scheduler``, meeting timelines are planned in the database's job store, and run
     here if this process holds the scheduler lease and ``run_jobs`` is set. Requests are
     verified by Bolt unless they arrive over Socket Mode, or ``verify_requests`` is False
-    (a work process dispatching requests the serving process verified)."""
+    (a work process dispatching requests the serving process verified). With
+    ``events_after_ack`` events are decided after their ack, like the rest of the work
+    (``background`` stores them first: ``bot.chat.slack.handoff``)."""
     assert settings.slack_bot_token is not None
     token = settings.slack_bot_token.get_secret_value()
     database = Database(settings.resolved_database_url)
@@ -180,6 +183,7 @@ def build_runtime(
         forms=forms,
         followups=followups,
         bot_user_id=bot_user_id,
+        events_after_ack=events_after_ack,
     )
     edge = SlackEdge(signing_secret, replay_guard(database)) if signing_secret else None
     runner = attach_scheduler(database, context, settings, run_jobs=run_jobs) if scheduler else None
@@ -238,27 +242,32 @@ def serve_http(
     run_jobs: bool = True,
     boot_error: Callable[[Exception], str] = lambda error: type(error).__name__,
 ) -> int:
-    """HTTP mode on the production server: the database is migrated here, once, then each
-    worker process builds its own runtime (after the fork: engines, threads and sockets
-    are never shared), serves the edge in front of Bolt and acks, and hands the work after
-    each ack to a work process of its own at a lower priority (``bot.chat.slack.handoff``),
-    which also runs the scheduled sends while it holds the lease. Returns the server's exit
-    status (see :func:`bot.chat.slack.production.serve`)."""
+    """HTTP mode on the production server: the database is migrated here, once; then each
+    worker process
+    builds its own runtime (after the fork: engines, threads and sockets are never shared),
+    serves the edge in front of Bolt, stores each request whose work runs after its ack in
+    the inbox, acks, and hands the request to a work process of its own at a lower priority
+    (``bot.chat.slack.handoff``), which also runs the scheduled sends while it holds the
+    lease. Returns the server's exit status (see :func:`bot.chat.slack.production.serve`)."""
     from bot.chat.slack.handoff import Handoff
     from bot.chat.slack.production import boot_failed, serve
     from bot.chat.slack.wsgi import SlackWSGIApp
+    from storage.inbox import inbox_for
 
     database = Database(settings.resolved_database_url)
     try:
         database.upgrade()
+        left = inbox_for(database).count()
+        if left:
+            log.warning("%d requests stored and not yet worked on: taken over", left)
     finally:
         database.dispose()
     stops: list[Callable[[], None]] = []
 
-    def start_work(queue: Queue[Any]) -> SpawnProcess:
+    def start_work(queue: Queue[Any], results: Queue[Any]) -> SpawnProcess:
         process = multiprocessing.get_context("spawn").Process(
             target=work_process,
-            args=(queue, run_jobs, options.verbose),
+            args=(queue, results, run_jobs, options.verbose),
             name="shienbot-work",
             daemon=True,
         )
@@ -266,16 +275,23 @@ def serve_http(
         return process
 
     def load_app() -> SlackWSGIApp:
-        handoff = Handoff(start_work)
+        inbox_database = Database(settings.resolved_database_url)  # the inbox's connections
         try:
+            handoff = Handoff(start_work, inbox_for(inbox_database))
             # Plans timelines (a form's monitoring date) but never runs them: jobs are work.
-            runtime = build_runtime(settings, scheduler=True, run_jobs=False, background=handoff)
+            runtime = build_runtime(
+                settings,
+                scheduler=True,
+                run_jobs=False,
+                background=handoff,
+                events_after_ack=True,
+            )
             handoff.start()
         except Exception as error:
             boot_failed(boot_error(error))
             raise
         assert runtime.edge is not None, "HTTP mode needs SLACK_SIGNING_SECRET"
-        stops.extend([handoff.shutdown, runtime.close])
+        stops.extend([handoff.shutdown, runtime.close, inbox_database.dispose])
         return SlackWSGIApp(runtime.app, runtime.edge, scope=handoff.request)
 
     def on_worker_exit() -> None:
@@ -286,28 +302,38 @@ def serve_http(
     return serve(options, load_app, on_worker_exit)
 
 
-def work_process(queue: Queue[Any], run_jobs: bool, verbose: bool) -> None:
-    """A work process (see ``bot.chat.slack.handoff``): dispatches the requests its serving
-    process verified and acked through the same listeners, whose work then runs here, at a
-    lower CPU priority; and runs the scheduled sends while it holds the lease. Ends after
-    the item None, once the work it started has finished."""
+def work_process(queue: Queue[Any], results: Queue[Any], run_jobs: bool, verbose: bool) -> None:
+    """A work process (see ``bot.chat.slack.handoff``): works on the requests its serving
+    process stored and acked — dispatched through the same listeners, whose work then runs
+    inline, at a lower CPU priority — and reports each key done on ``results``; runs the
+    scheduled sends while it holds the lease. Ends after the key None, once the work it
+    started has finished (requests still waiting for a new try stay stored)."""
     from slack_bolt import BoltRequest
 
-    from bot.chat.slack.handoff import lower_priority
+    from bot.chat.slack.handoff import InlineExecutor, WorkQueue, lower_priority
     from bot.log_config import configure
     from bot.settings import load_settings
+    from storage.inbox import inbox_for
 
     lower_priority()
     configure(verbose)
     runtime = build_runtime(
-        load_settings(), scheduler=True, run_jobs=run_jobs, verify_requests=False
+        load_settings(),
+        scheduler=True,
+        run_jobs=run_jobs,
+        verify_requests=False,
+        background=InlineExecutor(),
     )
+    inbox = inbox_for(runtime.database)
+
+    def dispatch(body: str, headers: dict[str, list[str]]) -> int:
+        request = BoltRequest(body=body, headers=dict(headers.items()))
+        return int(runtime.app.dispatch(request).status)
+
+    work = WorkQueue(inbox.load, dispatch, results.put)
     try:
-        while (item := queue.get()) is not None:
-            body, headers = item
-            try:
-                runtime.app.dispatch(BoltRequest(body=body, headers=headers))
-            except Exception as error:  # the kind only: never a body
-                log.error("work failed: %s", type(error).__name__)
+        while (key := queue.get()) is not None:
+            work.take(key)
     finally:
+        work.close()
         runtime.close()

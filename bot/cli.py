@@ -107,6 +107,8 @@ def _is_postgresql(settings: Settings) -> bool:
 def _security_problems(settings: Settings, database: Database) -> list[str]:
     """What would let someone read the database files or rewrite the audit trail."""
     from storage.files import loose_mode
+    from storage.inbox import inbox_file
+    from storage.replay import edge_file
 
     problems: list[str] = []
     sqlite_file = database.sqlite_file
@@ -118,7 +120,13 @@ def _security_problems(settings: Settings, database: Database) -> list[str]:
             mode = loose_mode(folder)
             if mode is not None:
                 problems.append(texts.CLI.folder_readable.format(folder=folder, mode=f"{mode:04o}"))
-        for path in database.sqlite_files():
+        # The edge's and the inbox's side files (signatures; requests not yet worked on).
+        sides = [
+            side.with_name(side.name + suffix)
+            for side in (edge_file(sqlite_file), inbox_file(sqlite_file))
+            for suffix in ("", "-wal", "-shm")
+        ]
+        for path in [*database.sqlite_files(), *(side for side in sides if side.exists())]:
             mode = loose_mode(path)
             if mode is not None:
                 problems.append(texts.CLI.file_readable.format(path=path, mode=f"{mode:04o}"))

@@ -34,6 +34,7 @@ from localslack.driver import SlackDriver
 from localslack.manifest import manifest_scopes
 from localslack.server import LocalSlackServer
 from storage import Database
+from storage.inbox import inbox_for
 
 P = ParamSpec("P")
 FOLLOW_UP_DELAYS = (0.05, 0.2, 0.5, 1.0, 2.0)
@@ -364,11 +365,12 @@ class LocalWorkspace:
         """Wait until the bot has finished handling everything sent so far, including the
         events its own messages cause, Slack's retries of events and the bot's retries of
         follow-ups. (Production mode cannot see into the bot's processes: there it waits until
-        the bot has made no Web API call for 0.3 s.)"""
+        the bot's inbox is empty and it has made no Web API call for 0.3 s.)"""
         deadline = time.monotonic() + timeout
         if self.production:
+            inbox = inbox_for(self.database)
             quiet_since, count = time.monotonic(), self.server.api_call_count()
-            while time.monotonic() - quiet_since < 0.3:
+            while time.monotonic() - quiet_since < 0.3 or inbox.count():
                 if time.monotonic() > deadline:
                     raise TimeoutError("the bot is still busy")
                 self.slack.drain(timeout)

@@ -28,7 +28,7 @@ def workspace(
 ) -> Iterator[LocalWorkspace]:
     """The bot in this process; a module that sets ``PRODUCTION_SERVER = True`` gets it as
     ``shienbot serve --http`` in its own process, on gunicorn (``READ_TIMEOUT`` sets its
-    read timeout)."""
+    read timeout, ``WORKERS`` its worker processes)."""
     database = f"sqlite:///{tmp_path / 'e2e.sqlite3'}"
     production = bool(getattr(request.module, "PRODUCTION_SERVER", False))
     with LocalWorkspace(
@@ -37,6 +37,7 @@ def workspace(
         renderer=renderer,
         production=production,
         read_timeout=getattr(request.module, "READ_TIMEOUT", None),
+        workers=getattr(request.module, "WORKERS", 2),
     ) as ws:
         for user_id, name in NAMES.items():
             ws.server.add_user(user_id, name)

@@ -154,6 +154,10 @@ def _cycle(slack: AlternatingDriver, server: LocalSlackServer, database_url: str
     )
     for user_id, _ in MEMBERS.values():
         assert "守秘義務の確認を記録しました" in _command(slack, user_id, "ack")
+    # A member can post in the meeting's channel once the bot has invited them into it.
+    slack.wait_for(
+        lambda: all(u in server.channel(room).members for u, _ in MEMBERS.values()), timeout=40
+    )
     replies = []
     for index, keys in enumerate(CASES):
         for key in keys.split():

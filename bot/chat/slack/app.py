@@ -11,12 +11,15 @@ listener returns. How each kind of request uses that:
 - **Form submissions** are validated *and recorded* before the ack, with the database only
   (their errors travel in the ack, and a closed form means a saved input); everything that
   needs Slack (warnings, the thread head, the confirmation DM) comes after, as follow-ups.
-- **Events** (thread replies, edits, deletions, someone joining) are decided before the
-  ack: the input is recorded, or held, or refused, and what must be said about it is handed
-  to the follow-ups. If the decision needs Slack and Slack cannot answer (users.info
-  failing), the listener answers 503, so Slack sends the event again (up to three retries,
-  the last about five minutes later); the last retry is acked and retried here instead.
-  An event is thus acked only once its outcome is final and stored.
+- **Events** (thread replies, edits, deletions, someone joining) are acked only once they
+  are safely stored. In one process (Socket Mode, the development server) that means
+  decided before the ack: the input is recorded, or held, or refused, and what must be said
+  about it is handed to the follow-ups. If the decision needs Slack and Slack cannot answer
+  (users.info failing), the listener answers 503, so Slack sends the event again (up to
+  three retries, the last about five minutes later); the last retry is acked and retried
+  here instead. On the production server (``events_after_ack``) an event is stored in the
+  inbox before its ack and decided in the work process, which tries it again for as long
+  as Slack cannot answer (``bot.chat.slack.handoff``).
 
 Follow-ups (``bot.chat.followups``) run in the background and are retried when Slack
 refuses them. Logs carry command names, error kinds and Slack's error codes, never text.
@@ -82,6 +85,7 @@ def register(
     forms: Executor | None = None,
     followups: FollowUps | None = None,
     bot_user_id: str = "",
+    events_after_ack: bool = False,
 ) -> None:
     """Attach every listener of the product to ``app``.
 
@@ -96,6 +100,8 @@ def register(
         followups: Runs and retries what may wait until after the ack; without it,
             follow-ups run in ``background`` once.
         bot_user_id: The bot's own user ID (its own joining a channel is not news).
+        events_after_ack: Ack events at once and decide them in ``background`` (which
+            stores each request before its ack: the production server's serving process).
     """
     defer: Callable[[str, FollowUp], None]
     if followups is not None:
@@ -217,7 +223,11 @@ def register(
         what: str, handle: Callable[[ServiceContext], object], request: BoltRequest
     ) -> BoltResponse | None:
         """Decide an event before the ack; if that needs Slack and Slack cannot answer, let
-        Slack send the event again (503), or, after its last retry, retry it here."""
+        Slack send the event again (503), or, after its last retry, retry it here. With
+        ``events_after_ack``, hand it to ``background`` and ack."""
+        if events_after_ack:
+            later(lambda: _decide_later(what, handle))
+            return None
         try:
             handle(now_ctx())
         except RETRYABLE as error:
@@ -230,6 +240,16 @@ def register(
         except Exception as error:
             answer_for(error, what)  # logged by kind; sending it again would fail the same way
         return None
+
+    def _decide_later(what: str, handle: Callable[[ServiceContext], object]) -> None:
+        # Only when ``background`` could not hand the request over: decided here, retried
+        # as a follow-up if Slack cannot answer.
+        try:
+            handle(later_ctx())
+        except RETRYABLE:
+            defer(f"{what} event", handle)
+        except Exception as error:
+            answer_for(error, what)
 
     @app.event("message")
     def on_message(event: dict[str, Any], request: BoltRequest) -> BoltResponse | None:

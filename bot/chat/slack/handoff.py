@@ -1,42 +1,62 @@
-"""The work after each ack, in a process of its own at a lower CPU priority.
+"""The work after each ack, in a process of its own at a lower CPU priority, handed over
+through a durable inbox.
 
 Measured (``benchmarks/bench_serving.py``): an ack costs about a millisecond of CPU, the work
 after it (database, Web API calls, rendering) ten or more. In one process the work's
-threads hold the interpreter lock and the CPU while the next request waits for its ack, so
-under load acks slowed down by tens of milliseconds and throughput fell to a tenth of a bare
-Bolt app's. So in HTTP mode each gunicorn worker keeps only the acks, and hands the rest to
-a work process of its own, started with ``nice`` 19: the operating system then serves acks
-first and gives the work every cycle the acks leave.
+threads hold the interpreter lock and the CPU while the next request waits for its ack;
+and work that waits for the database's write lock in the serving process waits behind a
+low-priority process holding it. So in HTTP mode each gunicorn worker keeps only the acks:
+it stores the request in the inbox (``storage.inbox``, one insert), tells its work process
+the request's key, and acks. The work process, at the lowest CPU priority (``SCHED_IDLE``,
+``nice`` 19), then has every cycle the acks leave.
 
-What crosses is the request itself, already verified by the edge: the work process
-dispatches it through the same Bolt listeners (its ``ack`` goes nowhere, signature checks
-are off — the request was checked on arrival, and may wait longer than Slack's five
-minutes in a queue), whose ``later(...)`` then runs there. The listeners are unchanged: a
-listener acks and calls ``later`` as before; :class:`Handoff` is the executor ``later``
-submits to in the serving process, and it ships the *request* once instead of the closure.
+That holds for every request whose work runs after the ack — commands, button clicks and
+events (thread replies, edits, deletions, someone joining). An event is thus acked once it
+is *stored*, and decided in the work process: if the decision needs Slack and Slack cannot
+answer (``users.info`` failing: the listener answers 503), the work process tries the
+stored request again after each of :data:`RETRY_DELAYS` seconds, for as long as it takes;
+the row stays in the inbox meanwhile, across restarts.
+
+What the work process gets is the request itself, already verified by the edge: it
+dispatches it through the same Bolt listeners (their ``ack`` goes nowhere, signature checks
+are off — the request was checked on arrival), whose ``later(...)`` then runs inline. When
+the listener returns, the work process reports the key done, and the serving process
+deletes the row (only serving processes write to the inbox: see ``storage.inbox``).
+
 Form submissions are the exception: their work (validation, recording) happens before the
 ack, in the serving process, and what they hand to ``later`` (a confirmation DM) runs in a
 small local pool.
 
-If the work process has died, it is started again at the next request; a request whose
-work could not be handed over is worked on locally rather than lost.
+If the work process has died, it is started again within a second (or at the next
+request), and every request this serving process stored and did not see done is given to it
+again. A server starting
+gives the requests an earlier run left to its first serving process. A request whose work
+could not be handed over at all is worked on locally rather than lost. The work is done *at
+least* once: a request whose work was cut short by a crash is dispatched again (replies,
+edits and deletions are recorded by their Slack timestamps, so a second dispatch changes
+nothing).
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import logging
 import multiprocessing
 import os
+import queue
+import re
 import threading
-from collections.abc import Callable, Iterator
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.context import SpawnProcess
 from multiprocessing.queues import Queue
-from typing import Any, ParamSpec, TypeVar
-from urllib.parse import parse_qsl
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -46,70 +66,197 @@ T = TypeVar("T")
 WORK_NICENESS = 19
 # Payload types whose work runs before the ack, in the serving process.
 _LOCAL_KINDS = ("view_submission", "view_closed")
+# Headers of Slack's own retries: the work process retries a stored request itself.
+_RETRY_HEADERS = ("x-slack-retry-num", "x-slack-retry-reason")
+# Status a listener answers when its event could not be decided yet (Slack unreachable).
+NOT_YET = 503
+# Seconds before each new try of a request not decided yet; the last repeats for as long as
+# it takes (the request stays in the inbox meanwhile).
+RETRY_DELAYS = (2.0, 10.0, 60.0, 300.0)
+# Requests a work process works on at once (their Web API calls overlap).
+WORK_THREADS = 8
+# Seconds between checks that the work process is alive.
+WATCH_EVERY = 1.0
+# Seconds over which done requests are gathered before their rows are deleted at once.
+SETTLE_EVERY = 0.5
+# Seconds between a serving process's heartbeats, and after which a silent one's requests
+# are taken over (with its work process, it has stopped: killed, or its whole server).
+HEARTBEAT_EVERY = 2.0
+STALE_AFTER = 10.0
+
+StartWork = Callable[["Queue[Any]", "Queue[Any]"], SpawnProcess]
+
+
+class Inbox(Protocol):
+    """Acked requests whose work has not finished (``storage.inbox`` implements it)."""
+
+    def put(self, key: str, owner: str, body: str, headers: str) -> bool:
+        """Store a request under ``key`` for ``owner`` (a serving process); False if a
+        request with this key is stored already (Slack sending an event again)."""
+
+    def load(self, key: str) -> tuple[str, str] | None:
+        """The request stored under ``key`` (body, headers as JSON), or None once done."""
+
+    def done(self, keys: Sequence[str]) -> None:
+        """Forget these requests: their work is done."""
+
+    def alive(self, owner: str) -> None:
+        """Record that ``owner`` (a serving process) is alive now."""
+
+    def adopt(self, owner: str, stale_after: float) -> list[str]:
+        """Make ``owner``'s the requests no live serving process holds (their owner has
+        not been alive for ``stale_after`` seconds); return their keys, oldest first."""
+
+    def owned(self, owner: str) -> list[str]:
+        """The keys ``owner`` holds, oldest first."""
+
+    def count(self) -> int:
+        """How many requests are stored."""
 
 
 @dataclass
 class _Current:
     body: str
     headers: dict[str, list[str]]
-    local: bool
     shipped: bool = False
 
 
 def _works_before_ack(body: str) -> bool:
-    """Whether the request is a form submission (its work runs before its ack, here)."""
-    if not body.startswith("payload=") and "&payload=" not in body:
-        return False
-    try:
-        payload = json.loads(dict(parse_qsl(body)).get("payload", ""))
-    except ValueError:
-        return False
-    return isinstance(payload, dict) and payload.get("type") in _LOCAL_KINDS
+    """Whether the request may be a form submission (its work runs before its ack, here).
+    A plain look at the body (the names are not URL-encoded): a command whose text names a
+    form's type is worked on here too, which changes only where."""
+    return any(kind in body for kind in _LOCAL_KINDS)
+
+
+_EVENT_ID = re.compile(r'"event_id"\s*:\s*"([A-Za-z0-9_.-]{1,100})"')
+
+
+def request_key(body: str, fresh: Callable[[], str]) -> str:
+    """The inbox key of a request: an event's ``event_id`` (Slack sends an event again
+    under the same ID, so a second copy is not stored twice), or ``fresh()``."""
+    if body.startswith("{"):
+        found = _EVENT_ID.search(body)
+        if found is not None:
+            return f"event:{found.group(1)}"
+    return f"request:{fresh()}"
+
+
+def stored_headers(headers: dict[str, list[str]]) -> str:
+    """The headers kept with a stored request (as JSON): all but Slack's retry marks."""
+    return json.dumps({k: v for k, v in headers.items() if k.lower() not in _RETRY_HEADERS})
 
 
 class Handoff(Executor):
-    """The background executor of a serving process: ships each request's work to the
-    work process (see the module's docstring).
+    """The background executor of a serving process: stores each request in the inbox and
+    hands its key to the work process (see the module's docstring).
 
     Args:
-        start: Starts a work process reading (body, headers) pairs from the queue it is
-            given; None ends it after the items before.
+        start: Starts a work process reading keys from the first queue it is given (None
+            ends it after the work before) and writing the keys it is done with to the second.
+        inbox: Where requests are stored before their ack.
         local_threads: Threads for the work of form submissions, which stays here.
     """
 
-    def __init__(
-        self,
-        start: Callable[[Queue[Any]], SpawnProcess],
-        *,
-        local_threads: int = 4,
-    ) -> None:
+    def __init__(self, start: StartWork, inbox: Inbox, *, local_threads: int = 4) -> None:
         self._start = start
+        self._inbox = inbox
+        self.owner = uuid.uuid4().hex
+        self._serial = itertools.count(1)
         self._context = multiprocessing.get_context("spawn")
         self._queue: Queue[Any] = self._context.Queue()
+        self._results: Queue[Any] = self._context.Queue()
         self._process: SpawnProcess | None = None
         self._lock = threading.Lock()
         self._current = threading.local()
         self._local = ThreadPoolExecutor(local_threads, thread_name_prefix="shien-local")
+        self._settler = threading.Thread(target=self._settle, name="shien-inbox", daemon=True)
+        self._heartbeat = 0.0
         self._closed = False
 
     def start(self) -> Handoff:
         with self._lock:
             self._ensure_process()
+        self._settler.start()
         return self
 
     def _ensure_process(self) -> None:
-        if self._process is None or not self._process.is_alive():
-            if self._process is not None:
-                log.warning(
-                    "the work process ended (exit %s): starting it again", self._process.exitcode
-                )
-            self._process = self._start(self._queue)
+        if self._process is not None and self._process.is_alive():
+            return
+        if self._process is not None:
+            log.warning(
+                "the work process ended (exit %s): starting it again", self._process.exitcode
+            )
+        if self._process is not None:
+            # New queues: a process killed inside ``get`` or ``put`` keeps the old queue's
+            # lock for ever. What was in them is in the inbox, and claimed again below.
+            self._queue, self._results = self._context.Queue(), self._context.Queue()
+        self._process = self._start(self._queue, self._results)
+        # What this process stored and did not see done, and what stopped ones left.
+        for key in [*self._inbox.owned(self.owner), *self._adopt()]:
+            self._queue.put(key)
+
+    def _adopt(self) -> list[str]:
+        self._inbox.alive(self.owner)
+        self._heartbeat = time.monotonic()
+        return self._inbox.adopt(self.owner, STALE_AFTER)
+
+    def _settle(self) -> None:
+        """Delete the rows the work process reports done (here: only serving processes
+        write to the inbox); every :data:`WATCH_EVERY` seconds, however busy, start the
+        work process again if it has died (with the requests it had not finished) and,
+        every :data:`HEARTBEAT_EVERY` seconds, record the heartbeat."""
+        watched = time.monotonic()
+        while True:
+            if time.monotonic() - watched >= WATCH_EVERY:
+                self._watch()
+                watched = time.monotonic()
+            results = self._results  # replaced when the work process is started again
+            try:
+                key = results.get(timeout=WATCH_EVERY)
+            except queue.Empty:
+                continue
+            if key is None:
+                return
+            # One delete for what is reported within SETTLE_EVERY: a write per request would
+            # take the inbox's lock (and the interpreter) from the acks as often.
+            keys, until = [key], time.monotonic() + SETTLE_EVERY
+            while len(keys) < 500 and (left := until - time.monotonic()) > 0:
+                try:
+                    more = results.get(timeout=left)
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._forget(keys)
+                    return
+                keys.append(more)
+            self._forget(keys)
+
+    def _watch(self) -> None:
+        try:
+            with self._lock:
+                if self._closed:
+                    return
+                self._ensure_process()
+                if time.monotonic() - self._heartbeat >= HEARTBEAT_EVERY:
+                    for key in self._adopt():
+                        self._queue.put(key)
+        except Exception as error:  # tried again at the next request, or the next watch
+            log.error("could not start the work process: %s", type(error).__name__)
+
+    def _forget(self, keys: Sequence[str]) -> None:
+        try:
+            self._inbox.done(keys)
+        except Exception as error:  # kept: dispatched again later, which changes nothing
+            log.error("could not clear %d done requests: %s", len(keys), type(error).__name__)
+
+    def _fresh_key(self) -> str:
+        return f"{self.owner}-{next(self._serial)}"
 
     @contextmanager
     def request(self, body: str, headers: dict[str, list[str]]) -> Iterator[None]:
         """Mark the request the current thread is dispatching (its listener's ``later``
         then ships it)."""
-        self._current.value = _Current(body, headers, local=_works_before_ack(body))
+        self._current.value = _Current(body, headers)
         try:
             yield
         finally:
@@ -117,25 +264,35 @@ class Handoff(Executor):
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         current: _Current | None = getattr(self._current, "value", None)
-        if current is None or current.local or self._closed:
+        if current is None or self._closed or _works_before_ack(current.body):
             return self._local.submit(fn, *args, **kwargs)
         future: Future[T] = Future()
+        future.set_result(None)  # type: ignore[arg-type]
         if current.shipped:  # a second ``later`` of the same request: its work is there
-            future.set_result(None)  # type: ignore[arg-type]
+            return future
+        key = request_key(current.body, self._fresh_key)
+        try:
+            stored = self._inbox.put(key, self.owner, current.body, stored_headers(current.headers))
+        except Exception as error:  # never lose the work: do it here instead
+            log.error("could not store a request: %s", type(error).__name__)
+            return self._local.submit(fn, *args, **kwargs)
+        current.shipped = True
+        if not stored:  # Slack sent this event again: the first copy is in the inbox
             return future
         try:
             with self._lock:
                 self._ensure_process()
-                self._queue.put((current.body, current.headers))
-            current.shipped = True
-        except Exception as error:  # never lose the work: do it here instead
+                self._queue.put(key)
+        except Exception as error:  # stored, but not handed over: do it here, then forget it
             log.error("could not hand work over: %s", type(error).__name__)
-            return self._local.submit(fn, *args, **kwargs)
-        future.set_result(None)  # type: ignore[arg-type]
+            done = self._local.submit(fn, *args, **kwargs)
+            done.add_done_callback(lambda _: self._forget([key]))
+            return done
         return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """Let the work process finish what it was given, then end it."""
+        """Let the work process finish what it was working on, then end it. Requests it had
+        not finished stay in the inbox for the next start."""
         self._closed = True
         with self._lock:
             process = self._process
@@ -143,13 +300,138 @@ class Handoff(Executor):
                 self._queue.put(None)
                 if wait:
                     process.join()
+        if self._settler.is_alive():
+            self._results.put(None)
+            if wait:
+                self._settler.join()
         self._queue.close()
+        self._results.close()
         self._local.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+class WorkQueue:
+    """The work process's side: works on the stored requests whose keys it is given, in
+    :data:`WORK_THREADS` threads, and reports each key done once its listener has returned;
+    a request not decided yet (:data:`NOT_YET`) is tried again after :data:`RETRY_DELAYS`.
+
+    Args:
+        load: The stored request of a key (body, headers as JSON), None once done.
+        dispatch: Works on a request (through the Bolt listeners), returning the status.
+        done: Reports a key done.
+        delays: Seconds before each new try (the last repeats).
+    """
+
+    def __init__(
+        self,
+        load: Callable[[str], tuple[str, str] | None],
+        dispatch: Callable[[str, dict[str, list[str]]], int],
+        done: Callable[[str], None],
+        *,
+        threads: int = WORK_THREADS,
+        delays: Sequence[float] = RETRY_DELAYS,
+    ) -> None:
+        self._load = load
+        self._dispatch = dispatch
+        self._done = done
+        self._delays = tuple(delays)
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="shien-work")
+        self._lock = threading.Lock()
+        self._busy: set[str] = set()  # keys being worked on or waiting for a new try
+        self._timers: dict[str, threading.Timer] = {}
+        self._closed = False
+
+    def take(self, key: str) -> None:
+        """Work on the request stored under ``key`` (once, however often it is given)."""
+        with self._lock:
+            if self._closed or key in self._busy:
+                return
+            self._busy.add(key)
+        self._pool.submit(self._run, key, 0)
+
+    def _run(self, key: str, tries: int) -> None:
+        finished = True
+        try:
+            item = self._load(key)
+            if item is None:  # done already (given twice after a restart)
+                return
+            body, headers = item
+            status = self._dispatch(body, json.loads(headers))
+            if status == NOT_YET:
+                finished = not self._again(key, tries)
+                return
+            if status >= 500:
+                log.error("work failed (%d): not tried again", status)
+            self._done(key)
+        except Exception as error:  # the store could not be read: try again later
+            log.error("work not started: %s", type(error).__name__)
+            finished = not self._again(key, tries)
+        finally:
+            if finished:
+                with self._lock:
+                    self._busy.discard(key)
+
+    def _again(self, key: str, tries: int) -> bool:
+        """Schedule a new try; False if closing (the request stays stored for the next start)."""
+        delay = self._delays[min(tries, len(self._delays) - 1)]
+        with self._lock:
+            if self._closed:
+                return False
+            timer = threading.Timer(delay, self._retry, (key, tries + 1))
+            timer.daemon = True
+            self._timers[key] = timer
+        timer.start()
+        return True
+
+    def _retry(self, key: str, tries: int) -> None:
+        with self._lock:
+            self._timers.pop(key, None)
+            if self._closed:
+                self._busy.discard(key)
+                return
+        self._pool.submit(self._run, key, tries)
+
+    @property
+    def idle(self) -> bool:
+        with self._lock:
+            return not self._busy
+
+    def close(self) -> None:
+        """Finish what is running; drop the pending new tries (their requests stay stored)."""
+        with self._lock:
+            self._closed = True
+            timers = list(self._timers.values())
+            self._timers.clear()
+        for timer in timers:
+            timer.cancel()
+        self._pool.shutdown(wait=True)
+
+
+class InlineExecutor(Executor):
+    """Runs what is submitted at once, in the submitting thread: in the work process, a
+    listener's ``later`` work then belongs to its request (done when the listener returns)."""
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        future: Future[T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:  # the kind only: never content
+            log.error("work failed: %s", type(error).__name__)
+            future.set_exception(error)
+        return future
+
+
 def lower_priority() -> None:
-    """Let acks go first: this process yields the CPU to the serving processes."""
+    """Let acks go first: this process yields the CPU to the serving processes.
+
+    Linux's ``SCHED_IDLE`` where there is one: a serving thread that wakes up then takes
+    the CPU from the work at once (at ``nice`` 19 alone it waits for the work's time slice
+    to end: measured, ack p99 of 5–7 ms at 50 requests/s against a bare app's 2–3 ms).
+    Called first thing in the process: its threads inherit the policy."""
     try:
         os.nice(WORK_NICENESS)
     except OSError:  # not allowed here: the work still runs, at the same priority
         log.warning("could not lower the work process's priority")
+    idle = getattr(os, "SCHED_IDLE", None)
+    if idle is not None:
+        with contextlib.suppress(OSError):
+            os.sched_setscheduler(0, idle, os.sched_param(0))
