@@ -60,11 +60,12 @@ class Rejection:
 
 @dataclass(frozen=True)
 class Accepted:
-    """A verified request: the body as text, and the headers (lower-case names, every
-    value) as Bolt takes them."""
+    """A verified request: the body as text, the headers (lower-case names, every value)
+    as Bolt takes them, and the body as Bolt parses it (None: let Bolt parse it)."""
 
     body: str
     headers: dict[str, list[str]] = field(default_factory=dict)
+    parsed: dict[str, Any] | None = None
 
 
 class ReplayGuard(Protocol):
@@ -161,52 +162,57 @@ _USER_PAYLOADS = frozenset(
 )
 
 
-def _well_formed(body: str, content_type: str) -> bool:
-    """The shapes Bolt's own parsing (``slack_bolt.request.internals.parse_body``) and the
-    listeners rely on: judged the same way Bolt decides between JSON and a form."""
+def _parse(body: str, content_type: str) -> dict[str, Any] | None:
+    """The body as Bolt's own parsing (``slack_bolt.request.internals.parse_body``) makes
+    it, if it has the shapes Bolt and the listeners rely on (judged the same way Bolt
+    decides between JSON and a form); None if it does not. The form is parsed strictly
+    here: what passes parses the same way in Bolt's lenient parsing."""
     media_type = content_type.split(";", 1)[0].strip().lower()
     if not body:
-        return False
+        return None
     if media_type == "application/json" or content_type == "application/json" or body[0] == "{":
         envelope = _is_object(body)
         if envelope is None or not _str(envelope.get("type")):
-            return False
+            return None
         if envelope["type"] == "event_callback":
             event = envelope.get("event")
-            return isinstance(event, dict) and _str(event.get("type"))
+            return envelope if isinstance(event, dict) and _str(event.get("type")) else None
         if envelope["type"] == "url_verification":
-            return _str(envelope.get("challenge"))
-        return True
+            return envelope if _str(envelope.get("challenge")) else None
+        return envelope
     try:
         fields = dict(parse_qsl(body, keep_blank_values=True, strict_parsing=True, errors="strict"))
     except ValueError:  # UnicodeDecodeError included: %FF is not UTF-8 either
-        return False
+        return None
     if "payload" in body:  # exactly Bolt's test
         payload = _is_object(fields.get("payload", ""))
         if payload is None or not _str(payload.get("type")):
-            return False
+            return None
         if payload["type"] in _USER_PAYLOADS:
             user = payload.get("user")
             if not isinstance(user, dict) or not _str(user.get("id")):
-                return False
+                return None
         if payload["type"] == "block_actions":
             actions = payload.get("actions")
-            return (
+            if not (
                 isinstance(actions, list)
                 and bool(actions)
                 and all(isinstance(a, dict) and _str(a.get("action_id")) for a in actions)
-            )
+            ):
+                return None
         if payload["type"] in ("view_submission", "view_closed"):
             view = payload.get("view")
-            return (
+            if not (
                 isinstance(view, dict)
                 and _str(view.get("type"))
                 and isinstance(view.get("callback_id", ""), str)
-            )
-        return True
+            ):
+                return None
+        return payload
     if "command" in fields:
-        return all(_str(fields.get(name)) for name in ("command", "user_id", "channel_id"))
-    return "ssl_check" in fields
+        wanted = ("command", "user_id", "channel_id")
+        return fields if all(_str(fields.get(name)) for name in wanted) else None
+    return fields if "ssl_check" in fields else None
 
 
 def check_request(
@@ -279,7 +285,8 @@ def check_request(
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return MALFORMED
-    if not _well_formed(text, content_type):
+    parsed = _parse(text, content_type)
+    if parsed is None:
         return MALFORMED
 
     try:
@@ -288,7 +295,13 @@ def check_request(
         return UNAVAILABLE  # the shared store is unreachable: Slack will retry
     if not first:
         return REPLAYED
-    return Accepted(text, grouped)
+    # Bolt takes the body as parsed here when it would have parsed it the same way (a JSON
+    # body is JSON to Bolt only by its content type or its first character).
+    bolt_json = content_type.split(";", 1)[0] == "application/json" or text.startswith("{")
+    is_json = text.startswith("{") or content_type.split(";", 1)[0].strip().lower() == (
+        "application/json"
+    )
+    return Accepted(text, grouped, parsed if bolt_json == is_json else None)
 
 
 class SlackEdge:

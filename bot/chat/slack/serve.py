@@ -15,9 +15,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from slack_bolt import App, BoltRequest
+from slack_bolt import App
 
 from bot.chat.slack.edge import MALFORMED, MAX_BODY, READ_TIMEOUT, Rejection, SlackEdge
+from bot.chat.slack.wsgi import bolt_request
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._refuse(verdict)
             return
         try:
-            request = BoltRequest(body=verdict.body, headers=dict(verdict.headers))
+            request = bolt_request(verdict, "")
         except Exception:  # a shape Bolt cannot take: the sender's problem, not ours
             self._refuse(MALFORMED)
             return

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
 from slack_bolt import App, BoltRequest
 
-from bot.chat.slack.edge import MALFORMED, Rejection, SlackEdge
+from bot.chat.slack.edge import MALFORMED, Accepted, Rejection, SlackEdge
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,18 @@ def wsgi_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
     return headers
 
 
+def bolt_request(verdict: Accepted, query: str) -> BoltRequest:
+    """The verified request as Bolt takes it (what ``SlackRequestHandler`` builds): with
+    the body as the edge parsed it, when it did, so that it is not parsed twice (the raw
+    body stays for Bolt's own signature check)."""
+    headers: dict[str, str | Sequence[str]] = dict(verdict.headers)
+    if verdict.parsed is None:
+        return BoltRequest(body=verdict.body, query=query, headers=headers)
+    request = BoltRequest(body=verdict.parsed, query=query, headers=headers, mode="socket_mode")
+    request.raw_body, request.mode = verdict.body, "http"
+    return request
+
+
 class SlackWSGIApp:
     """``POST /slack/events`` through the edge into Bolt; ``GET /healthz``.
 
@@ -121,11 +133,7 @@ class SlackWSGIApp:
         if isinstance(verdict, Rejection):
             return self._refuse(environ, start_response, verdict)
         try:
-            request = BoltRequest(
-                body=verdict.body,
-                query=str(environ.get("QUERY_STRING", "")),
-                headers=dict(verdict.headers),
-            )
+            request = bolt_request(verdict, str(environ.get("QUERY_STRING", "")))
         except Exception:  # a shape Bolt cannot take: the sender's problem, not ours
             return self._refuse(environ, start_response, MALFORMED)
         try:
