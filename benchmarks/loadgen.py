@@ -7,7 +7,7 @@ JSON job on stdin::
     {"url": "http://127.0.0.1:3000/slack/events", "secret": "...", "clients": 8,
      "rate": null | requests per second, "requests": [[content_type, body], ...]}
 
-and writes ``{"samples": [[seconds, status], ...], "elapsed": seconds}`` on stdout.
+and writes ``{"samples": [[seconds, status, request index], ...], "elapsed": seconds}`` on stdout.
 
 - ``rate`` null: closed loop — each of ``clients`` connections sends its next request as
   soon as the previous answer has been read (as fast as the app acks).
@@ -38,7 +38,7 @@ def main() -> int:
     requests = [(kind, body.encode("utf-8")) for kind, body in job["requests"]]
     rate = job.get("rate")
     clients = int(job["clients"])
-    samples: list[tuple[float, int]] = []
+    samples: list[tuple[float, int, int]] = []
     lock = threading.Lock()
     next_index = [0]
     started = time.monotonic()
@@ -91,7 +91,7 @@ def main() -> int:
                     connection = None
             latency = time.perf_counter() - sent
             with lock:
-                samples.append((latency, status))
+                samples.append((latency, status, index))
         if connection is not None:
             connection.close()
 
