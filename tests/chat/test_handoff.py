@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import pytest
 
 from bot.chat.slack.handoff import (
     NOT_YET,
+    Handoff,
     InlineExecutor,
     WorkQueue,
     request_key,
@@ -176,3 +178,71 @@ def test_inline_work_runs_in_the_submitting_thread() -> None:
     future = InlineExecutor().submit(lambda: threads.append(threading.get_ident()) or 7)
     assert future.result(timeout=0) == 7
     assert threads == [threading.get_ident()]
+
+
+class FakeInbox:
+    """The inbox's calls, recorded (rows are not needed for the serving side's duties)."""
+
+    def __init__(self) -> None:
+        self.alive_calls: list[float] = []
+        self.done_keys: list[str] = []
+        self.own: list[str] = []
+
+    def put(self, key: str, owner: str, body: str, headers: str) -> bool:
+        self.own.append(key)
+        return True
+
+    def load(self, key: str) -> tuple[str, str] | None:
+        return None
+
+    def done(self, keys: Sequence[str]) -> None:
+        self.done_keys.extend(keys)
+
+    def alive(self, owner: str) -> None:
+        self.alive_calls.append(time.monotonic())
+
+    def adopt(self, owner: str, stale_after: float) -> list[str]:
+        return []
+
+    def owned(self, owner: str) -> list[str]:
+        return list(self.own)
+
+    def count(self) -> int:
+        return len(self.own)
+
+
+class FakeProcess:
+    def __init__(self) -> None:
+        self.alive = True
+        self.exitcode: int | None = None
+
+    def is_alive(self) -> bool:
+        return self.alive
+
+
+def test_a_busy_serving_process_keeps_its_heartbeat_and_restarts_a_dead_work_process() -> None:
+    inbox = FakeInbox()
+    started: list[FakeProcess] = []
+
+    def start(jobs: Any, results: Any) -> Any:
+        started.append(FakeProcess())
+        return started[-1]
+
+    handoff = Handoff(start, inbox).start()
+    try:
+        inbox.own.append("request:left")
+        # Done reports arriving without a pause for 5 s: the heartbeat must not wait for one.
+        deadline = time.monotonic() + 5.0
+        n = 0
+        while time.monotonic() < deadline:
+            handoff._results.put(f"request:{n}")
+            n += 1
+            time.sleep(0.05)
+        assert len(inbox.alive_calls) >= 3, inbox.alive_calls
+        wait_until(lambda: len(inbox.done_keys) == n)
+        # The work process dies: another is started within a second or two.
+        started[-1].alive, started[-1].exitcode = False, -9
+        wait_until(lambda: len(started) == 2, timeout=5.0)
+    finally:
+        started[-1].alive = False
+        handoff.shutdown(wait=True)
