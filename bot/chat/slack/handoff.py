@@ -29,9 +29,11 @@ small local pool.
 
 If the work process has died, it is started again within a second (or at the next
 request), and every request this serving process stored and did not see done is given to it
-again. A server starting
-gives the requests an earlier run left to its first serving process. A request whose work
-could not be handed over at all is worked on locally rather than lost. The work is done *at
+again. Each serving process records a heartbeat every :data:`HEARTBEAT_EVERY` seconds; the
+requests of one silent for :data:`STALE_AFTER` seconds (killed with its work process, or its
+whole server stopped) are taken over by a live one — on this server, on another on the same
+database, or on this one when it starts again. A request whose work could not be handed
+over at all is worked on locally rather than lost. The work is done *at
 least* once: a request whose work was cut short by a crash is dispatched again (replies,
 edits and deletions are recorded by their Slack timestamps, so a second dispatch changes
 nothing).
