@@ -2,11 +2,12 @@
 work runs afterwards (in its work process, ``bot.chat.slack.handoff``) is stored here
 *before* its ack, and deleted once that work is done. A request Slack has been told "got
 it" is thus never only in memory: if the work process dies, it is dispatched again when a
-work process starts again; if the whole server stops, when it starts.
+work process starts again; if a serving process or the whole server stops, by another
+serving process once the stopped one's heartbeat (``inbox_owners``) is stale.
 
 Only the serving processes write here (at normal priority): they store a request before
-its ack, claim the rows left by an earlier run, and delete the rows their work process
-reports done. The work process only reads a row's request. (A work process runs at the
+its ack, record their heartbeat, take over the rows of stopped ones, and delete the rows
+their work process reports done. The work process only reads a row's request. (A work process runs at the
 lowest CPU priority: were it to hold this store's write lock, an ack could wait for it.)
 
 Rows hold request bodies — an agency's reply is case content — so they are kept only while
@@ -24,9 +25,9 @@ the bot (its processes, the server), and from a power cut or a crash of the mach
 :data:`FLUSH_EVERY` seconds: on PostgreSQL the insert commits without waiting for the WAL
 flush (``synchronous_commit = off`` for that statement; PostgreSQL's WAL writer flushes
 within a few hundred milliseconds); on SQLite the side file is written with
-``synchronous=NORMAL`` and a thread of each serving process syncs its WAL to disk every
-:data:`FLUSH_EVERY` seconds while requests arrive. Deleting done rows and claiming never
-waits for the disk: lost, they are redone (a request dispatched again changes nothing).
+``synchronous=NORMAL`` and a thread of each serving process syncs its WAL to disk (and
+checkpoints it, which the acks' commits never do) every :data:`FLUSH_EVERY` seconds while
+requests arrive.
 :func:`inbox_for` picks.
 """
 
