@@ -305,6 +305,21 @@ def _send_notice(ctx: ServiceContext, meeting_id: str, user_id: str) -> bool:
             len(uow.agenda.for_meeting(meeting_id)),
             ctx.notice(meeting),
         )
+    _send_card(ctx, key, CardKind.NOTICE, meeting_id, user_id, card)
+    return True
+
+
+def _send_card(
+    ctx: ServiceContext,
+    key: str,
+    kind: CardKind,
+    meeting_id: str,
+    user_id: str,
+    card: Card,
+    item_id: str | None = None,
+) -> None:
+    """Send a card claimed under ``direct:{key}`` and keep it; if the platform refuses,
+    release the claim (the next delivery tries again) and raise ``ChatUnavailable``."""
     try:
         ref = chat_of(ctx).send_card(user_id, card)
     except ChatUnavailable:
@@ -313,15 +328,15 @@ def _send_notice(ctx: ServiceContext, meeting_id: str, user_id: str) -> bool:
     ctx.cards.put(
         DirectCard(
             key=key,
-            kind=CardKind.NOTICE,
+            kind=kind,
             meeting_id=meeting_id,
             user_id=user_id,
             conversation_id=ref.channel_id,
             message_id=ref.message_id,
             created_at=ctx.clock(),
+            item_id=item_id,
         )
     )
-    return True
 
 
 def _release(ctx: ServiceContext, key: str) -> None:
@@ -398,22 +413,9 @@ def deliver_cases(ctx: ServiceContext, meeting_id: str, user_id: str) -> int:
     sent = 0
     for key, item, card in todo:
         try:
-            ref = chat_of(ctx).send_card(user_id, card)
+            _send_card(ctx, key, CardKind.CASE, meeting_id, user_id, card, item.id)
         except ChatUnavailable:
-            _release(ctx, f"direct:{key}")
             continue
-        ctx.cards.put(
-            DirectCard(
-                key=key,
-                kind=CardKind.CASE,
-                meeting_id=meeting_id,
-                user_id=user_id,
-                conversation_id=ref.channel_id,
-                message_id=ref.message_id,
-                created_at=ctx.clock(),
-                item_id=item.id,
-            )
-        )
         sent += 1
     return sent
 
