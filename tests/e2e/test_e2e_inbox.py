@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
-import time
+from datetime import date
 from pathlib import Path
 
 from e2e_steps import ack, inputs, member, prepare_meeting, reacted, reply, room
@@ -61,25 +61,26 @@ def _stored(ws: LocalWorkspace) -> int:
     return inbox_for(ws.database).count()
 
 
-def _wait(condition, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
+def _meeting(ws: LocalWorkspace, *confirming: str) -> tuple[date, str]:
+    """A meeting of one case asked of every agency, collection open, ``confirming`` members
+    confirmed and in its channel, the bot idle."""
+    day, [code] = prepare_meeting(ws, ALL)
+    for key in confirming:
+        ack(ws, member(key))
+    ws.settle()
+    return day, code
 
 
 def test_a_reply_acked_while_users_info_fails_is_recorded_without_slack_sending_it_again(
     workspace: LocalWorkspace,
 ) -> None:
     ws = workspace
-    day, [code] = prepare_meeting(ws, ALL)
+    day, code = _meeting(ws, "houkatsu")
     houkatsu = member("houkatsu")
-    ack(ws, houkatsu)
-    ws.settle()
     # A fresh work process (no user cached): the reply's author must be asked about.
     [worker] = _work_processes(ws)
     os.kill(worker, signal.SIGKILL)
-    _wait(lambda: _work_processes(ws) not in ([], [worker]))
+    ws.wait_until(lambda: _work_processes(ws) not in ([], [worker]), timeout=20)
     asked = ws.server.api_call_count("users.info")
     ws.server.inject_failure("users.info", "fatal_error", times=1)
     ts = reply(ws, houkatsu, code, "日中は独居。見守りを継続しています。")
@@ -98,10 +99,8 @@ def test_a_reply_acked_before_the_work_process_dies_is_recorded_by_the_next_one(
     workspace: LocalWorkspace,
 ) -> None:
     ws = workspace
-    day, [code] = prepare_meeting(ws, ALL)
+    day, code = _meeting(ws, "houkatsu")
     houkatsu = member("houkatsu")
-    ack(ws, houkatsu)
-    ws.settle()
     [worker] = _work_processes(ws)
     os.kill(worker, signal.SIGSTOP)  # the work process hangs...
     try:
@@ -113,7 +112,7 @@ def test_a_reply_acked_before_the_work_process_dies_is_recorded_by_the_next_one(
     finally:
         os.kill(worker, signal.SIGKILL)  # ...and dies
     # Started again within a second, the work process gets what its serving process stored.
-    _wait(lambda: len(inputs(ws, day)) == 1)
+    ws.wait_until(lambda: len(inputs(ws, day)) == 1, timeout=20)
     [recorded] = inputs(ws, day)
     assert recorded.source_ref == f"{room(ws)}:{ts}" and recorded.text == "通院に同行しました。"
     ws.settle()
@@ -125,11 +124,8 @@ def test_requests_acked_before_the_whole_server_was_killed_are_worked_on_when_it
     workspace: LocalWorkspace,
 ) -> None:
     ws = workspace
-    day, [code] = prepare_meeting(ws, ALL)
+    day, code = _meeting(ws, "houkatsu", "csw")
     houkatsu, csw = member("houkatsu"), member("csw")
-    ack(ws, houkatsu)
-    ack(ws, csw)
-    ws.settle()
     assert ws.bot is not None and ws.bot.process is not None
     [worker] = _work_processes(ws)
     os.kill(worker, signal.SIGSTOP)
@@ -143,7 +139,7 @@ def test_requests_acked_before_the_whole_server_was_killed_are_worked_on_when_it
     assert inputs(ws, day) == []
     ws.bot = BotProcess(ws.server, ws.database_url, coordinators=ws.coordinators, workers=1)
     ws.bot.start()
-    _wait(lambda: len(inputs(ws, day)) == 2, timeout=30)
+    ws.wait_until(lambda: len(inputs(ws, day)) == 2, timeout=30)
     assert {i.source_ref for i in inputs(ws, day)} == {
         f"{room(ws)}:{first}",
         f"{room(ws)}:{second}",
