@@ -59,13 +59,7 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
     role = args.grant_app_role
     if role is not None and not _is_postgresql(settings):
-        print(
-            texts.CLI.argument_error.format(
-                option="--grant-app-role", message=texts.CLI.grant_role_postgresql_only
-            ),
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+        return _argument_error("--grant-app-role", texts.CLI.grant_role_postgresql_only)
     database = _database(settings)
     try:
         before = database.current_revision()
@@ -351,8 +345,14 @@ def _prepare_output(out: str | None) -> Output | None:
     try:
         return Output.prepare(out)
     except OutputError as error:
-        print(texts.CLI.argument_error.format(option="--out", message=error), file=sys.stderr)
+        _argument_error("--out", error)
         return None
+
+
+def _argument_error(option: str, message: object) -> int:
+    """Print the one-line argument error on stderr; the usage exit status."""
+    print(texts.CLI.argument_error.format(option=option, message=message), file=sys.stderr)
+    return EXIT_USAGE
 
 
 def _write_output(output: Output, filename: str, data: bytes) -> Path | None:
@@ -429,11 +429,7 @@ def _document_command(
     try:
         day = parse_date(args.meeting)
     except DomainError as error:
-        print(
-            texts.CLI.argument_error.format(option="--meeting", message=error.message),
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+        return _argument_error("--meeting", error.message)
     output = _prepare_output(args.out)
     if output is None:
         return EXIT_USAGE
@@ -511,11 +507,7 @@ def cmd_audit(settings: Settings, args: argparse.Namespace) -> int:
     try:
         since = parse_date(args.since) if args.since else None
     except DomainError as error:
-        print(
-            texts.CLI.argument_error.format(option="--since", message=error.message),
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+        return _argument_error("--since", error.message)
     output = _prepare_output(args.out) if args.out else None
     if args.out and output is None:
         return EXIT_USAGE
@@ -550,11 +542,7 @@ def _verify_audit(settings: Settings, anchor: str | None) -> int:
 
     anchor = (anchor or "").strip().rstrip("…").lower()
     if anchor and not re.fullmatch(r"[0-9a-f]{16,64}", anchor):
-        print(
-            texts.CLI.argument_error.format(option="--anchor", message=texts.CLI.anchor_invalid),
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+        return _argument_error("--anchor", texts.CLI.anchor_invalid)
     database = _database(settings)
     try:
         report = verify_audit_trail(database.engine, anchor)
@@ -714,13 +702,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 
     year = args.fiscal_year
     if not 2000 <= year <= 2200:
-        print(
-            texts.CLI.argument_error.format(
-                option="--fiscal-year", message=texts.REPORT.year_invalid
-            ),
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+        return _argument_error("--fiscal-year", texts.REPORT.year_invalid)
     output = _prepare_output(args.out) if args.out else None
     if args.out and output is None:
         return EXIT_USAGE
