@@ -39,6 +39,7 @@ from bot.domain.model import (
     Meeting,
     MeetingState,
 )
+from bot.services import claims
 from bot.services.access import (
     Actor,
     PermissionDenied,
@@ -323,7 +324,7 @@ def _send_card(
     try:
         ref = chat_of(ctx).send_card(user_id, card)
     except ChatUnavailable:
-        _release(ctx, f"direct:{key}")
+        claims.release(ctx, f"direct:{key}")
         raise
     ctx.cards.put(
         DirectCard(
@@ -337,12 +338,6 @@ def _send_card(
             item_id=item_id,
         )
     )
-
-
-def _release(ctx: ServiceContext, key: str) -> None:
-    with ctx.uow() as uow:
-        uow.processed.release(key)
-        uow.commit()
 
 
 def _readable_items(

@@ -18,6 +18,7 @@ from bot.domain.model import (
     InputState,
     Meeting,
 )
+from bot.services import claims
 from bot.services.access import (
     Actor,
     PermissionDenied,
@@ -326,9 +327,7 @@ def edit_reply(
         outcome = record_reply(ctx, channel_id, thread_id, message_id, user_id, text, files=files)
         if outcome in (ReplyOutcome.RECORDED, ReplyOutcome.HELD):
             if edited:
-                with ctx.uow() as uow:
-                    uow.processed.claim(_edit_key(source_ref, edited))
-                    uow.commit()
+                claims.claim(ctx, _edit_key(source_ref, edited))
             return True
         if outcome is not ReplyOutcome.ALREADY_RECORDED:
             return False

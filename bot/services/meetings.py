@@ -26,7 +26,7 @@ from bot.domain.model import (
     Occasion,
 )
 from bot.domain.timeline import PlannedSend, SendKind, open_key, opening_time, plan_meeting
-from bot.services import rooms
+from bot.services import claims, rooms
 from bot.services.access import (
     SYSTEM,
     Actor,
@@ -357,9 +357,7 @@ def _post_once(
     try:
         ref = post()
     except ChatUnavailable:
-        with ctx.uow() as uow:
-            uow.processed.release(key)
-            uow.commit()
+        claims.release(ctx, key)
         raise
     with ctx.uow() as uow:
         record(uow, ref)
@@ -558,10 +556,7 @@ def _prompt_members(ctx: ServiceContext, meeting_id: str) -> tuple[int, int]:
                 user_id, prompt_dm(codes, label, notice, meeting_id=meeting_id, room_id=room_id)
             )
         except ChatUnavailable:
-            with ctx.uow() as uow:
-                for key in claimed:
-                    uow.processed.release(key)
-                uow.commit()
+            claims.release(ctx, *claimed)
             failed += 1
             continue
         sent += 1

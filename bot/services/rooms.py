@@ -27,6 +27,7 @@ from bot import texts
 from bot.domain.calendar import format_wareki
 from bot.domain.errors import DomainError
 from bot.domain.model import AuditAction, Meeting, MeetingChannel, MeetingState
+from bot.services import claims
 from bot.services.access import SYSTEM, Actor
 from bot.services.audit import audit
 from bot.services.chat import (
@@ -128,9 +129,7 @@ def ensure_room(ctx: ServiceContext, meeting_id: str) -> str | None:
         room_id = _create(ctx, meeting)
         ctx.chat.set_topic(room_id, texts.ROOMS.topic.format(label=label))
     except ChatUnavailable as error:
-        with ctx.uow() as uow:
-            uow.processed.release(room_key(meeting_id))
-            uow.commit()
+        claims.release(ctx, room_key(meeting_id))
         if error.code in {"restricted_action", "missing_scope", "invalid_name_specials"}:
             raise DomainError(
                 texts.ROOMS.create_refused.format(
@@ -232,9 +231,7 @@ def post_notice(ctx: ServiceContext, meeting_id: str) -> bool:
     try:
         ref = ctx.chat.post(meeting.room_id, message)
     except ChatUnavailable:
-        with ctx.uow() as uow:
-            uow.processed.release(key)
-            uow.commit()
+        claims.release(ctx, key)
         raise
     with ctx.uow() as uow:
         current = uow.meetings.get(meeting_id)

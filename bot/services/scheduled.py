@@ -34,7 +34,7 @@ from bot.domain.timeline import (
     stamp,
     stamp_of,
 )
-from bot.services import meetings, monitoring
+from bot.services import claims, meetings, monitoring
 from bot.services.access import SYSTEM
 from bot.services.chat import ChatUnavailable, Message, Note, Paragraph
 from bot.services.context import ServiceContext
@@ -44,11 +44,9 @@ from bot.services.ports import UnitOfWork
 
 # The once-only sends and the materialising of regular meetings are shared with the commands.
 from bot.services.scheduling import (
-    _claim,
     _dm,
     _materialise,
     _plan_dates,
-    _release,
     _tell,
     plan_meetings,
 )
@@ -140,17 +138,17 @@ def open_due(ctx: ServiceContext, meeting_id: str) -> JobResult:
             _dm(texts.SCHEDULED.open_empty.format(label=label)),
         )
         return JobResult.SKIPPED
-    if not _claim(ctx, open_key(meeting.id)):
+    if not claims.claim(ctx, open_key(meeting.id)):
         return JobResult.SKIPPED
     try:
         opening = meetings.open_meeting(ctx, SYSTEM, meeting.channel_id, meeting.date)
         if opening.unreachable:  # the job's retry asks them
             raise ChatUnavailable("prompts", "unreachable")
     except ChatUnavailable:
-        _release(ctx, open_key(meeting.id))
+        claims.release(ctx, open_key(meeting.id))
         raise
     except DomainError as error:
-        _release(ctx, open_key(meeting.id))
+        claims.release(ctx, open_key(meeting.id))
         _tell(
             ctx,
             coordinators,
@@ -198,7 +196,7 @@ def morning_due(ctx: ServiceContext, meeting_id: str, key: str) -> JobResult:
         label = meeting_label(meeting, ctx.tz)
         room_id = meeting.room_id
     # Case codes belong in the meeting's own channel, never the coordinators'.
-    if not codes or room_id is None or not _claim(ctx, key):
+    if not codes or room_id is None or not claims.claim(ctx, key):
         return JobResult.SKIPPED
     agenda = "、".join(codes)
     message = Message(
@@ -216,7 +214,7 @@ def morning_due(ctx: ServiceContext, meeting_id: str, key: str) -> JobResult:
         else:
             ctx.chat.post(room_id, message)
     except ChatUnavailable:
-        _release(ctx, key)
+        claims.release(ctx, key)
         raise
     return JobResult.SENT
 

@@ -36,7 +36,7 @@ from bot.domain.timeline import (
     plan_monitoring,
     stamp,
 )
-from bot.services import meetings
+from bot.services import claims, meetings
 from bot.services.access import (
     Actor,
     PermissionDenied,
@@ -371,28 +371,15 @@ def _tell(ctx: ServiceContext, users: Iterable[str], key: str, message: Message)
     for user_id in users:
         if not ctx.chat.user_is_active(user_id):
             continue
-        if not _claim(ctx, f"{key}:{user_id}"):
+        if not claims.claim(ctx, f"{key}:{user_id}"):
             continue
         try:
             ctx.chat.send_direct(user_id, message)
         except ChatUnavailable:
-            _release(ctx, f"{key}:{user_id}")
+            claims.release(ctx, f"{key}:{user_id}")
             raise
         sent += 1
     return sent
-
-
-def _claim(ctx: ServiceContext, key: str) -> bool:
-    with ctx.uow() as uow:
-        claimed = uow.processed.claim(key)
-        uow.commit()
-    return claimed
-
-
-def _release(ctx: ServiceContext, key: str) -> None:
-    with ctx.uow() as uow:
-        uow.processed.release(key)
-        uow.commit()
 
 
 def _dm(text: str) -> Message:
