@@ -1,7 +1,7 @@
 """Benchmark: the acks people meet, from the production server, against a bare Bolt app.
 
 Run: ``.venv/bin/python benchmarks/bench_serving.py [--quick] [--requests N] [--workers W]
-[--api-delay S] [--rate R] [--postgres] [--clients 8 32] [--by-kind]``
+[--api-delay S] [--rate R] [--postgres] [--clients 8 32] [--rounds R] [--by-kind]``
 
 The bot runs as ``shienbot serve --http`` (gunicorn, ``--workers`` processes) against the
 local Slack workspace, on a throwaway SQLite file (``--postgres``: a fresh schema of
@@ -13,8 +13,9 @@ Then, for 1, 8 and 32 concurrent clients, unpaced (each client sends its next re
 soon as the previous ack has arrived) and paced (``--rate`` requests per second in all),
 with the Web API answering at once and slowed by ``--api-delay`` seconds per call, the same
 mix of requests — ``/shien status``, ``help``, ``agenda add``, ``role``, ``ack``, a click on
-the notice's button, thread replies and edits — goes first to the bare app, then to the bot
-(whose earlier work has settled by then). The load comes from another process
+the notice's button, thread replies and edits — goes to the bare app and to the bot in
+``--rounds`` rounds, the two taking turns to go first (the bot's earlier work has settled
+before each round), and the figures are over all rounds. The load comes from another process
 (``benchmarks/loadgen.py``), signing each request as it sends it.
 
 Printed per case: p50, p99 and max ack latency, requests per second, and the bot's ratio to
@@ -160,7 +161,34 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[int(rank) - 1]
 
 
-def run_load(url: str, secret: str, load: Load, clients: int, rate: float | None) -> Result:
+@dataclass
+class Samples:
+    """What one side (the bare app or the bot) met in one case, over all its rounds."""
+
+    latencies: list[float]  # ms
+    statuses: list[int]
+    kinds: list[str]
+    elapsed: float = 0.0  # s, sending time of all rounds
+
+    def result(self) -> Result:
+        per_kind: dict[str, list[float]] = {}
+        for latency, kind in zip(self.latencies, self.kinds, strict=True):
+            per_kind.setdefault(kind, []).append(latency)
+        return Result(
+            p50=percentile(self.latencies, 50),
+            p99=percentile(self.latencies, 99),
+            max=max(self.latencies),
+            rps=len(self.latencies) / self.elapsed,
+            failed=sum(1 for status in self.statuses if status != 200),
+            by_kind={kind: (percentile(v, 99), max(v)) for kind, v in sorted(per_kind.items())},
+        )
+
+
+def run_load(
+    url: str, secret: str, load: Load, clients: int, rate: float | None, into: Samples
+) -> None:
+    """Send ``load`` with ``clients`` concurrent clients (paced at ``rate``), adding what
+    was met to ``into``."""
     job = {
         "url": url,
         "secret": secret,
@@ -177,19 +205,11 @@ def run_load(url: str, secret: str, load: Load, clients: int, rate: float | None
         check=True,
     )
     answer = json.loads(done.stdout)
-    ms = [latency * 1000 for latency, _, _ in answer["samples"]]
-    failed = sum(1 for _, status, _ in answer["samples"] if status != 200)
-    per_kind: dict[str, list[float]] = {}
-    for latency, _, index in answer["samples"]:
-        per_kind.setdefault(load.kinds[index], []).append(latency * 1000)
-    return Result(
-        p50=percentile(ms, 50),
-        p99=percentile(ms, 99),
-        max=max(ms),
-        rps=len(ms) / answer["elapsed"],
-        failed=failed,
-        by_kind={kind: (percentile(v, 99), max(v)) for kind, v in sorted(per_kind.items())},
-    )
+    for latency, status, index in answer["samples"]:
+        into.latencies.append(latency * 1000)
+        into.statuses.append(status)
+        into.kinds.append(load.kinds[index])
+    into.elapsed += answer["elapsed"]
 
 
 class WebApiDelay:
@@ -197,27 +217,40 @@ class WebApiDelay:
     take ``seconds`` longer, as a distant or busy Slack does.
 
     The local workspace stands in for Slack's servers, which never take CPU from the bot's
-    machine: the threads answering its calls run at the lowest priority (``SCHED_IDLE``
-    where Linux has it, else ``nice 19``, per thread), so that the bot's acks are measured
-    against a bare app's on equal terms (the bare app makes no Web API calls)."""
+    machine: all of its threads — the one accepting connections, and each connection's from
+    its first byte read — run at the lowest priority (``SCHED_IDLE`` where Linux has it,
+    else ``nice 19``, per thread), so that the bot's acks are measured against a bare app's
+    on equal terms (the bare app makes no Web API calls)."""
 
     def __init__(self, server: LocalSlackServer) -> None:
         self.seconds = 0.0
+        httpd, acceptor = server._httpd, server._thread
+        assert httpd is not None and acceptor is not None and acceptor.native_id is not None
+        _lowest_priority(acceptor.native_id)
+        serve_connection = httpd.process_request_thread
+
+        def idle_connection(*args: Any) -> None:
+            _lowest_priority(threading.get_native_id())
+            serve_connection(*args)
+
+        httpd.process_request_thread = idle_connection  # type: ignore[method-assign,assignment]
         for name in ("handle_api", "handle_response_url", "handle_upload"):
             handle = getattr(server, name)
 
             def slow(*args: Any, handle: Callable[..., Any] = handle, **kwargs: Any) -> Any:
-                with contextlib.suppress(OSError):
-                    thread = threading.get_native_id()
-                    if hasattr(os, "SCHED_IDLE"):
-                        os.sched_setscheduler(thread, os.SCHED_IDLE, os.sched_param(0))
-                    else:
-                        os.setpriority(os.PRIO_PROCESS, thread, 19)
                 if self.seconds:
                     time.sleep(self.seconds)
                 return handle(*args, **kwargs)
 
             setattr(server, name, slow)
+
+
+def _lowest_priority(thread: int) -> None:
+    with contextlib.suppress(OSError):
+        if hasattr(os, "SCHED_IDLE"):
+            os.sched_setscheduler(thread, os.SCHED_IDLE, os.sched_param(0))
+        else:
+            os.setpriority(os.PRIO_PROCESS, thread, 19)
 
 
 def settle(ws: LocalWorkspace, quiet: float, timeout: float = 180.0) -> None:
@@ -350,6 +383,9 @@ def main() -> int:
     parser.add_argument("--postgres", action="store_true", help="the bot on TEST_DATABASE_URL")
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument(
+        "--rounds", type=int, default=4, help="rounds per case, bare and bot taking turns"
+    )
+    parser.add_argument(
         "--clients", type=int, nargs="+", default=[1, 8, 32], help="concurrent clients"
     )
     parser.add_argument(
@@ -385,21 +421,26 @@ def main() -> int:
         print(
             f"bot: shienbot serve --http, {args.workers} workers, "
             f"{'PostgreSQL' if args.postgres else 'SQLite'}; bare Bolt app: same server."
-            f" Set-up {time.perf_counter() - started:.1f} s, {count} requests per case,"
-            f" paced at {args.rate:g}/s"
+            f" Set-up {time.perf_counter() - started:.1f} s, {count} requests per case"
+            f" in {args.rounds} rounds, paced at {args.rate:g}/s"
         )
         rows = []
         with bare_app(ws.server, args.workers) as bare_url:
             for case in cases:
-                requests = build_requests(ws.server, meeting, count, rng)
                 rate = args.rate if case.paced else None
                 delay.seconds = case.api_delay
-                bare = run_load(bare_url, secret, requests, case.clients, rate)
-                settle(ws, quiet=QUIET + 3 * case.api_delay)
+                bare, bot = Samples([], [], []), Samples([], [], [])
                 calls = ws.server.api_call_count()
-                bot = run_load(bot_url, secret, requests, case.clients, rate)
-                settle(ws, quiet=QUIET + 3 * case.api_delay)
-                rows.append((case, bare, bot))
+                # Rounds, the two apps taking turns to go first: a burst of noise on this
+                # shared machine then falls on both sides alike rather than on one.
+                for round_ in range(args.rounds):
+                    requests = build_requests(ws.server, meeting, count // args.rounds, rng)
+                    sides = [(bare_url, bare), (bot_url, bot)]
+                    for url, into in sides if round_ % 2 == 0 else sides[::-1]:
+                        run_load(url, secret, requests, case.clients, rate, into)
+                        if into is bot:
+                            settle(ws, quiet=QUIET + 3 * case.api_delay)
+                rows.append((case, bare.result(), bot.result()))
                 print(
                     f"  {case.label}: done ({ws.server.api_call_count() - calls}"
                     " Web API calls after the acks)",
