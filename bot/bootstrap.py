@@ -249,6 +249,8 @@ def serve_http(
     the inbox, acks, and hands the request to a work process of its own at a lower priority
     (``bot.chat.slack.handoff``), which also runs the scheduled sends while it holds the
     lease. Returns the server's exit status (see :func:`bot.chat.slack.production.serve`)."""
+    from bot.chat.slack.app import hands_over
+    from bot.chat.slack.edge import Accepted
     from bot.chat.slack.handoff import Handoff
     from bot.chat.slack.production import boot_failed, serve
     from bot.chat.slack.wsgi import SlackWSGIApp
@@ -284,6 +286,9 @@ def serve_http(
                 scheduler=True,
                 run_jobs=False,
                 background=handoff,
+                # The edge in front verifies every request's signature (SlackWSGIApp
+                # dispatches nothing it refused): Bolt would compute the same HMAC again.
+                verify_requests=False,
                 events_after_ack=True,
             )
             handoff.start()
@@ -292,7 +297,14 @@ def serve_http(
             raise
         assert runtime.edge is not None, "HTTP mode needs SLACK_SIGNING_SECRET"
         stops.extend([handoff.shutdown, runtime.close, inbox_database.dispose])
-        return SlackWSGIApp(runtime.app, runtime.edge, scope=handoff.request)
+        bot_user_id = runtime.gateway.bot_user_id
+
+        def hand_over(verdict: Accepted) -> bool:
+            return hands_over(verdict.parsed, bot_user_id) and handoff.hand_over(
+                verdict.body, verdict.headers
+            )
+
+        return SlackWSGIApp(runtime.app, runtime.edge, hand_over=hand_over)
 
     def on_worker_exit() -> None:
         for stop in stops:

@@ -3,7 +3,9 @@ not decided yet tried again until it is, done reported only when its work is don
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -187,9 +189,16 @@ class FakeInbox:
         self.alive_calls: list[float] = []
         self.done_keys: list[str] = []
         self.own: list[str] = []
+        self.bodies: dict[str, tuple[str, str]] = {}
+        self.broken = False
 
     def put(self, key: str, owner: str, body: str, headers: str) -> bool:
+        if self.broken:
+            raise OSError("disk full")
+        if key in self.own:
+            return False
         self.own.append(key)
+        self.bodies[key] = (body, headers)
         return True
 
     def load(self, key: str) -> tuple[str, str] | None:
@@ -246,3 +255,53 @@ def test_a_busy_serving_process_keeps_its_heartbeat_and_restarts_a_dead_work_pro
     finally:
         started[-1].alive = False
         handoff.shutdown(wait=True)
+
+
+def _handed(handoff: Handoff) -> list[str]:
+    keys = []
+    with contextlib.suppress(queue.Empty):
+        while True:
+            keys.append(handoff._queue.get(timeout=0.5))
+    return keys
+
+
+def test_a_request_handed_over_is_stored_with_its_headers_and_its_key_given_once() -> None:
+    inbox, process = FakeInbox(), FakeProcess()
+    handoff = Handoff(lambda jobs, results: process, inbox).start()
+    try:
+        event = '{"type":"event_callback","event_id":"Ev42","event":{"type":"message"}}'
+        retried = {"content-type": ["application/json"], "x-slack-retry-num": ["1"]}
+        assert handoff.hand_over(event, {"content-type": ["application/json"]})
+        assert handoff.hand_over(event, retried)  # Slack sending it again: stored once
+        command = "command=%2Fshien&text=status"
+        assert handoff.hand_over(command, {"content-type": ["application/x-www-form-urlencoded"]})
+        keys = _handed(handoff)
+        assert keys[0] == "event:Ev42" and len(keys) == 2 and keys[1].startswith("request:")
+        assert inbox.own == keys
+        assert inbox.bodies[keys[1]] == (
+            command,
+            json.dumps({"content-type": ["application/x-www-form-urlencoded"]}),
+        )
+    finally:
+        process.alive = False
+        handoff.shutdown(wait=True)
+
+
+def test_a_request_that_cannot_be_stored_is_left_to_the_caller(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    inbox, process = FakeInbox(), FakeProcess()
+    inbox.broken = True
+    handoff = Handoff(lambda jobs, results: process, inbox).start()
+    try:
+        assert not handoff.hand_over("command=%2Fshien&text=secret", {})
+        assert _handed(handoff) == []
+        assert "could not store a request: OSError" in caplog.text
+        assert "secret" not in caplog.text
+        # What the caller then dispatches here runs in the local pool.
+        assert handoff.submit(lambda: 7).result(timeout=5) == 7
+    finally:
+        process.alive = False
+        handoff.shutdown(wait=True)
+    # A stopping server hands nothing over: the request is dispatched where it arrived.
+    assert not handoff.hand_over("command=%2Fshien&text=status", {})

@@ -21,6 +21,12 @@ listener returns. How each kind of request uses that:
   inbox before its ack and decided in the work process, which tries it again for as long
   as Slack cannot answer (``bot.chat.slack.handoff``).
 
+On the production server a serving process does not dispatch what it hands over at all:
+:func:`hands_over` tells which requests a listener here would only ack (an empty 200) and
+send to ``background`` — those are stored and acked as they arrive, and dispatched through
+these same listeners in the work process. The rest (forms, what opens a form, Slack's URL
+check, anything no listener takes) is dispatched where it arrives.
+
 Follow-ups (``bot.chat.followups``) run in the background and are retried when Slack
 refuses them. Logs carry command names, error kinds and Slack's error codes, never text.
 """
@@ -76,6 +82,31 @@ def _guarded(action: Callable[[], str | None], what: str) -> str | None:
         return answer_for(error, what)
 
 
+def hands_over(payload: dict[str, Any] | None, bot_user_id: str = "") -> bool:
+    """Whether a verified request (as the edge parsed it) is one whose listener only acks
+    it — an empty 200 — and hands all of its work to ``background``: a ``/shien`` command
+    that opens no form, a click on the notice's button, a message or someone joining (not
+    the bot's own message, which Bolt drops). Such a request can be stored and acked
+    without being dispatched here (``bot.chat.slack.handoff``).
+
+    Not handed over: form submissions (validated before their ack), what opens a form
+    (``views.open`` within the 3 seconds its ``trigger_id`` lives), Slack's URL check, and
+    whatever no listener here takes (Bolt answers it at once)."""
+    if payload is None:
+        return False
+    kind = payload.get("type")
+    if kind == "event_callback":
+        event = payload["event"]
+        if event["type"] == "member_joined_channel":
+            return True
+        return event["type"] == "message" and not (bot_user_id and event.get("user") == bot_user_id)
+    if kind == "block_actions":
+        return bool(payload["actions"][0]["action_id"] == ACK_ACTION)
+    if kind is None and payload.get("command") == "/shien":
+        return not opens_form(slack_text_to_command_text(str(payload.get("text", ""))))
+    return False
+
+
 def register(
     app: App,
     ctx: ServiceContext,
@@ -128,6 +159,60 @@ def register(
     def answer(respond: Respond, reply: str | None) -> None:
         if reply:
             respond(text=escape(reply), response_type="ephemeral", replace_original=False)
+
+    # Bolt tries the listeners in the order they are registered, each match costing tens
+    # of microseconds of every ack: the most frequent requests (thread replies and
+    # edits, then commands and clicks) come first, forms last.
+    def decided(
+        what: str, handle: Callable[[ServiceContext], object], request: BoltRequest
+    ) -> BoltResponse | None:
+        """Decide an event before the ack; if that needs Slack and Slack cannot answer, let
+        Slack send the event again (503), or, after its last retry, retry it here. With
+        ``events_after_ack``, hand it to ``background`` and ack."""
+        if events_after_ack:
+            later(lambda: _decide_later(what, handle))
+            return None
+        try:
+            handle(now_ctx())
+        except RETRYABLE as error:
+            code = getattr(error, "code", "") or type(error).__name__
+            if _retry_num(request) < SLACK_LAST_RETRY:
+                log.warning("%s event not decided (%s): Slack will send it again", what, code)
+                return BoltResponse(status=503, body="")
+            log.warning("%s event not decided (%s) on Slack's last retry: retried here", what, code)
+            defer(f"{what} event", handle)
+        except Exception as error:
+            answer_for(error, what)  # logged by kind; sending it again would fail the same way
+        return None
+
+    def _decide_later(what: str, handle: Callable[[ServiceContext], object]) -> None:
+        # Only when ``background`` could not hand the request over: decided here, retried
+        # as a follow-up if Slack cannot answer.
+        try:
+            handle(later_ctx())
+        except RETRYABLE:
+            defer(f"{what} event", handle)
+        except Exception as error:
+            answer_for(error, what)
+
+    @app.event("message")
+    def on_message(event: dict[str, Any], request: BoltRequest) -> BoltResponse | None:
+        return decided("message", lambda c: _on_message(c, event), request)
+
+    @app.event("member_joined_channel")
+    def on_join(event: dict[str, Any], request: BoltRequest) -> BoltResponse | None:
+        user_id = str(event.get("user", ""))
+        if bot_user_id and user_id == bot_user_id:
+            return None  # the bot itself (re)invited: not someone outside the roster
+        if bot_user_id and event.get("inviter") == bot_user_id:
+            return None  # the bot invited them itself, after checking they may be there
+
+        def act(c: ServiceContext) -> None:
+            meetings.member_joined(
+                c, event.get("channel", ""), user_id, str(event.get("event_ts", ""))
+            )
+
+        return decided("join", act, request)
 
     @app.command("/shien")
     def shien(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -218,57 +303,6 @@ def register(
             c, actor, form_values(view["state"]["values"]), str(view.get("id", ""))
         ),
     )
-
-    def decided(
-        what: str, handle: Callable[[ServiceContext], object], request: BoltRequest
-    ) -> BoltResponse | None:
-        """Decide an event before the ack; if that needs Slack and Slack cannot answer, let
-        Slack send the event again (503), or, after its last retry, retry it here. With
-        ``events_after_ack``, hand it to ``background`` and ack."""
-        if events_after_ack:
-            later(lambda: _decide_later(what, handle))
-            return None
-        try:
-            handle(now_ctx())
-        except RETRYABLE as error:
-            code = getattr(error, "code", "") or type(error).__name__
-            if _retry_num(request) < SLACK_LAST_RETRY:
-                log.warning("%s event not decided (%s): Slack will send it again", what, code)
-                return BoltResponse(status=503, body="")
-            log.warning("%s event not decided (%s) on Slack's last retry: retried here", what, code)
-            defer(f"{what} event", handle)
-        except Exception as error:
-            answer_for(error, what)  # logged by kind; sending it again would fail the same way
-        return None
-
-    def _decide_later(what: str, handle: Callable[[ServiceContext], object]) -> None:
-        # Only when ``background`` could not hand the request over: decided here, retried
-        # as a follow-up if Slack cannot answer.
-        try:
-            handle(later_ctx())
-        except RETRYABLE:
-            defer(f"{what} event", handle)
-        except Exception as error:
-            answer_for(error, what)
-
-    @app.event("message")
-    def on_message(event: dict[str, Any], request: BoltRequest) -> BoltResponse | None:
-        return decided("message", lambda c: _on_message(c, event), request)
-
-    @app.event("member_joined_channel")
-    def on_join(event: dict[str, Any], request: BoltRequest) -> BoltResponse | None:
-        user_id = str(event.get("user", ""))
-        if bot_user_id and user_id == bot_user_id:
-            return None  # the bot itself (re)invited: not someone outside the roster
-        if bot_user_id and event.get("inviter") == bot_user_id:
-            return None  # the bot invited them itself, after checking they may be there
-
-        def act(c: ServiceContext) -> None:
-            meetings.member_joined(
-                c, event.get("channel", ""), user_id, str(event.get("event_ts", ""))
-            )
-
-        return decided("join", act, request)
 
 
 def _retry_num(request: BoltRequest) -> int:

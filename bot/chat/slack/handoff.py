@@ -1,39 +1,42 @@
 """The work after each ack, in a process of its own at a lower CPU priority, handed over
 through a durable inbox.
 
-Measured (``benchmarks/bench_serving.py``): an ack costs about a millisecond of CPU, the work
-after it (database, Web API calls, rendering) ten or more. In one process the work's
-threads hold the interpreter lock and the CPU while the next request waits for its ack;
-and work that waits for the database's write lock in the serving process waits behind a
-low-priority process holding it. So in HTTP mode each gunicorn worker keeps only the acks:
-it stores the request in the inbox (``storage.inbox``, one insert), tells its work process
-the request's key, and acks. The work process, at the lowest CPU priority (``SCHED_IDLE``,
-``nice`` 19), then has every cycle the acks leave.
+Measured (``benchmarks/bench_serving.py``): an ack costs a fraction of a millisecond of CPU,
+the work after it (database, Web API calls, rendering) ten or more. In one process the
+work's threads hold the interpreter lock and the CPU while the next request waits for its
+ack; and work that waits for the database's write lock in the serving process waits behind
+a low-priority process holding it. So in HTTP mode each gunicorn worker keeps only the acks,
+and the work process, at the lowest CPU priority (``SCHED_IDLE``, ``nice`` 19), has every
+cycle the acks leave.
 
-That holds for every request whose work runs after the ack — commands, button clicks and
-events (thread replies, edits, deletions, someone joining). An event is thus acked once it
+A request whose listener would only ack it and hand its work on
+(``bot.chat.slack.app.hands_over``: commands, the notice's button, events — thread replies,
+edits, deletions, someone joining) is not dispatched in the serving process at all: once
+the edge has verified it, :meth:`Handoff.hand_over` stores it in the inbox
+(``storage.inbox``, one insert), tells the work process its key, and the serving process
+acks it with the empty 200 its listener would have answered. An event is thus acked once it
 is *stored*, and decided in the work process: if the decision needs Slack and Slack cannot
 answer (``users.info`` failing: the listener answers 503), the work process tries the
 stored request again after each of :data:`RETRY_DELAYS` seconds, for as long as it takes;
 the row stays in the inbox meanwhile, across restarts.
 
-What the work process gets is the request itself, already verified by the edge: it
-dispatches it through the same Bolt listeners (their ``ack`` goes nowhere, signature checks
-are off — the request was checked on arrival), whose ``later(...)`` then runs inline. When
-the listener returns, the work process reports the key done, and the serving process
-deletes the row (only serving processes write to the inbox: see ``storage.inbox``).
+The work process dispatches the stored request through the same Bolt listeners (their
+``ack`` goes nowhere, signature checks are off — the request was checked on arrival),
+whose ``later(...)`` then runs inline. When the listener returns, the work process reports
+the key done, and the serving process deletes the row (only serving processes write to the
+inbox: see ``storage.inbox``).
 
-Form submissions are the exception: their work (validation, recording) happens before the
-ack, in the serving process, and what they hand to ``later`` (a confirmation DM) runs in a
-small local pool.
+Everything else is dispatched in the serving process, and what its listeners hand to
+``background`` runs in a small local pool there: form submissions (validated and recorded
+before their ack; their confirmation DM comes after), what opens a form (``views.open``
+must come within 3 seconds), and a request that could not be stored.
 
-If the work process has died, it is started again within a second (or at the next
-request), and every request this serving process stored and did not see done is given to it
+If the work process has died, it is started again within :data:`WATCH_EVERY` seconds, and every request this serving process stored and did not see done is given to it
 again. Each serving process records a heartbeat every :data:`HEARTBEAT_EVERY` seconds; the
 requests of one silent for :data:`STALE_AFTER` seconds (killed with its work process, or its
 whole server stopped) are taken over by a live one — on this server, on another on the same
-database, or on this one when it starts again. A request whose work could not be handed
-over at all is worked on locally rather than lost. The work is done *at
+database, or on this one when it starts again. A request that could not be stored is
+dispatched and worked on locally rather than lost. The work is done *at
 least* once: a request whose work was cut short by a crash is dispatched again (replies,
 edits and deletions are recorded by their Slack timestamps, so a second dispatch changes
 nothing).
@@ -52,10 +55,8 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
 from multiprocessing.context import SpawnProcess
 from multiprocessing.queues import Queue
 from typing import Any, ParamSpec, Protocol, TypeVar
@@ -66,8 +67,6 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 WORK_NICENESS = 19
-# Payload types whose work runs before the ack, in the serving process.
-_LOCAL_KINDS = ("view_submission", "view_closed")
 # Headers of Slack's own retries: the work process retries a stored request itself.
 _RETRY_HEADERS = ("x-slack-retry-num", "x-slack-retry-reason")
 # Status a listener answers when its event could not be decided yet (Slack unreachable).
@@ -116,20 +115,6 @@ class Inbox(Protocol):
         """How many requests are stored."""
 
 
-@dataclass
-class _Current:
-    body: str
-    headers: dict[str, list[str]]
-    shipped: bool = False
-
-
-def _works_before_ack(body: str) -> bool:
-    """Whether the request may be a form submission (its work runs before its ack, here).
-    A plain look at the body (the names are not URL-encoded): a command whose text names a
-    form's type is worked on here too, which changes only where."""
-    return any(kind in body for kind in _LOCAL_KINDS)
-
-
 _EVENT_ID = re.compile(r'"event_id"\s*:\s*"([A-Za-z0-9_.-]{1,100})"')
 
 
@@ -149,14 +134,15 @@ def stored_headers(headers: dict[str, list[str]]) -> str:
 
 
 class Handoff(Executor):
-    """The background executor of a serving process: stores each request in the inbox and
-    hands its key to the work process (see the module's docstring).
+    """A serving process's side of the handoff: :meth:`hand_over` stores a request in the
+    inbox and hands its key to the work process (see the module's docstring). As an
+    executor, it runs what the requests dispatched here hand to ``later`` in a local pool.
 
     Args:
         start: Starts a work process reading keys from the first queue it is given (None
             ends it after the work before) and writing the keys it is done with to the second.
         inbox: Where requests are stored before their ack.
-        local_threads: Threads for the work of form submissions, which stays here.
+        local_threads: Threads for the work of the requests dispatched here.
     """
 
     def __init__(self, start: StartWork, inbox: Inbox, *, local_threads: int = 4) -> None:
@@ -169,7 +155,6 @@ class Handoff(Executor):
         self._results: Queue[Any] = self._context.Queue()
         self._process: SpawnProcess | None = None
         self._lock = threading.Lock()
-        self._current = threading.local()
         self._local = ThreadPoolExecutor(local_threads, thread_name_prefix="shien-local")
         self._settler = threading.Thread(target=self._settle, name="shien-inbox", daemon=True)
         self._heartbeat = 0.0
@@ -254,43 +239,30 @@ class Handoff(Executor):
     def _fresh_key(self) -> str:
         return f"{self.owner}-{next(self._serial)}"
 
-    @contextmanager
-    def request(self, body: str, headers: dict[str, list[str]]) -> Iterator[None]:
-        """Mark the request the current thread is dispatching (its listener's ``later``
-        then ships it)."""
-        self._current.value = _Current(body, headers)
+    def hand_over(self, body: str, headers: dict[str, list[str]]) -> bool:
+        """Store a verified request and give its key to the work process; True once it is
+        stored (or was already: Slack sending an event again), so that it only needs its
+        ack. False if it could not be stored: the caller dispatches it here instead."""
+        if self._closed:
+            return False
+        key = request_key(body, self._fresh_key)
         try:
-            yield
-        finally:
-            self._current.value = None
+            stored = self._inbox.put(key, self.owner, body, stored_headers(headers))
+        except Exception as error:  # never lose the work: the caller does it here instead
+            log.error("could not store a request: %s", type(error).__name__)
+            return False
+        if stored:  # else Slack sent this event again: the first copy is in the inbox
+            try:
+                # A dead work process is noticed by the watch (within WATCH_EVERY), which
+                # gives its successor every key this process holds: no check per request.
+                with self._lock:
+                    self._queue.put(key)
+            except Exception as error:  # stored: given to the work process when it restarts
+                log.error("could not hand work over: %s", type(error).__name__)
+        return True
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        current: _Current | None = getattr(self._current, "value", None)
-        if current is None or self._closed or _works_before_ack(current.body):
-            return self._local.submit(fn, *args, **kwargs)
-        future: Future[T] = Future()
-        future.set_result(None)  # type: ignore[arg-type]
-        if current.shipped:  # a second ``later`` of the same request: its work is there
-            return future
-        key = request_key(current.body, self._fresh_key)
-        try:
-            stored = self._inbox.put(key, self.owner, current.body, stored_headers(current.headers))
-        except Exception as error:  # never lose the work: do it here instead
-            log.error("could not store a request: %s", type(error).__name__)
-            return self._local.submit(fn, *args, **kwargs)
-        current.shipped = True
-        if not stored:  # Slack sent this event again: the first copy is in the inbox
-            return future
-        try:
-            with self._lock:
-                self._ensure_process()
-                self._queue.put(key)
-        except Exception as error:  # stored, but not handed over: do it here, then forget it
-            log.error("could not hand work over: %s", type(error).__name__)
-            done = self._local.submit(fn, *args, **kwargs)
-            done.add_done_callback(lambda _: self._forget([key]))
-            return done
-        return future
+        return self._local.submit(fn, *args, **kwargs)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Let the work process finish what it was working on, then end it. Requests it had

@@ -3,9 +3,11 @@ of Bolt, for any WSGI server (gunicorn in production, see :mod:`bot.chat.slack.p
 
 ``GET /healthz`` answers the load balancer; every other request passes the edge's checks
 (size limit, read deadline, timestamp window, signature, well-formed body, replay guard)
-before Bolt sees a byte of it. The verified body then goes to ``App.dispatch`` exactly as
-``slack_bolt.adapter.wsgi.SlackRequestHandler`` hands it over (a ``BoltRequest`` of the
-body, query string and headers); Bolt's own signature check stays on behind the edge.
+before Bolt sees a byte of it. A verified request is then either taken over as it is
+(``hand_over``: stored for the production server's work process, and acked with an empty
+200) or given to ``App.dispatch`` exactly as ``slack_bolt.adapter.wsgi.SlackRequestHandler``
+hands it over (a ``BoltRequest`` of the body, query string and headers). The production
+server turns Bolt's own signature check off behind the edge, which has just made it.
 
 A refused request gets a short plain-text answer and its connection is closed (the body
 may be unread). Nothing here logs or returns any part of a body; an error in the app is
@@ -17,7 +19,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
 from typing import Any
 
 from slack_bolt import App, BoltRequest
@@ -53,7 +54,6 @@ _STATUS_TEXT = {
 _CHUNK = 65_536
 
 StartResponse = Callable[..., Any]
-RequestScope = Callable[[str, dict[str, list[str]]], AbstractContextManager[None]]
 
 
 def _status(code: int) -> str:
@@ -96,8 +96,9 @@ class SlackWSGIApp:
         ready: Set once the app may serve; ``/healthz`` answers 503 until then. (A
             stopping gunicorn closes its listening socket first, so a load balancer sees
             a stopping server go away.)
-        scope: Entered around each verified request's dispatch, with its body and headers
-            (``Handoff.request``: the work after the ack is handed to a work process).
+        hand_over: Given each verified request first: True if it took the request over
+            (stored it for the work process: ``bot.chat.slack.handoff``), which then only
+            needs the empty 200 its listener would ack with; False to dispatch it here.
     """
 
     def __init__(
@@ -106,11 +107,11 @@ class SlackWSGIApp:
         edge: SlackEdge,
         ready: threading.Event | None = None,
         *,
-        scope: RequestScope | None = None,
+        hand_over: Callable[[Accepted], bool] | None = None,
     ) -> None:
         self.app = app
         self.edge = edge
-        self.scope = scope
+        self.hand_over = hand_over
         self.ready = ready or threading.Event()
         if ready is None:
             self.ready.set()
@@ -132,16 +133,14 @@ class SlackWSGIApp:
         verdict = self.edge.check(method, path, wsgi_headers(environ), self._reader(environ))
         if isinstance(verdict, Rejection):
             return self._refuse(environ, start_response, verdict)
+        if self.hand_over is not None and self.hand_over(verdict):
+            return self._answer(environ, start_response, 200, b"")
         try:
             request = bolt_request(verdict, str(environ.get("QUERY_STRING", "")))
         except Exception:  # a shape Bolt cannot take: the sender's problem, not ours
             return self._refuse(environ, start_response, MALFORMED)
         try:
-            if self.scope is None:
-                response = self.app.dispatch(request)
-            else:
-                with self.scope(verdict.body, dict(verdict.headers)):
-                    response = self.app.dispatch(request)
+            response = self.app.dispatch(request)
         except Exception as error:  # never a traceback: the kind of error only
             log.error("dispatch failed: %s", type(error).__name__)
             return self._refuse(environ, start_response, Rejection(500, b"internal error"))
