@@ -112,16 +112,13 @@ def build_runtime(
     follow_up_delays: Sequence[float] = DELAYS,
     forms: Executor | None = None,
     verify_requests: bool | None = None,
-    events_after_ack: bool = False,
 ) -> Runtime:
     """Upgrade the database, connect to Slack, and assemble the Bolt app and services.
 
     With ``scheduler``, meeting timelines are planned in the database's job store, and run
     here if this process holds the scheduler lease and ``run_jobs`` is set. Requests are
     verified by Bolt unless they arrive over Socket Mode, or ``verify_requests`` is False
-    (a work process dispatching requests the serving process verified). With
-    ``events_after_ack`` events are decided after their ack, like the rest of the work
-    (``background`` stores them first: ``bot.chat.slack.handoff``)."""
+    (a work process dispatching requests the serving process verified)."""
     assert settings.slack_bot_token is not None
     token = settings.slack_bot_token.get_secret_value()
     database = Database(settings.resolved_database_url)
@@ -183,7 +180,6 @@ def build_runtime(
         forms=forms,
         followups=followups,
         bot_user_id=bot_user_id,
-        events_after_ack=events_after_ack,
     )
     edge = SlackEdge(signing_secret, replay_guard(database)) if signing_secret else None
     runner = attach_scheduler(database, context, settings, run_jobs=run_jobs) if scheduler else None
@@ -243,12 +239,12 @@ def serve_http(
     boot_error: Callable[[Exception], str] = lambda error: type(error).__name__,
 ) -> int:
     """HTTP mode on the production server: the database is migrated here, once; then each
-    worker process
-    builds its own runtime (after the fork: engines, threads and sockets are never shared),
-    serves the edge in front of Bolt, stores each request whose work runs after its ack in
-    the inbox, acks, and hands the request to a work process of its own at a lower priority
+    worker process builds its own runtime (after the fork: engines, threads and sockets are
+    never shared) and serves the edge in front of Bolt. A request whose listener would only
+    ack it (``bot.chat.slack.app.hands_over``) is stored in the inbox as verified, acked, and
+    dispatched by a work process of the worker's own at a lower priority
     (``bot.chat.slack.handoff``), which also runs the scheduled sends while it holds the
-    lease. Returns the server's exit status (see :func:`bot.chat.slack.production.serve`)."""
+    lease; the rest is dispatched in the worker. Returns the server's exit status (see :func:`bot.chat.slack.production.serve`)."""
     from bot.chat.slack.app import hands_over
     from bot.chat.slack.edge import Accepted
     from bot.chat.slack.handoff import Handoff
@@ -289,7 +285,6 @@ def serve_http(
                 # The edge in front verifies every request's signature (SlackWSGIApp
                 # dispatches nothing it refused): Bolt would compute the same HMAC again.
                 verify_requests=False,
-                events_after_ack=True,
             )
             handoff.start()
         except Exception as error:

@@ -17,9 +17,10 @@ listener returns. How each kind of request uses that:
   about it is handed to the follow-ups. If the decision needs Slack and Slack cannot answer
   (users.info failing), the listener answers 503, so Slack sends the event again (up to
   three retries, the last about five minutes later); the last retry is acked and retried
-  here instead. On the production server (``events_after_ack``) an event is stored in the
-  inbox before its ack and decided in the work process, which tries it again for as long
-  as Slack cannot answer (``bot.chat.slack.handoff``).
+  here instead. On the production server an event is stored in the inbox before its ack
+  and decided in the work process, which tries it again for as long as Slack cannot answer
+  (``bot.chat.slack.handoff``); only one the inbox could not store is decided before its
+  ack where it arrived, as in one process.
 
 On the production server a serving process does not dispatch what it hands over at all:
 :func:`hands_over` tells which requests a listener here would only ack (an empty 200) and
@@ -64,6 +65,8 @@ from bot.services.messages import ACK_ACTION, INPUT_ACTION, parse_ack_value
 
 log = logging.getLogger(__name__)
 
+# The slash command (the manifest's ``features.slash_commands``).
+COMMAND = "/shien"
 _SLACK_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 # Slack retries an event three times (about 1 minute, then 5 minutes apart); after the
 # last one it gives up, so that one is acked and retried by the bot itself.
@@ -102,7 +105,7 @@ def hands_over(payload: dict[str, Any] | None, bot_user_id: str = "") -> bool:
         return event["type"] == "message" and not (bot_user_id and event.get("user") == bot_user_id)
     if kind == "block_actions":
         return bool(payload["actions"][0]["action_id"] == ACK_ACTION)
-    if kind is None and payload.get("command") == "/shien":
+    if kind is None and payload.get("command") == COMMAND:
         return not opens_form(slack_text_to_command_text(str(payload.get("text", ""))))
     return False
 
@@ -116,7 +119,6 @@ def register(
     forms: Executor | None = None,
     followups: FollowUps | None = None,
     bot_user_id: str = "",
-    events_after_ack: bool = False,
 ) -> None:
     """Attach every listener of the product to ``app``.
 
@@ -131,8 +133,6 @@ def register(
         followups: Runs and retries what may wait until after the ack; without it,
             follow-ups run in ``background`` once.
         bot_user_id: The bot's own user ID (its own joining a channel is not news).
-        events_after_ack: Ack events at once and decide them in ``background`` (which
-            stores each request before its ack: the production server's serving process).
     """
     defer: Callable[[str, FollowUp], None]
     if followups is not None:
@@ -160,18 +160,11 @@ def register(
         if reply:
             respond(text=escape(reply), response_type="ephemeral", replace_original=False)
 
-    # Bolt tries the listeners in the order they are registered, each match costing tens
-    # of microseconds of every ack: the most frequent requests (thread replies and
-    # edits, then commands and clicks) come first, forms last.
     def decided(
         what: str, handle: Callable[[ServiceContext], object], request: BoltRequest
     ) -> BoltResponse | None:
         """Decide an event before the ack; if that needs Slack and Slack cannot answer, let
-        Slack send the event again (503), or, after its last retry, retry it here. With
-        ``events_after_ack``, hand it to ``background`` and ack."""
-        if events_after_ack:
-            later(lambda: _decide_later(what, handle))
-            return None
+        Slack send the event again (503), or, after its last retry, retry it here."""
         try:
             handle(now_ctx())
         except RETRYABLE as error:
@@ -185,16 +178,9 @@ def register(
             answer_for(error, what)  # logged by kind; sending it again would fail the same way
         return None
 
-    def _decide_later(what: str, handle: Callable[[ServiceContext], object]) -> None:
-        # Only when ``background`` could not hand the request over: decided here, retried
-        # as a follow-up if Slack cannot answer.
-        try:
-            handle(later_ctx())
-        except RETRYABLE:
-            defer(f"{what} event", handle)
-        except Exception as error:
-            answer_for(error, what)
-
+    # Bolt tries the listeners in the order they are registered, each match costing tens
+    # of microseconds of every dispatch: the most frequent requests (thread replies and
+    # edits, then commands and clicks) come first, forms last.
     @app.event("message")
     def on_message(event: dict[str, Any], request: BoltRequest) -> BoltResponse | None:
         return decided("message", lambda c: _on_message(c, event), request)
@@ -214,7 +200,7 @@ def register(
 
         return decided("join", act, request)
 
-    @app.command("/shien")
+    @app.command(COMMAND)
     def shien(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         text = slack_text_to_command_text(body.get("text", ""))
