@@ -278,8 +278,9 @@ class Handoff(Executor):
             self._results.put(None)
             if wait:
                 self._settler.join()
-        self._queue.close()
-        self._results.close()
+        if wait:  # else the settler may still be reading: the queues close with the process
+            self._queue.close()
+            self._results.close()
         self._local.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
