@@ -61,6 +61,14 @@ def _stored(ws: LocalWorkspace) -> int:
     return inbox_for(ws.database).count()
 
 
+def _acked_reply(ws: LocalWorkspace, who: str, code: str, text: str) -> str:
+    """Post a thread reply; it is acked with 200 (stored: Slack need not send it again)."""
+    ts = reply(ws, who, code, text)
+    assert ws.slack.last_response is not None
+    assert ws.slack.last_response.status == 200
+    return ts
+
+
 def _meeting(ws: LocalWorkspace, *confirming: str) -> tuple[date, str]:
     """A meeting of one case asked of every agency, collection open, ``confirming`` members
     confirmed and in its channel, the bot idle."""
@@ -83,9 +91,7 @@ def test_a_reply_acked_while_users_info_fails_is_recorded_without_slack_sending_
     ws.wait_until(lambda: _work_processes(ws) not in ([], [worker]), timeout=20)
     asked = ws.server.api_call_count("users.info")
     ws.server.inject_failure("users.info", "fatal_error", times=1)
-    ts = reply(ws, houkatsu, code, "日中は独居。見守りを継続しています。")
-    assert ws.slack.last_response is not None
-    assert ws.slack.last_response.status == 200  # stored: Slack need not send it again
+    ts = _acked_reply(ws, houkatsu, code, "日中は独居。見守りを継続しています。")
     ws.settle(timeout=30)
     [recorded] = inputs(ws, day)
     assert recorded.source_ref == f"{room(ws)}:{ts}"
@@ -104,9 +110,7 @@ def test_a_reply_acked_before_the_work_process_dies_is_recorded_by_the_next_one(
     [worker] = _work_processes(ws)
     os.kill(worker, signal.SIGSTOP)  # the work process hangs...
     try:
-        ts = reply(ws, houkatsu, code, "通院に同行しました。")
-        assert ws.slack.last_response is not None
-        assert ws.slack.last_response.status == 200
+        ts = _acked_reply(ws, houkatsu, code, "通院に同行しました。")
         assert _stored(ws) == 1  # ...with the reply acked and stored, not yet recorded
         assert inputs(ws, day) == []
     finally:
@@ -129,8 +133,8 @@ def test_requests_acked_before_the_whole_server_was_killed_are_worked_on_when_it
     assert ws.bot is not None and ws.bot.process is not None
     [worker] = _work_processes(ws)
     os.kill(worker, signal.SIGSTOP)
-    first = reply(ws, houkatsu, code, "訪問しました。変わりありません。")
-    second = reply(ws, csw, code, "地域の見守りを続けます。")
+    first = _acked_reply(ws, houkatsu, code, "訪問しました。変わりありません。")
+    second = _acked_reply(ws, csw, code, "地域の見守りを続けます。")
     assert _stored(ws) == 2
     # A power cut of the bot's processes: nothing stops gracefully.
     for pid in _tree(ws.bot.process.pid):
