@@ -51,7 +51,6 @@ if TYPE_CHECKING:
     from storage.database import Database
 
 from storage import sidefile
-from storage.files import ensure_private_file, make_private_dirs
 
 log = logging.getLogger(__name__)
 
@@ -87,13 +86,10 @@ class SqliteFileInbox:
         self.path = path
         self._clock = clock
         self._flush_every = flush_every
-        self._local = threading.local()
-        self._turn = threading.Lock()
+        self._file = sidefile.SideFile(path, "NORMAL", checkpoints=False)
         self._unflushed = threading.Event()
         self._flusher: threading.Thread | None = None
         self._flusher_lock = threading.Lock()
-        make_private_dirs(path.parent)
-        ensure_private_file(path)
         self._write(
             "CREATE TABLE IF NOT EXISTS inbox (key TEXT PRIMARY KEY, owner TEXT,"
             " received_at REAL NOT NULL, body TEXT NOT NULL, headers TEXT NOT NULL)"
@@ -102,21 +98,13 @@ class SqliteFileInbox:
             "CREATE TABLE IF NOT EXISTS inbox_owners (owner TEXT PRIMARY KEY, seen_at REAL NOT NULL)"
         )
 
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = sidefile.connect(self.path, "NORMAL", checkpoints=False)
-            self._local.connection = connection
-        return connection
-
     def _write(
         self, sql: str, parameters: Sequence[object] = (), *, fetch: bool = False
     ) -> tuple[int, list[Any]]:
         """One write, in this process's turn (a thread waiting for it is woken at once;
         SQLite's busy handler would sleep); returns the rows changed (and the rows
         returned, with ``fetch``)."""
-        connection = self._connection()
-        with self._turn:
+        with self._file.turn() as connection:
             cursor = connection.execute(sql, parameters)
             rows = cursor.fetchall() if fetch else []
             return cursor.rowcount, rows
@@ -150,7 +138,7 @@ class SqliteFileInbox:
             self._unflushed.clear()
             self.flush(wal)
             try:
-                self._connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
+                self._file.connection().execute("PRAGMA wal_checkpoint(PASSIVE)")
             except sqlite3.Error as error:  # tried again at the next flush
                 log.warning("inbox checkpoint failed: %s", type(error).__name__)
 
@@ -168,7 +156,7 @@ class SqliteFileInbox:
 
     def load(self, key: str) -> tuple[str, str] | None:
         row = (
-            self._connection()
+            self._file.connection()
             .execute("SELECT body, headers FROM inbox WHERE key = ?", (key,))
             .fetchone()
         )
@@ -197,13 +185,13 @@ class SqliteFileInbox:
         return [str(key) for key, _ in sorted(rows, key=lambda row: (row[1], row[0]))]
 
     def owned(self, owner: str) -> list[str]:
-        rows = self._connection().execute(
+        rows = self._file.connection().execute(
             "SELECT key FROM inbox WHERE owner = ? ORDER BY received_at, key", (owner,)
         )
         return [str(key) for (key,) in rows]
 
     def count(self) -> int:
-        return int(self._connection().execute("SELECT count(*) FROM inbox").fetchone()[0])
+        return int(self._file.connection().execute("SELECT count(*) FROM inbox").fetchone()[0])
 
 
 class SqlInbox:

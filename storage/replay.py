@@ -23,7 +23,6 @@ way of the bot's own transactions:
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -40,7 +39,6 @@ if TYPE_CHECKING:
 
 from bot.domain.model import utcnow
 from storage import sidefile
-from storage.files import ensure_private_file, make_private_dirs
 from storage.orm import SeenSignatureRow
 
 __all__ = ["SqlReplayGuard", "SqliteFileReplayGuard", "edge_file", "replay_guard"]
@@ -132,32 +130,21 @@ class SqliteFileReplayGuard:
     def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.path = path
         self._clock = clock
-        self._local = threading.local()
+        self._file = sidefile.SideFile(path, "OFF")
         self._lock = threading.Lock()
-        self._turn = threading.Lock()
         self._pruned_at = 0.0
-        make_private_dirs(path.parent)
-        ensure_private_file(path)
-        self._connection().execute(
+        self._file.connection().execute(
             "CREATE TABLE IF NOT EXISTS seen_signatures"
             " (signature TEXT PRIMARY KEY, expires_at REAL NOT NULL) WITHOUT ROWID"
         )
 
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = sidefile.connect(self.path, "OFF")
-            self._local.connection = connection
-        return connection
-
     def first_sighting(self, signature: str, valid_until: float) -> bool:
         now = self._clock()
-        connection = self._connection()
         with self._lock:
             prune = now - self._pruned_at >= _PRUNE_EVERY.total_seconds()
             if prune:
                 self._pruned_at = now
-        with self._turn:  # this process's writers take turns (SQLite's busy handler sleeps)
+        with self._file.turn() as connection:
             if prune:
                 connection.execute("DELETE FROM seen_signatures WHERE expires_at < ?", (now,))
             cursor = connection.execute(

@@ -4,7 +4,9 @@ SQLite) and in the SQLite side file."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 import stat
 import threading
 import time
@@ -143,8 +145,8 @@ def test_a_done_request_leaves_no_trace_of_its_body_in_the_side_file(tmp_path: P
     secret = "架空太郎さんの経過（消えるはずの本文）"
     inbox.put("request:1", "a", json.dumps({"text": secret}, ensure_ascii=False), HEADERS)
     inbox.done(["request:1"])
-    connection = inbox._connection()
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with contextlib.closing(sqlite3.connect(inbox.path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     data = b"".join(
         path.read_bytes()
         for path in tmp_path.iterdir()
