@@ -21,6 +21,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage.direct import DirectStatements
 from storage.files import (
     PRIVATE_FILE,
     ensure_private_file,
@@ -77,6 +78,9 @@ class Database:
         parsed = make_url(url)
         sqlite = parsed.get_backend_name() == "sqlite"
         options: dict[str, Any] = {"echo": echo, "hide_parameters": True}
+        self._connect_args = dict(connect_args or {})
+        self._direct: DirectStatements | None = None
+        self._direct_lock = threading.Lock()
         if connect_args:
             options["connect_args"] = dict(connect_args)
         self._sqlite_file: Path | None = None
@@ -132,9 +136,28 @@ class Database:
         with self._engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
+    @property
+    def direct(self) -> DirectStatements:
+        """Statements on driver connections of their own, one per thread, outside the
+        engine's pool (never pinged, never reset), in autocommit: for the few statements
+        every ack runs on PostgreSQL (``storage.direct``)."""
+        with self._direct_lock:
+            if self._direct is None:
+                self._direct = DirectStatements(self._connect_directly)
+            return self._direct
+
+    def _connect_directly(self) -> Any:
+        dialect = self._engine.dialect
+        cargs, cparams = dialect.create_connect_args(self._engine.url)
+        connection = dialect.connect(*cargs, **{**cparams, **self._connect_args})
+        connection.autocommit = True
+        return connection
+
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection, and the direct ones."""
         self._engine.dispose()
+        if self._direct is not None:
+            self._direct.close()
 
     # ------------------------------------------------------------------ the SQLite file
 

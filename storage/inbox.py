@@ -45,10 +45,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 if TYPE_CHECKING:
     from storage.database import Database
+    from storage.direct import DirectStatements
 
 from storage import sidefile
 
@@ -195,26 +196,26 @@ class SqliteFileInbox:
 
 
 class SqlInbox:
-    """Implements ``bot.chat.slack.handoff.Inbox`` in the bot's database (table ``inbox``; PostgreSQL, or an in-memory
-    SQLite): one statement per call, each in its own transaction."""
+    """Implements ``bot.chat.slack.handoff.Inbox`` in the bot's database (table ``inbox``;
+    PostgreSQL, or an in-memory SQLite): one statement per call, each in its own
+    transaction. On PostgreSQL, the statements of every ack (:meth:`put`) and of the
+    settler (:meth:`done`) run on direct connections (``storage.direct``); the rest, a few
+    a minute, on the engine."""
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, database: Database, *, clock: Callable[[], float] = time.time) -> None:
+        engine = database.engine
         # PostgreSQL: each statement commits on its own (one round trip). SQLite: the
         # engine's own transactions (it begins them itself, BEGIN IMMEDIATE).
         self._postgresql = engine.dialect.name == "postgresql"
         self._engine = engine
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._clock = clock
-        # PostgreSQL: the set_config in the FROM turns the WAL flush wait off for this one
-        # statement's transaction (see the module's docstring).
-        unsynced = (
-            " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unsynced"
-            if self._postgresql
-            else ""
-        )
+        self._direct: DirectStatements | None = None
+        if self._postgresql:
+            self._direct = database.direct
         self._put = text(
             "INSERT INTO inbox (key, owner, received_at, body, headers)"
-            f" SELECT :key, :owner, :received_at, :body, :headers{unsynced}"
+            " SELECT :key, :owner, :received_at, :body, :headers"
             " WHERE true ON CONFLICT DO NOTHING RETURNING key"
         )
 
@@ -229,6 +230,8 @@ class SqlInbox:
             "body": body,
             "headers": headers,
         }
+        if self._direct is not None:
+            return bool(self._direct.run(_PG_PUT, values))
         with self._connect() as connection:
             return connection.execute(self._put, values).first() is not None
 
@@ -241,6 +244,9 @@ class SqlInbox:
 
     def done(self, keys: Sequence[str]) -> None:
         if not keys:
+            return
+        if self._direct is not None:
+            self._direct.run("DELETE FROM inbox WHERE key = ANY(%(keys)s)", {"keys": list(keys)})
             return
         with self._connect() as connection:
             connection.execute(
@@ -286,6 +292,16 @@ class SqlInbox:
             return int(connection.execute(text("SELECT count(*) FROM inbox")).scalar_one())
 
 
+# PostgreSQL: the set_config in the FROM turns the WAL flush wait off for this one
+# statement's transaction (see the module's docstring).
+_PG_PUT = (
+    "INSERT INTO inbox (key, owner, received_at, body, headers)"
+    " SELECT %(key)s, %(owner)s, %(received_at)s, %(body)s, %(headers)s"
+    " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unsynced"
+    " ON CONFLICT DO NOTHING RETURNING key"
+)
+
+
 def inbox_file(database_file: Path) -> Path:
     """The SQLite side file of the inbox, next to the database file."""
     return database_file.with_name(f"{database_file.stem}-inbox.sqlite3")
@@ -295,5 +311,5 @@ def inbox_for(database: Database) -> SqlInbox | SqliteFileInbox:
     """The inbox of the bot's database: in it (PostgreSQL, an in-memory SQLite), or in its
     side file (a SQLite file)."""
     if database.sqlite_file is None:
-        return SqlInbox(database.engine)
+        return SqlInbox(database)
     return SqliteFileInbox(inbox_file(database.sqlite_file))

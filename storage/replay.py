@@ -10,7 +10,8 @@ Every accepted request passes here before its ack, so the write is kept cheap an
 way of the bot's own transactions:
 
 - PostgreSQL: the row is in the bot's database, written by one statement in its own
-  transaction (one round trip), which does not wait for the WAL flush (``synchronous_commit
+  transaction (one round trip, on a connection of the serving thread's own:
+  ``storage.direct``), which does not wait for the WAL flush (``synchronous_commit
   = off`` for that statement only: a crash can forget the last fraction of a second of
   signatures, which only lets a replay through for the rest of its five minutes; everything
   else the bot writes stays durable);
@@ -30,12 +31,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, text
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.engine import Engine
 
 if TYPE_CHECKING:
     from storage.database import Database
+    from storage.direct import DirectStatements
 
 from bot.domain.model import utcnow
 from storage import sidefile
@@ -50,33 +51,23 @@ class SqlReplayGuard:
     """Implements ``bot.chat.slack.edge.ReplayGuard`` on the bot's database.
 
     Args:
-        engine: The bot's database engine.
+        database: The bot's database (PostgreSQL: its statements run on direct connections,
+            ``storage.direct``; an in-memory SQLite: on its engine).
         clock: Aware "now" (tests move it).
     """
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, database: Database, *, clock: Callable[[], datetime] = utcnow) -> None:
+        engine = database.engine
         self._engine = engine
         self._clock = clock
         self._lock = threading.Lock()
         self._pruned_at: datetime | None = None
-        # One statement, built once: compiled once and cached (every ack runs it).
-        self._postgresql = engine.dialect.name == "postgresql"
-        table: Any = SeenSignatureRow.__table__
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-        if self._postgresql:
-            # Plain SQL (compiled once): the set_config in the FROM turns the WAL flush wait
-            # off for this one statement's transaction.
-            self._insert: Any = text(
-                "INSERT INTO seen_signatures (signature, seen_at, expires_at)"
-                " SELECT :signature, :seen_at, :expires_at"
-                " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unsynced"
-                " ON CONFLICT DO NOTHING RETURNING signature"
-            ).bindparams(
-                bindparam("signature", type_=table.c.signature.type),
-                bindparam("seen_at", type_=table.c.seen_at.type),
-                bindparam("expires_at", type_=table.c.expires_at.type),
-            )
+        self._direct: DirectStatements | None = None
+        if engine.dialect.name == "postgresql":
+            self._direct = database.direct
             return
+        # One statement, built once: compiled once and cached (every ack runs it).
+        table: Any = SeenSignatureRow.__table__
         statement = sqlite.insert(table).values(
             signature=bindparam("signature"),
             seen_at=bindparam("seen_at"),
@@ -93,23 +84,35 @@ class SqlReplayGuard:
             "seen_at": now,
             "expires_at": datetime.fromtimestamp(valid_until, UTC),
         }
-        if self._postgresql:
-            # One statement in its own transaction, which does not wait for the WAL flush.
-            with self._autocommit.connect() as connection:
-                self._prune(connection, now)
-                inserted = connection.execute(self._insert, values).first()
-            return inserted is not None
+        if self._direct is not None:
+            if self._prune_due(now):
+                self._direct.run(_PG_PRUNE, {"now": now})
+            return bool(self._direct.run(_PG_CLAIM, values))
         with self._engine.begin() as connection:
-            self._prune(connection, now)
+            if self._prune_due(now):
+                connection.execute(
+                    delete(SeenSignatureRow).where(SeenSignatureRow.expires_at < now)
+                )
             inserted = connection.execute(self._insert, values).first()
         return inserted is not None
 
-    def _prune(self, connection: Any, now: datetime) -> None:
+    def _prune_due(self, now: datetime) -> bool:
         with self._lock:
             if self._pruned_at is not None and now - self._pruned_at < _PRUNE_EVERY:
-                return
+                return False
             self._pruned_at = now
-        connection.execute(delete(SeenSignatureRow).where(SeenSignatureRow.expires_at < now))
+            return True
+
+
+# PostgreSQL: one statement in its own transaction, which does not wait for the WAL flush
+# (the set_config in the FROM turns it off for this transaction).
+_PG_CLAIM = (
+    "INSERT INTO seen_signatures (signature, seen_at, expires_at)"
+    " SELECT %(signature)s, %(seen_at)s, %(expires_at)s"
+    " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unsynced"
+    " ON CONFLICT DO NOTHING RETURNING signature"
+)
+_PG_PRUNE = "DELETE FROM seen_signatures WHERE expires_at < %(now)s"
 
 
 def edge_file(database_file: Path) -> Path:
@@ -158,5 +161,5 @@ def replay_guard(database: Database) -> SqlReplayGuard | SqliteFileReplayGuard:
     """The replay guard for the bot's database: in it (PostgreSQL, or an in-memory SQLite),
     or in its side file (a SQLite file: see the module's docstring)."""
     if database.sqlite_file is None:
-        return SqlReplayGuard(database.engine)
+        return SqlReplayGuard(database)
     return SqliteFileReplayGuard(edge_file(database.sqlite_file))

@@ -50,7 +50,7 @@ def _inbox_at(
         database = Database(url, connect_args={"options": f"-csearch_path={schema}"})
     request.addfinalizer(database.dispose)
     database.upgrade()
-    return SqlInbox(database.engine, clock=clock)
+    return SqlInbox(database, clock=clock)
 
 
 @pytest.fixture(params=KINDS)

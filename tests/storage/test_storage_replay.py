@@ -37,8 +37,8 @@ def _second_process(database: Database) -> Database:
 def test_a_signature_is_accepted_once_whichever_process_sees_it(database: Database) -> None:
     other = _second_process(database)
     try:
-        first = SqlReplayGuard(database.engine, clock=lambda: NOW)
-        second = SqlReplayGuard(other.engine, clock=lambda: NOW)
+        first = SqlReplayGuard(database, clock=lambda: NOW)
+        second = SqlReplayGuard(other, clock=lambda: NOW)
         valid_until = (NOW + timedelta(minutes=5)).timestamp()
         assert first.first_sighting(SIGNATURE, valid_until)
         assert not first.first_sighting(SIGNATURE, valid_until)
@@ -49,7 +49,7 @@ def test_a_signature_is_accepted_once_whichever_process_sees_it(database: Databa
 
 
 def test_racing_claims_of_one_signature_have_one_winner(database: Database) -> None:
-    guard = SqlReplayGuard(database.engine)
+    guard = SqlReplayGuard(database)
     barrier = threading.Barrier(6)
     results: list[bool] = []
 
@@ -67,7 +67,7 @@ def test_racing_claims_of_one_signature_have_one_winner(database: Database) -> N
 
 def test_stale_signatures_are_pruned(database: Database) -> None:
     now = [NOW]
-    guard = SqlReplayGuard(database.engine, clock=lambda: now[0])
+    guard = SqlReplayGuard(database, clock=lambda: now[0])
     for n in range(3):
         assert guard.first_sighting(f"v0={n:064x}", (NOW + timedelta(minutes=5)).timestamp())
     now[0] = NOW + timedelta(minutes=6)

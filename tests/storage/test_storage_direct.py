@@ -1,0 +1,95 @@
+"""The ack path's own PostgreSQL connections: one per thread, replaced without a round trip
+when the server has closed them, closed with the database."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, text
+
+from storage import Database
+from storage.replay import SqlReplayGuard
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def postgres(postgres_admin: tuple[str, Engine]) -> Iterator[Database]:
+    url, admin = postgres_admin
+    schema = f"t_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    database = Database(url, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        database.upgrade()
+        yield database
+    finally:
+        database.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def _backend(database: Database) -> int:
+    ((pid,),) = database.direct.run("SELECT pg_backend_pid()", {})
+    return int(pid)
+
+
+def _terminate(database: Database, pid: int) -> None:
+    with database.engine.connect() as connection:
+        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        # Until the backend is gone, its goodbye may not have reached the socket yet.
+        for _ in range(200):
+            alive = connection.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+            ).scalar()
+            if not alive:
+                return
+            threading.Event().wait(0.01)
+    raise AssertionError("the backend did not end")
+
+
+def test_a_thread_keeps_its_connection_and_threads_do_not_share(postgres: Database) -> None:
+    first = _backend(postgres)
+    assert _backend(postgres) == first
+    other: list[int] = []
+    thread = threading.Thread(target=lambda: other.append(_backend(postgres)))
+    thread.start()
+    thread.join()
+    assert other and other[0] != first
+
+
+def test_a_connection_the_server_closed_is_replaced_before_the_statement(
+    postgres: Database,
+) -> None:
+    guard = SqlReplayGuard(postgres)
+    until = (datetime.now(UTC) + timedelta(minutes=5)).timestamp()
+    assert guard.first_sighting("v0=" + "01" * 32, until)
+    pid = _backend(postgres)
+    _terminate(postgres, pid)  # as a restart or an idle timeout of the server does
+    # The next ack's statement runs, on a new connection: no error reaches the request.
+    assert guard.first_sighting("v0=" + "02" * 32, until)
+    assert not guard.first_sighting("v0=" + "01" * 32, until)
+    assert _backend(postgres) != pid
+
+
+def test_a_statement_that_fails_raises_and_the_next_one_runs(postgres: Database) -> None:
+    with pytest.raises(Exception, match="division by zero"):
+        postgres.direct.run("SELECT 1 / 0", {})
+    assert postgres.direct.run("SELECT 2", {}) == [(2,)]
+
+
+def test_dispose_closes_every_threads_connection(postgres: Database) -> None:
+    pids = [_backend(postgres)]
+    thread = threading.Thread(target=lambda: pids.append(_backend(postgres)))
+    thread.start()
+    thread.join()
+    postgres.dispose()
+    with postgres.engine.connect() as connection:
+        left = connection.execute(
+            text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"), {"pids": pids}
+        ).scalar()
+    assert left == 0
