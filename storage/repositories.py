@@ -769,6 +769,18 @@ class SqlAgencyInputRepository(_Repository):
         )
         return [agency_input_to_domain(row) for row in self._session.scalars(query)]
 
+    def recorded_counts(self, meeting_id: str, case_id: str) -> dict[str, int]:
+        query = (
+            select(AgencyInputRow.agency_id, func.count())
+            .where(
+                AgencyInputRow.meeting_id == meeting_id,
+                AgencyInputRow.case_id == case_id,
+                AgencyInputRow.state == InputState.RECORDED.value,
+            )
+            .group_by(AgencyInputRow.agency_id)
+        )
+        return {str(agency_id): int(count) for agency_id, count in self._session.execute(query)}
+
     def save(self, agency_input: AgencyInput) -> None:
         with self._unique(Record.INPUT):
             row = self._row(AgencyInputRow, agency_input.id, Record.INPUT)

@@ -431,15 +431,12 @@ def head_being_posted(ctx: ServiceContext, uow: UnitOfWork, channel_id: str) -> 
 
 
 def _statuses(uow: UnitOfWork, meeting_id: str, case: Case) -> list[AgencyStatus]:
-    counts: dict[str, int] = defaultdict(int)
-    for agency_input in uow.inputs.for_case(meeting_id, case.id):
-        if agency_input.counts:
-            counts[agency_input.agency_id] += 1
+    counts = uow.inputs.recorded_counts(meeting_id, case.id)
     statuses = []
     for agency_id in case.asked_agency_ids:
         agency = uow.agencies.get(agency_id)
         if agency is not None:
-            statuses.append(AgencyStatus(agency.name, counts[agency_id]))
+            statuses.append(AgencyStatus(agency.name, counts.get(agency_id, 0)))
     return statuses
 
 
@@ -480,7 +477,7 @@ def pending_members(uow: UnitOfWork, meeting_id: str) -> dict[str, list[str]]:
     per_user: dict[str, list[str]] = defaultdict(list)
     for item in uow.agenda.for_meeting(meeting_id):
         case = _case(uow, item.case_id)
-        answered = {i.agency_id for i in uow.inputs.for_case(meeting_id, case.id) if i.counts}
+        answered = uow.inputs.recorded_counts(meeting_id, case.id)
         for agency_id in case.asked_agency_ids:
             if agency_id in answered:
                 continue

@@ -12,7 +12,7 @@ second copy.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
@@ -155,6 +155,12 @@ class AgencyInputRepository(Protocol):
         ...
 
     def for_case(self, meeting_id: str, case_id: str) -> Sequence[AgencyInput]: ...
+    def recorded_counts(self, meeting_id: str, case_id: str) -> Mapping[str, int]:
+        """How many inputs of each agency count for the case (recorded, not held or
+        withdrawn); agencies without one are absent. Counted by the store: a thread's
+        status line is refreshed at every reply."""
+        ...
+
     def save(self, agency_input: AgencyInput) -> None: ...
     def delete(self, input_id: str) -> None:
         """Delete an input for good (retention); the caller leaves an audit tombstone."""

@@ -578,6 +578,13 @@ class MemoryAgencyInputRepository(_Repository):
     def for_case(self, meeting_id: str, case_id: str) -> Sequence[AgencyInput]:
         return self._where(lambda i: i.meeting_id == meeting_id and i.case_id == case_id)
 
+    def recorded_counts(self, meeting_id: str, case_id: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for i in self.for_case(meeting_id, case_id):
+            if i.counts:
+                counts[i.agency_id] = counts.get(i.agency_id, 0) + 1
+        return counts
+
     def _where(self, condition: Callable[[AgencyInput], bool]) -> builtins.list[AgencyInput]:
         found = [i for i in self._t.inputs.values() if condition(i)]
         return _loaded_all(sorted(found, key=lambda i: (i.created_at, i.id)))

@@ -37,6 +37,7 @@ from bot.domain.model import (
     Decision,
     FinalDocument,
     InputSource,
+    InputState,
     MeetingChannel,
     MeetingKind,
     MeetingMethod,
@@ -318,6 +319,28 @@ def test_an_input_ref_may_repeat_across_sources(uows: UowFactory) -> None:
         assert uow.inputs.by_source(InputSource.FORM, "V0001") is not None
         assert uow.inputs.by_source("thread", "V0001") is not None
         assert uow.inputs.by_source(InputSource.FORM, "V0002") is None
+
+
+def test_recorded_counts_count_each_agencys_recorded_inputs_of_one_case(
+    uows: UowFactory,
+) -> None:
+    world = seed(uows)
+    with uows() as uow:
+        other_case = _other_case(uow)
+        uow.inputs.add(_input(world, "C0MEETING:1.0"))
+        uow.inputs.add(_input(world, "C0MEETING:2.0"))
+        uow.inputs.add(_input(world, "C0MEETING:3.0", agency_id=world.other_agency_id))
+        uow.inputs.add(_input(world, "C0MEETING:4.0", state=InputState.HELD))
+        uow.inputs.add(_input(world, "C0MEETING:5.0", state=InputState.WITHDRAWN))
+        uow.inputs.add(_input(world, "C0MEETING:6.0", case_id=other_case))
+        uow.commit()
+    with uows() as uow:
+        assert uow.inputs.recorded_counts(world.meeting_id, world.case_id) == {
+            world.agency_id: 2,
+            world.other_agency_id: 1,
+        }
+        assert uow.inputs.recorded_counts(world.meeting_id, other_case) == {world.agency_id: 1}
+        assert uow.inputs.recorded_counts("no-such-meeting", world.case_id) == {}
 
 
 # --------------------------------------------------------------------------- colliding saves
