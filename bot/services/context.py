@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Protocol
@@ -34,6 +35,37 @@ class NoScheduler:
 
     def unplan(self, keys: Sequence[str], *, within: object = None) -> None:
         return None
+
+
+class OneAtATime:
+    """Runs work for one key at a time in this process. A call for a key whose work is
+    running returns at once, and that work runs once more when it ends: a burst of calls
+    costs two runs, not one each, and what the last run saw is what stays (an older
+    rendering never lands after a newer one). An exception ends it for the key; the
+    caller's retry (``ServiceContext.later``'s) runs it again."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._again: dict[Hashable, bool] = {}  # running keys -> asked for again meanwhile
+
+    def run(self, key: Hashable, work: Callable[[], object]) -> None:
+        with self._lock:
+            if key in self._again:
+                self._again[key] = True
+                return
+            self._again[key] = False
+        try:
+            while True:
+                work()
+                with self._lock:
+                    if not self._again[key]:
+                        del self._again[key]
+                        return
+                    self._again[key] = False
+        except BaseException:
+            with self._lock:
+                self._again.pop(key, None)
+            raise
 
 
 @dataclass
@@ -74,6 +106,9 @@ class ServiceContext:
     # cards in each confirmed member's 1:1 chat (Teams); the cards' places in ``cards``.
     delivery: Delivery = Delivery.CHANNEL
     cards: DirectCards = field(default_factory=MemoryDirectCards)
+    # Refreshes of a case's thread head, one at a time per case (shared by the copies a
+    # chat adapter makes of this context for each request).
+    refreshing: OneAtATime = field(default_factory=OneAtATime)
 
     def now(self) -> datetime:
         return self.clock().astimezone(self.tz)

@@ -441,7 +441,14 @@ def _statuses(uow: UnitOfWork, meeting_id: str, case: Case) -> list[AgencyStatus
 
 
 def refresh_thread(ctx: ServiceContext, meeting_id: str, case_id: str) -> None:
-    """Keep the case's thread head showing who has answered."""
+    """Keep the case's thread head showing who has answered (one refresh of a case at a
+    time: replies arriving during one are shown by one more)."""
+    ctx.refreshing.run(
+        ("thread head", meeting_id, case_id), lambda: _refresh_thread(ctx, meeting_id, case_id)
+    )
+
+
+def _refresh_thread(ctx: ServiceContext, meeting_id: str, case_id: str) -> None:
     with ctx.uow() as uow:
         item = uow.agenda.get(meeting_id, case_id)
         meeting = uow.meetings.get(meeting_id)
