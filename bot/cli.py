@@ -118,7 +118,7 @@ def _security_problems(settings: Settings, database: Database) -> list[str]:
         sides = [
             side.with_name(side.name + suffix)
             for side in (edge_file(sqlite_file), inbox_file(sqlite_file))
-            for suffix in ("", "-wal", "-shm")
+            for suffix in ("", "-wal", "-shm", "-lock")
         ]
         for path in [*database.sqlite_files(), *(side for side in sides if side.exists())]:
             mode = loose_mode(path)

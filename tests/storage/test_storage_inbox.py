@@ -8,6 +8,8 @@ import contextlib
 import json
 import sqlite3
 import stat
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -19,6 +21,7 @@ from sqlalchemy import text
 
 from storage import Database
 from storage.inbox import SqlInbox, SqliteFileInbox, inbox_file, inbox_for
+from storage.sidefile import lock_path
 
 BODY = '{"event_id": "Ev0001", "event": {"text": "経過の報告（架空）"}}'
 HEADERS = json.dumps({"content-type": ["application/json"]})
@@ -153,3 +156,39 @@ def test_a_done_request_leaves_no_trace_of_its_body_in_the_side_file(tmp_path: P
         if path.name.startswith("bot-inbox.sqlite3")
     )
     assert secret.encode("utf-8") not in data
+
+
+def test_the_writers_turn_is_a_private_empty_file_next_to_the_side_file(tmp_path: Path) -> None:
+    inbox = SqliteFileInbox(tmp_path / "bot-inbox.sqlite3")
+    assert inbox.put("k1", "owner", "body", "{}")
+    lock = lock_path(inbox.path)
+    assert lock == tmp_path / "bot-inbox.sqlite3-lock"
+    assert stat.S_IMODE(lock.stat().st_mode) == 0o600
+    assert lock.stat().st_size == 0  # a lock, never content
+
+
+def test_writers_of_two_processes_take_turns_on_the_kernel_lock(tmp_path: Path) -> None:
+    """While another process holds the turn, a write here waits for it, and goes on the
+    moment it is released (not after SQLite's busy sleeps)."""
+    inbox = SqliteFileInbox(tmp_path / "bot-inbox.sqlite3")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            f"fd = os.open({str(lock_path(inbox.path))!r}, os.O_RDONLY)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('held', flush=True)\n"
+            "time.sleep(0.3)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        assert inbox.put("k1", "owner", "body", "{}")
+        waited = time.monotonic() - started
+    finally:
+        holder.wait(5)
+    assert waited > 0.1  # it waited for the other process's turn
