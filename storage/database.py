@@ -38,6 +38,11 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 SQLITE_SIDE_FILES = ("-wal", "-shm")
 
 
+# The direct connections of each database, per process (see ``Database.direct``).
+_DIRECT: dict[tuple[int, str, str] | None, DirectStatements] = {}
+_DIRECT_LOCK = threading.Lock()
+
+
 class NotSQLite(Exception):
     """An operation of the embedded SQLite file was asked of another database."""
 
@@ -80,6 +85,7 @@ class Database:
         options: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         self._connect_args = dict(connect_args or {})
         self._direct: DirectStatements | None = None
+        self._direct_key: tuple[int, str, str] | None = None
         self._direct_lock = threading.Lock()
         if connect_args:
             options["connect_args"] = dict(connect_args)
@@ -140,11 +146,22 @@ class Database:
     def direct(self) -> DirectStatements:
         """Statements on driver connections of their own, one per thread, outside the
         engine's pool (never pinged, never reset), in autocommit: for the few statements
-        every ack runs on PostgreSQL (``storage.direct``)."""
+        every ack runs on PostgreSQL (``storage.direct``). Shared by every ``Database`` of
+        the same database in this process (a serving process has two, its runtime's and its
+        inbox's): a serving thread holds one such connection, not one per store."""
+        key = (
+            os.getpid(),
+            self._engine.url.render_as_string(hide_password=False),
+            repr(sorted(self._connect_args.items())),
+        )
+        with _DIRECT_LOCK:
+            direct = _DIRECT.get(key)
+            if direct is None:
+                direct = _DIRECT[key] = DirectStatements(self._connect_directly)
         with self._direct_lock:
-            if self._direct is None:
-                self._direct = DirectStatements(self._connect_directly)
-            return self._direct
+            self._direct_key = key
+            self._direct = direct
+        return direct
 
     def _connect_directly(self) -> Any:
         dialect = self._engine.dialect
@@ -154,10 +171,16 @@ class Database:
         return connection
 
     def dispose(self) -> None:
-        """Close every pooled connection, and the direct ones."""
+        """Close every pooled connection, and the direct ones (another ``Database`` of the
+        same database that still runs statements opens new ones)."""
         self._engine.dispose()
-        if self._direct is not None:
-            self._direct.close()
+        with self._direct_lock:
+            direct, key = self._direct, self._direct_key
+        if direct is not None:
+            with _DIRECT_LOCK:
+                if _DIRECT.get(key) is direct:
+                    del _DIRECT[key]
+            direct.close()
 
     # ------------------------------------------------------------------ the SQLite file
 

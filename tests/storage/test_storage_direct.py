@@ -7,6 +7,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -38,8 +39,14 @@ def _backend(database: Database) -> int:
     return int(pid)
 
 
+def _looking(database: Database) -> Any:
+    """A connection whose every query is its own transaction: pg_stat_activity is read
+    afresh each time (within one transaction it is a snapshot)."""
+    return database.engine.execution_options(isolation_level="AUTOCOMMIT").connect()
+
+
 def _terminate(database: Database, pid: int) -> None:
-    with database.engine.connect() as connection:
+    with _looking(database) as connection:
         assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
         # Until the backend is gone, its goodbye may not have reached the socket yet.
         for _ in range(200):
@@ -88,8 +95,30 @@ def test_dispose_closes_every_threads_connection(postgres: Database) -> None:
     thread.start()
     thread.join()
     postgres.dispose()
-    with postgres.engine.connect() as connection:
-        left = connection.execute(
-            text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"), {"pids": pids}
-        ).scalar()
+    with _looking(postgres) as connection:
+        for _ in range(200):  # a backend ends a moment after its client closed
+            left = connection.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
+                {"pids": pids},
+            ).scalar()
+            if not left:
+                break
+            threading.Event().wait(0.01)
     assert left == 0
+
+
+def test_two_database_objects_of_one_database_share_a_threads_connection(
+    postgres: Database,
+) -> None:
+    """A serving process has two (its runtime's and its inbox's): an ack's two statements
+    run on one connection of its thread, not one each."""
+    url = postgres.engine.url.render_as_string(hide_password=False)
+    schema = postgres.direct.run("SELECT current_schema()", {})[0][0]
+    other = Database(url, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        assert other.direct is postgres.direct
+        assert _backend(other) == _backend(postgres)
+    finally:
+        other.dispose()
+    # Its dispose closed the shared connections: the next statement here opens a new one.
+    assert postgres.direct.run("SELECT 1", {}) == [(1,)]
