@@ -59,6 +59,8 @@ LEASE_NAME = "scheduler"
 JOB_TABLE = "apscheduler_jobs"
 EXTEND_JOB_ID = "extend-series"
 CHANNELS_JOB_ID = "meeting-channels"  # once when this process starts running jobs
+# Seconds before the main loop looks at the due jobs again after one of them vanished.
+_AFTER_LOST_JOB = 1.0
 
 
 class _GuardedScheduler(BackgroundScheduler):  # type: ignore[misc]
@@ -71,7 +73,16 @@ class _GuardedScheduler(BackgroundScheduler):  # type: ignore[misc]
         with self._jobstores_lock:
             if self.state != STATE_RUNNING:
                 return None
-            result: float | None = super()._process_jobs()
+            try:
+                result: float | None = super()._process_jobs()
+            except JobLookupError:
+                # A one-off job this loop had just handed to its executor was deleted
+                # meanwhile by another scheduler on the same job store (another process,
+                # or this process's previous one): nothing is lost, and an exception here
+                # would end this process's scheduling for good. The rest is looked at again
+                # shortly.
+                log.warning("a due job was deleted by another scheduler meanwhile")
+                return _AFTER_LOST_JOB
             return result
 
 

@@ -11,6 +11,9 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 
 import pytest
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.triggers.date import DateTrigger
 from scheduling_fixtures import (
     CHANNEL,
     COORD,
@@ -27,7 +30,7 @@ from bot.domain.calendar import JapaneseCalendar
 from bot.domain.model import MeetingKind
 from bot.domain.timeline import Offset, PlannedSend, SendKind, TimelineSettings, plan_meeting
 from bot.scheduling import PacedChat, Pacer, ShienScheduler
-from bot.scheduling.runner import CHANNELS_JOB_ID, EXTEND_JOB_ID
+from bot.scheduling.runner import CHANNELS_JOB_ID, EXTEND_JOB_ID, _GuardedScheduler
 from bot.services import meetings
 from bot.services.chat import Message
 from bot.services.context import ServiceContext
@@ -199,3 +202,41 @@ def test_paced_chat_keeps_a_burst_to_one_channel_under_slack_limits(
         paced.post(CHANNEL, Message("x"))
     assert systime.monotonic() - started >= 0.19
     assert len(recorded.posts) == 5
+
+
+def _ran(label: str, into: list[str]) -> None:
+    into.append(label)
+
+
+class _RacedJobStore(MemoryJobStore):  # type: ignore[misc]
+    """A job store shared with another scheduler that deletes the first one-off job
+    itself, between this scheduler's running it and deleting it."""
+
+    raced = False
+
+    def remove_job(self, job_id: str) -> None:
+        super().remove_job(job_id)
+        if not self.raced:
+            self.raced = True
+            raise JobLookupError(job_id)
+
+
+def test_a_job_deleted_by_another_scheduler_meanwhile_does_not_stop_the_scheduling() -> None:
+    ran: list[str] = []
+    store = _RacedJobStore()
+    scheduler = _GuardedScheduler(jobstores={"default": store}, timezone=UTC)
+    soon = datetime.now(UTC) + timedelta(milliseconds=50)
+    scheduler.add_job(_ran, DateTrigger(soon), args=("first", ran), id="first")
+    scheduler.start()
+    try:
+        deadline = systime.monotonic() + 5
+        while "first" not in ran and systime.monotonic() < deadline:
+            systime.sleep(0.01)
+        assert store.raced  # the race happened
+        later = datetime.now(UTC) + timedelta(milliseconds=50)
+        scheduler.add_job(_ran, DateTrigger(later), args=("later", ran), id="later")
+        while "later" not in ran and systime.monotonic() < deadline:
+            systime.sleep(0.01)
+        assert ran == ["first", "later"]  # the loop went on after the lost job
+    finally:
+        scheduler.shutdown()
