@@ -8,10 +8,11 @@ may run concurrently and leave nothing behind.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 # pytest puts tests/ first on sys.path (rootdir-relative imports), where tests/storage/ would
@@ -53,7 +54,7 @@ def _sqlite_database(tmp_path: Path) -> Iterator[Database]:
         database.dispose()
 
 
-def _postgres_database(request: pytest.FixtureRequest) -> Iterator[Database]:
+def _postgres_database(request: pytest.FixtureRequest) -> Generator[Database, None, None]:
     url, admin = request.getfixturevalue("postgres_admin")
     schema = f"t_{uuid.uuid4().hex[:8]}"
     with admin.connect() as connection:
@@ -65,6 +66,17 @@ def _postgres_database(request: pytest.FixtureRequest) -> Iterator[Database]:
         database.dispose()
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture
+def postgres_database(request: pytest.FixtureRequest) -> Iterator[Database]:
+    """A PostgreSQL database (a schema of its own), migrated; skipped without
+    ``TEST_DATABASE_URL``."""
+    databases = _postgres_database(request)
+    with contextlib.closing(databases):
+        database = next(databases)
+        database.upgrade()
+        yield database
 
 
 @pytest.fixture(params=DATABASE_KINDS)

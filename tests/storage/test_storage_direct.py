@@ -4,34 +4,16 @@ when the server has closed them, closed with the database."""
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
 from storage import Database
 from storage.replay import SqlReplayGuard
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def postgres(postgres_admin: tuple[str, Engine]) -> Iterator[Database]:
-    url, admin = postgres_admin
-    schema = f"t_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    database = Database(url, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        database.upgrade()
-        yield database
-    finally:
-        database.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 def _backend(database: Database) -> int:
@@ -59,43 +41,45 @@ def _terminate(database: Database, pid: int) -> None:
     raise AssertionError("the backend did not end")
 
 
-def test_a_thread_keeps_its_connection_and_threads_do_not_share(postgres: Database) -> None:
-    first = _backend(postgres)
-    assert _backend(postgres) == first
+def test_a_thread_keeps_its_connection_and_threads_do_not_share(
+    postgres_database: Database,
+) -> None:
+    first = _backend(postgres_database)
+    assert _backend(postgres_database) == first
     other: list[int] = []
-    thread = threading.Thread(target=lambda: other.append(_backend(postgres)))
+    thread = threading.Thread(target=lambda: other.append(_backend(postgres_database)))
     thread.start()
     thread.join()
     assert other and other[0] != first
 
 
 def test_a_connection_the_server_closed_is_replaced_before_the_statement(
-    postgres: Database,
+    postgres_database: Database,
 ) -> None:
-    guard = SqlReplayGuard(postgres)
+    guard = SqlReplayGuard(postgres_database)
     until = (datetime.now(UTC) + timedelta(minutes=5)).timestamp()
     assert guard.first_sighting("v0=" + "01" * 32, until)
-    pid = _backend(postgres)
-    _terminate(postgres, pid)  # as a restart or an idle timeout of the server does
+    pid = _backend(postgres_database)
+    _terminate(postgres_database, pid)  # as a restart or an idle timeout of the server does
     # The next ack's statement runs, on a new connection: no error reaches the request.
     assert guard.first_sighting("v0=" + "02" * 32, until)
     assert not guard.first_sighting("v0=" + "01" * 32, until)
-    assert _backend(postgres) != pid
+    assert _backend(postgres_database) != pid
 
 
-def test_a_statement_that_fails_raises_and_the_next_one_runs(postgres: Database) -> None:
+def test_a_statement_that_fails_raises_and_the_next_one_runs(postgres_database: Database) -> None:
     with pytest.raises(Exception, match="division by zero"):
-        postgres.direct.run("SELECT 1 / 0", {})
-    assert postgres.direct.run("SELECT 2", {}) == [(2,)]
+        postgres_database.direct.run("SELECT 1 / 0", {})
+    assert postgres_database.direct.run("SELECT 2", {}) == [(2,)]
 
 
-def test_dispose_closes_every_threads_connection(postgres: Database) -> None:
-    pids = [_backend(postgres)]
-    thread = threading.Thread(target=lambda: pids.append(_backend(postgres)))
+def test_dispose_closes_every_threads_connection(postgres_database: Database) -> None:
+    pids = [_backend(postgres_database)]
+    thread = threading.Thread(target=lambda: pids.append(_backend(postgres_database)))
     thread.start()
     thread.join()
-    postgres.dispose()
-    with _looking(postgres) as connection:
+    postgres_database.dispose()
+    with _looking(postgres_database) as connection:
         for _ in range(200):  # a backend ends a moment after its client closed
             left = connection.execute(
                 text("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(:pids)"),
@@ -108,17 +92,17 @@ def test_dispose_closes_every_threads_connection(postgres: Database) -> None:
 
 
 def test_two_database_objects_of_one_database_share_a_threads_connection(
-    postgres: Database,
+    postgres_database: Database,
 ) -> None:
     """A serving process has two (its runtime's and its inbox's): an ack's two statements
     run on one connection of its thread, not one each."""
-    url = postgres.engine.url.render_as_string(hide_password=False)
-    schema = postgres.direct.run("SELECT current_schema()", {})[0][0]
+    url = postgres_database.engine.url.render_as_string(hide_password=False)
+    schema = postgres_database.direct.run("SELECT current_schema()", {})[0][0]
     other = Database(url, connect_args={"options": f"-csearch_path={schema}"})
     try:
-        assert other.direct is postgres.direct
-        assert _backend(other) == _backend(postgres)
+        assert other.direct is postgres_database.direct
+        assert _backend(other) == _backend(postgres_database)
     finally:
         other.dispose()
     # Its dispose closed the shared connections: the next statement here opens a new one.
-    assert postgres.direct.run("SELECT 1", {}) == [(1,)]
+    assert postgres_database.direct.run("SELECT 1", {}) == [(1,)]
