@@ -39,7 +39,7 @@ SQLITE_SIDE_FILES = ("-wal", "-shm")
 
 
 # The direct connections of each database, per process (see ``Database.direct``).
-_DIRECT: dict[tuple[int, str, str] | None, DirectStatements] = {}
+_DIRECT: dict[tuple[int, str, str], DirectStatements] = {}
 _DIRECT_LOCK = threading.Lock()
 
 
@@ -84,9 +84,7 @@ class Database:
         sqlite = parsed.get_backend_name() == "sqlite"
         options: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         self._connect_args = dict(connect_args or {})
-        self._direct: DirectStatements | None = None
-        self._direct_key: tuple[int, str, str] | None = None
-        self._direct_lock = threading.Lock()
+        self._direct_key: tuple[int, str, str] | None = None  # once ``direct`` was asked
         if connect_args:
             options["connect_args"] = dict(connect_args)
         self._sqlite_file: Path | None = None
@@ -158,9 +156,7 @@ class Database:
             direct = _DIRECT.get(key)
             if direct is None:
                 direct = _DIRECT[key] = DirectStatements(self._connect_directly)
-        with self._direct_lock:
             self._direct_key = key
-            self._direct = direct
         return direct
 
     def _connect_directly(self) -> Any:
@@ -174,12 +170,9 @@ class Database:
         """Close every pooled connection, and the direct ones (another ``Database`` of the
         same database that still runs statements opens new ones)."""
         self._engine.dispose()
-        with self._direct_lock:
-            direct, key = self._direct, self._direct_key
+        with _DIRECT_LOCK:
+            direct = _DIRECT.pop(self._direct_key, None) if self._direct_key else None
         if direct is not None:
-            with _DIRECT_LOCK:
-                if _DIRECT.get(key) is direct:
-                    del _DIRECT[key]
             direct.close()
 
     # ------------------------------------------------------------------ the SQLite file

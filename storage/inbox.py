@@ -210,9 +210,8 @@ class SqlInbox:
         self._engine = engine
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._clock = clock
-        self._direct: DirectStatements | None = None
-        if self._postgresql:
-            self._direct = database.direct
+        self._direct: DirectStatements | None = database.direct if self._postgresql else None
+        # SQLite (PostgreSQL's is _PG_PUT, on the direct connections).
         self._put = text(
             "INSERT INTO inbox (key, owner, received_at, body, headers)"
             " SELECT :key, :owner, :received_at, :body, :headers"

@@ -64,7 +64,7 @@ class SqlReplayGuard:
         self._pruned_at: datetime | None = None
         self._direct: DirectStatements | None = None
         if engine.dialect.name == "postgresql":
-            self._direct = database.direct
+            self._direct = database.direct  # _PG_CLAIM and _PG_PRUNE run there
             return
         # One statement, built once: compiled once and cached (every ack runs it).
         table: Any = SeenSignatureRow.__table__

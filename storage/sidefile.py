@@ -79,9 +79,10 @@ class SideFile:
             self._kernel_lock = os.open(lock_file, os.O_RDONLY | os.O_CLOEXEC)
 
     def __del__(self) -> None:
-        if getattr(self, "_kernel_lock", None) is not None:
+        lock = getattr(self, "_kernel_lock", None)  # None if __init__ failed before it
+        if lock is not None:
             with contextlib.suppress(OSError):
-                os.close(self._kernel_lock)  # type: ignore[arg-type]
+                os.close(lock)
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection."""
