@@ -38,6 +38,9 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 SQLITE_SIDE_FILES = ("-wal", "-shm")
 
 
+# Seconds a direct connection may take to be made (libpq counts whole seconds, at least 2).
+DIRECT_CONNECT_TIMEOUT = 2
+
 # The direct connections of each database, per process (see ``Database.direct``).
 _DIRECT: dict[tuple[int, str, str], DirectStatements] = {}
 _DIRECT_LOCK = threading.Lock()
@@ -162,7 +165,12 @@ class Database:
     def _connect_directly(self) -> Any:
         dialect = self._engine.dialect
         cargs, cparams = dialect.create_connect_args(self._engine.url)
-        connection = dialect.connect(*cargs, **{**cparams, **self._connect_args})
+        # An ack has 3 seconds: a server that does not answer fails the connection within
+        # DIRECT_CONNECT_TIMEOUT (the edge then answers 503, and Slack sends events again)
+        # rather than holding the request's thread for minutes. A timeout in the URL or the
+        # connect arguments wins.
+        parameters = {"connect_timeout": DIRECT_CONNECT_TIMEOUT, **cparams, **self._connect_args}
+        connection = dialect.connect(*cargs, **parameters)
         connection.autocommit = True
         return connection
 

@@ -3,7 +3,9 @@ when the server has closed them, closed with the database."""
 
 from __future__ import annotations
 
+import socket
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from storage import Database
+from storage.database import DIRECT_CONNECT_TIMEOUT
 from storage.replay import SqlReplayGuard
 
 pytestmark = pytest.mark.postgres
@@ -106,3 +109,28 @@ def test_two_database_objects_of_one_database_share_a_threads_connection(
         other.dispose()
     # Its dispose closed the shared connections: the next statement here opens a new one.
     assert postgres_database.direct.run("SELECT 1", {}) == [(1,)]
+
+
+def test_a_server_that_never_answers_fails_the_connection_within_the_ack_budget() -> None:
+    """A PostgreSQL address that accepts the TCP connection and then says nothing (a hung
+    server, a half-open firewall): the ack's statement fails in seconds, not minutes."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshake; nothing is ever read or sent
+        port = silent.getsockname()[1]
+        database = Database(f"postgresql+psycopg://nobody@127.0.0.1:{port}/none")
+        outcome: list[BaseException] = []
+
+        def ack() -> None:
+            try:
+                database.direct.run("SELECT 1", {})
+            except BaseException as error:
+                outcome.append(error)
+
+        started = time.monotonic()
+        thread = threading.Thread(target=ack, daemon=True)
+        thread.start()
+        thread.join(10)
+        assert not thread.is_alive(), "the connection waited on a silent server"
+        assert outcome and time.monotonic() - started < DIRECT_CONNECT_TIMEOUT + 1.5
+        database.dispose()
